@@ -1,0 +1,19 @@
+//! Milkshed's domain, shared by the field app and the sync server. Pure code: no clock, no
+//! files, no network — time and randomness come in as arguments.
+//!
+//! - [`catalog`]: the inspection item catalogs (FORM 2359a/2359k farm items, FORM 2359/2359L
+//!   plant items) with their debit weights, caps and lab standards, as versioned data.
+//! - [`rating`]: the sanitation compliance ratings of the Methods of Making Sanitation Ratings
+//!   (MMSR): FORM 2359k (raw milk, [`rating::raw_milk`]), FORM 2359L (plants and stations,
+//!   [`rating::plant`]), laboratory crediting ([`rating::lab`]), TABLE 1 and random selection
+//!   ([`rating::table1`]) and combined raw-milk ratings ([`rating::combined`]).
+//! - [`policy`]: every reading of an ambiguous MMSR passage, each in one named place.
+//! - [`worksheet`]: the JSON worksheet exchange format (`milkshed-server rate`), its validation
+//!   with JSON paths, and its results.
+//! - [`exact`]: exact rational arithmetic and the MMSR's rounding.
+
+pub mod catalog;
+pub mod exact;
+pub mod policy;
+pub mod rating;
+pub mod worksheet;

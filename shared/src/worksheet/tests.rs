@@ -1,0 +1,125 @@
+//! Validation errors name the JSON path and what is wrong; nothing is rated.
+
+use super::*;
+
+fn problems(text: &str) -> Vec<Problem> {
+    match parse(text) {
+        Ok(_) => panic!("accepted: {text}"),
+        Err(e) => e.problems(),
+    }
+}
+
+fn first(text: &str) -> (String, String) {
+    let p = problems(text);
+    (p[0].path.clone(), p[0].message.clone())
+}
+
+const FARM: &str = r#"{"form":"2359k","farms":[{"name":"A","pounds_sold_daily":1700,"violations":["2A"]},
+  {"name":"B","cwt":21,"violations":[VIOLATION]}]}"#;
+
+fn farm_with(v: &str) -> String {
+    FARM.replace("VIOLATION", v)
+}
+
+#[test]
+fn unknown_item_names_its_path() {
+    let (path, msg) = first(&farm_with(r#""2Z""#));
+    assert_eq!(path, "farms[1].violations[0]");
+    assert!(msg.contains("unknown item \"2Z\""), "{msg}");
+}
+
+#[test]
+fn item_with_sub_items_asks_for_one() {
+    let (path, msg) = first(&farm_with(r#""15""#));
+    assert_eq!(path, "farms[1].violations[0]");
+    assert!(msg.contains("15A, 15B, 15C, 15D, 15E"), "{msg}");
+}
+
+#[test]
+fn points_the_item_does_not_allow_are_refused() {
+    let (path, msg) = first(&farm_with(r#"{"item":"8","points":3}"#));
+    assert_eq!(path, "farms[1].violations[0].points");
+    assert!(msg.contains("2 or 5"), "{msg}");
+    let (path, _) = first(&farm_with(r#"{"item":"3","points":4}"#));
+    assert_eq!(path, "farms[1].violations[0].points");
+    assert!(parse(&farm_with(r#"{"item":"3","points":3}"#)).is_ok());
+}
+
+#[test]
+fn water_supply_needs_its_points() {
+    let (_, msg) = first(&farm_with(r#""8""#));
+    assert!(msg.contains("needs \"points\""), "{msg}");
+}
+
+#[test]
+fn unknown_fields_are_errors() {
+    let (path, msg) = first(&farm_with(r#"{"item":"3","pionts":3}"#));
+    assert_eq!(path, "farms[1].violations[0].pionts");
+    assert!(msg.contains("unknown field `pionts`"), "{msg}");
+    let (path, msg) = first(r#"{"form":"2359k","farms":[{"name":"A","cwt":1,"violation":[]}]}"#);
+    assert_eq!(path, "farms[0].violation");
+    assert!(msg.contains("unknown field `violation`"), "{msg}");
+}
+
+#[test]
+fn negative_pounds_are_refused() {
+    let (path, msg) = first(r#"{"form":"2359k","farms":[{"name":"A","pounds_sold_daily":-5}]}"#);
+    assert_eq!(path, "farms[0].pounds_sold_daily");
+    assert!(msg.contains("-5"), "{msg}");
+}
+
+#[test]
+fn truncated_json_is_a_syntax_error() {
+    let e = parse(r#"{"form":"2359k","farms":[{"name":"A","#).unwrap_err();
+    assert!(matches!(e, WorksheetError::Syntax { line: 1, .. }), "{e}");
+}
+
+#[test]
+fn every_problem_is_reported() {
+    let p = problems(
+        r#"{"form":"2359k","farms":[{"name":"A","violations":["99"]},{"name":"B","cwt":3,"pounds_sold_daily":300}]}"#,
+    );
+    let paths: Vec<&str> = p.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["farms[0]", "farms[0].violations[0]", "farms[1]"]);
+}
+
+#[test]
+fn partial_debits_only_where_the_mmsr_allows() {
+    let sheet = |v: &str| {
+        format!(
+            r#"{{"form":"2359L","plant":{{"name":"P","cwt":100,"violations":[{v}]}},
+               "products":[{{"name":"Milk","cwt":10}}]}}"#
+        )
+    };
+    let (path, msg) = first(&sheet(r#"{"item":"7","products":["Milk"]}"#));
+    assert_eq!(path, "plant.violations[0].products");
+    assert!(msg.contains("cannot take a partial debit"), "{msg}");
+    let (path, msg) = first(&sheet(r#"{"item":"19","products":["Cream"]}"#));
+    assert_eq!(path, "plant.violations[0].products[0]");
+    assert!(msg.contains("no product \"Cream\""), "{msg}");
+    assert!(parse(&sheet(r#"{"item":"19","products":["Milk"]}"#)).is_ok());
+    let (path, _) = first(&farm_with(r#"{"item":"3","products":["Milk"]}"#));
+    assert_eq!(path, "farms[1].violations[0].products");
+}
+
+#[test]
+fn unknown_form_and_catalog() {
+    let (path, msg) = first(r#"{"form":"2359z"}"#);
+    assert_eq!(path, "form");
+    assert!(msg.contains("2359k"), "{msg}");
+    let (path, _) = first(r#"{"form":"2359k","catalog":"pmo-1999","farms":[]}"#);
+    assert_eq!(path, "catalog");
+    let (path, _) = first(r#"[1,2]"#);
+    assert_eq!(path, "$");
+}
+
+#[test]
+fn option2_shares_must_add_up() {
+    let (path, msg) = first(
+        r#"{"form":"raw_milk_combined","option":2,"supplies":[
+            {"name":"A","rating":95,"percent_of_supply":20,"rating_date":"2011-06-15"},
+            {"name":"B","rating":90,"percent_of_supply":35,"rating_date":"2011-06-15"}]}"#,
+    );
+    assert_eq!(path, "supplies");
+    assert!(msg.contains("55"), "{msg}");
+}
