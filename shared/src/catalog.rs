@@ -16,10 +16,7 @@ use crate::exact::{parse_decimal, Exact};
 /// The catalog used when a worksheet names none: the 2011 PMO edition the MMSR examples use.
 pub const DEFAULT_CATALOG: &str = "pmo-2011";
 
-const BUILTIN: &[(&str, &str)] = &[(
-    "pmo-2011",
-    include_str!("../catalogs/pmo-2011.json"),
-)];
+const BUILTIN: &[(&str, &str)] = &[("pmo-2011", include_str!("../catalogs/pmo-2011.json"))];
 
 /// Why a catalog could not be used.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
@@ -160,7 +157,10 @@ impl Form {
 
     /// The cap on `item`, if any.
     pub fn cap_for_item(&self, item: &str) -> Option<u32> {
-        self.item_caps.iter().find(|c| c.item == item).map(|c| c.max)
+        self.item_caps
+            .iter()
+            .find(|c| c.item == item)
+            .map(|c| c.max)
     }
 
     /// A laboratory standard by name (`bacteria`).
@@ -199,7 +199,10 @@ impl Form {
                 )));
             }
             if s.rule == LabRule::LastFour && s.limit_value().is_none() {
-                return Err(malformed(format!("lab standard {} has no limit", s.standard)));
+                return Err(malformed(format!(
+                    "lab standard {} has no limit",
+                    s.standard
+                )));
             }
         }
         Ok(())
@@ -241,12 +244,19 @@ impl Catalog {
                 .map(|(_, text)| Catalog::from_json(text))
                 .collect()
         });
-        let pos = BUILTIN.iter().position(|(name, _)| *name == id).ok_or_else(|| {
-            CatalogError::Unknown(
-                id.to_string(),
-                BUILTIN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
-            )
-        })?;
+        let pos = BUILTIN
+            .iter()
+            .position(|(name, _)| *name == id)
+            .ok_or_else(|| {
+                CatalogError::Unknown(
+                    id.to_string(),
+                    BUILTIN
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            })?;
         match &loaded[pos] {
             Ok(c) => Ok(c),
             Err(e) => Err(e.clone()),

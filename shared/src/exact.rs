@@ -72,8 +72,16 @@ pub fn parse_decimal(s: &str) -> Option<Exact> {
     if int_s.len() + frac_s.len() > 30 {
         return None;
     }
-    let int_v: i128 = if int_s.is_empty() { 0 } else { int_s.parse().ok()? };
-    let frac_v: i128 = if frac_s.is_empty() { 0 } else { frac_s.parse().ok()? };
+    let int_v: i128 = if int_s.is_empty() {
+        0
+    } else {
+        int_s.parse().ok()?
+    };
+    let frac_v: i128 = if frac_s.is_empty() {
+        0
+    } else {
+        frac_s.parse().ok()?
+    };
     let scale = 10i128.checked_pow(u32::try_from(frac_s.len()).ok()?)?;
     let v = Exact::new(int_v.checked_mul(scale)?.checked_add(frac_v)?, scale);
     Some(if negative { -v } else { v })
@@ -110,7 +118,10 @@ mod tests {
     #[test]
     fn decimal_strings_are_exact_or_marked() {
         assert_eq!(to_decimal_string(&Exact::new(9134, 100), 4), "91.34");
-        assert_eq!(to_decimal_string(&(whole(100) - Exact::new(3255, 378)), 4), "91.3888…");
+        assert_eq!(
+            to_decimal_string(&(whole(100) - Exact::new(3255, 378)), 4),
+            "91.3888…"
+        );
         assert_eq!(to_decimal_string(&whole(92), 4), "92");
     }
 

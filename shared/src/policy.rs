@@ -34,10 +34,7 @@ pub fn percent_of(violating: u64, rated: u64) -> u32 {
     if rated == 0 {
         return 0;
     }
-    let p = round_half_up(&Exact::new(
-        i128::from(violating) * 100,
-        i128::from(rated),
-    ));
+    let p = round_half_up(&Exact::new(i128::from(violating) * 100, i128::from(rated)));
     u32::try_from(p).unwrap_or(0)
 }
 
@@ -153,7 +150,11 @@ mod tests {
             (95, 90, 0),
             (89, 89, 0),
         ] {
-            assert_eq!(station_debits(plant, station), expected, "{plant}/{station}");
+            assert_eq!(
+                station_debits(plant, station),
+                expected,
+                "{plant}/{station}"
+            );
         }
     }
 

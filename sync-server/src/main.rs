@@ -28,7 +28,11 @@ fn main() -> ExitCode {
         Command::Rate { worksheet } => match milkshed_sync_server::rate::rate_file(&worksheet) {
             Ok(json) => {
                 let mut out = std::io::stdout().lock();
-                if out.write_all(json.as_bytes()).and_then(|()| out.flush()).is_err() {
+                if out
+                    .write_all(json.as_bytes())
+                    .and_then(|()| out.flush())
+                    .is_err()
+                {
                     return ExitCode::from(1);
                 }
                 ExitCode::SUCCESS

@@ -37,7 +37,8 @@ pub fn rate_file(path: &Path) -> Result<String, RateError> {
             .take(MAX_WORKSHEET_BYTES + 1)
             .read_to_end(&mut bytes)
     } else {
-        std::fs::File::open(path).and_then(|f| f.take(MAX_WORKSHEET_BYTES + 1).read_to_end(&mut bytes))
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_WORKSHEET_BYTES + 1).read_to_end(&mut bytes))
     };
     read.map_err(|source| RateError::Read {
         path: shown.clone(),
@@ -46,7 +47,9 @@ pub fn rate_file(path: &Path) -> Result<String, RateError> {
     if bytes.len() as u64 > MAX_WORKSHEET_BYTES {
         return Err(RateError::TooLarge { path: shown });
     }
-    let text = String::from_utf8(bytes).map_err(|_| RateError::NotText { path: shown.clone() })?;
+    let text = String::from_utf8(bytes).map_err(|_| RateError::NotText {
+        path: shown.clone(),
+    })?;
     worksheet::rate_json(&text).map_err(|source| RateError::Worksheet {
         path: shown,
         source,

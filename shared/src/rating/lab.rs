@@ -157,7 +157,9 @@ mod tests {
             .map(|(i, o)| {
                 let back = (n - 1 - i) as u32;
                 let date = if monthly {
-                    d("2012-08-05").checked_sub_months(Months::new(back)).unwrap()
+                    d("2012-08-05")
+                        .checked_sub_months(Months::new(back))
+                        .unwrap()
                 } else {
                     d("2012-08-01") + chrono::Days::new(i as u64)
                 };
@@ -205,12 +207,30 @@ mod tests {
     #[test]
     fn split_month_counts_twice_only_when_three_months_sampled() {
         let rd = d("2012-08-10");
-        let dates = [d("2012-05-02"), d("2012-05-25"), d("2012-06-10"), d("2012-07-10")];
+        let dates = [
+            d("2012-05-02"),
+            d("2012-05-25"),
+            d("2012-06-10"),
+            d("2012-07-10"),
+        ];
         assert!(required_number_met(&dates, rd));
-        let close = [d("2012-05-02"), d("2012-05-15"), d("2012-06-10"), d("2012-07-10")];
+        let close = [
+            d("2012-05-02"),
+            d("2012-05-15"),
+            d("2012-06-10"),
+            d("2012-07-10"),
+        ];
         assert!(!required_number_met(&close, rd));
-        let old = [d("2012-01-31"), d("2012-05-15"), d("2012-06-10"), d("2012-07-10")];
-        assert!(!required_number_met(&old, rd), "January is outside the window");
+        let old = [
+            d("2012-01-31"),
+            d("2012-05-15"),
+            d("2012-06-10"),
+            d("2012-07-10"),
+        ];
+        assert!(
+            !required_number_met(&old, rd),
+            "January is outside the window"
+        );
     }
 
     #[test]

@@ -118,8 +118,14 @@ pub fn rate(form: &Form, sheet: &PlantSheet) -> PlantRating {
         })
         .collect();
     let total_debits = u64::from(plant.total_debits)
-        + products.iter().map(|p| u64::from(p.total_debits)).sum::<u64>()
-        + stations.iter().map(|s| u64::from(s.total_debits)).sum::<u64>();
+        + products
+            .iter()
+            .map(|p| u64::from(p.total_debits))
+            .sum::<u64>()
+        + stations
+            .iter()
+            .map(|s| u64::from(s.total_debits))
+            .sum::<u64>();
     let total_product = plant.product
         + products.iter().map(|p| p.product).sum::<u64>()
         + stations.iter().map(|s| s.product).sum::<u64>();

@@ -138,7 +138,14 @@ mod tests {
     }
 
     fn total(cols: &[(&str, u32)]) -> u32 {
-        farm_line(form(), &FarmRow { cwt: 1, marks: marks(cols) }).total_debits
+        farm_line(
+            form(),
+            &FarmRow {
+                cwt: 1,
+                marks: marks(cols),
+            },
+        )
+        .total_debits
     }
 
     /// e.11 farm item caps (derived from MMSR L366–384).
@@ -166,7 +173,13 @@ mod tests {
             .collect();
         let line = farm_line(form(), &FarmRow { cwt: 7, marks: all });
         assert_eq!(line.total_debits, 100);
-        let r = rate(form(), &[FarmRow { cwt: 7, marks: line_marks(&line) }]);
+        let r = rate(
+            form(),
+            &[FarmRow {
+                cwt: 7,
+                marks: line_marks(&line),
+            }],
+        );
         assert_eq!(r.rating, 0);
         assert!(!r.clamped);
     }
@@ -176,7 +189,10 @@ mod tests {
             .iter()
             .enumerate()
             .filter(|(_, p)| **p > 0)
-            .map(|(i, p)| Mark { column: i, points: *p })
+            .map(|(i, p)| Mark {
+                column: i,
+                points: *p,
+            })
             .collect()
     }
 
@@ -194,7 +210,13 @@ mod tests {
             ("18r_c", 1),
             ("lab_bact_or_drug", 10),
         ];
-        let line = farm_line(form(), &FarmRow { cwt: 5, marks: marks(&cols) });
+        let line = farm_line(
+            form(),
+            &FarmRow {
+                cwt: 5,
+                marks: marks(&cols),
+            },
+        );
         assert_eq!(line.total_debits, 34);
         assert_eq!(line.cwt_x_debits, 170);
     }

@@ -211,9 +211,15 @@ mod tests {
     /// e.13 the 40 % producer rule.
     #[test]
     fn forty_percent_vectors() {
-        assert_eq!(forty_percent_producers(&[4000, 1500, 1500, 1500, 1500]), [0]);
+        assert_eq!(
+            forty_percent_producers(&[4000, 1500, 1500, 1500, 1500]),
+            [0]
+        );
         assert!(forty_percent_producers(&[3999, 1501, 1500, 1500, 1500]).is_empty());
         assert!(forty_percent_producers(&[7000, 1000, 1000, 1000]).is_empty());
-        assert_eq!(forty_percent_producers(&[4000, 4000, 1000, 500, 500]), [0, 1]);
+        assert_eq!(
+            forty_percent_producers(&[4000, 4000, 1000, 500, 500]),
+            [0, 1]
+        );
     }
 }

@@ -44,7 +44,15 @@ pub(super) fn validate(input: RawMilkIn) -> Result<RawMilkWorksheet, WorksheetEr
         .farms
         .into_iter()
         .enumerate()
-        .map(|(i, f)| farm(catalog, f, input.rating_date, &format!("farms[{i}]"), &mut problems))
+        .map(|(i, f)| {
+            farm(
+                catalog,
+                f,
+                input.rating_date,
+                &format!("farms[{i}]"),
+                &mut problems,
+            )
+        })
         .collect();
     if problems.is_empty() && !farms.is_empty() && farms.iter().all(|f| f.cwt == 0) {
         problems.push(
@@ -68,7 +76,13 @@ fn farm(
     problems: &mut Problems,
 ) -> Farm {
     let form = &catalog.farm;
-    let cwt = cwt(f.pounds_sold_daily, f.cwt, "pounds_sold_daily", path, problems);
+    let cwt = cwt(
+        f.pounds_sold_daily,
+        f.cwt,
+        "pounds_sold_daily",
+        path,
+        problems,
+    );
     let mut marks = Vec::new();
     for (j, v) in f.violations.iter().enumerate() {
         let vpath = format!("{path}.violations[{j}]");
@@ -107,8 +121,10 @@ fn farm(
                     ("cooling_temperature", &l.cooling_temperature),
                     ("drug_residue", &l.drug_residue),
                 ] {
-                    let Some(si) = form.lab_standards.iter().position(|s| s.standard == name)
-                    else {
+                    let (Some(results), Some(si)) = (
+                        results,
+                        form.lab_standards.iter().position(|s| s.standard == name),
+                    ) else {
                         continue;
                     };
                     let standard = &form.lab_standards[si];
@@ -116,8 +132,12 @@ fn farm(
                         LabRule::LastFour => standard.limit_value(),
                         LabRule::SamplesOnly => None,
                     };
-                    let results: Vec<LabResult> =
-                        lab_results(results, limit.as_ref(), &format!("{lpath}.{name}"), problems);
+                    let results: Vec<LabResult> = lab_results(
+                        results,
+                        limit.as_ref(),
+                        &format!("{lpath}.{name}"),
+                        problems,
+                    );
                     lab.push((
                         si,
                         LabHistory {

@@ -104,9 +104,17 @@ pub fn parse(text: &str) -> Result<Worksheet, WorksheetError> {
     })?;
     let form = match value.get("form") {
         Some(Value::String(s)) => s.clone(),
-        Some(_) => return Err(WorksheetError::one("form", format!("must be one of {FORMS}"))),
+        Some(_) => {
+            return Err(WorksheetError::one(
+                "form",
+                format!("must be one of {FORMS}"),
+            ))
+        }
         None if value.is_object() => {
-            return Err(WorksheetError::one("form", format!("missing; give one of {FORMS}")))
+            return Err(WorksheetError::one(
+                "form",
+                format!("missing; give one of {FORMS}"),
+            ))
         }
         None => return Err(WorksheetError::one("$", "a worksheet is a JSON object")),
     };
@@ -194,11 +202,17 @@ pub(crate) fn cwt(
         (Some(p), None) => crate::policy::cwt_from_pounds(p),
         (None, Some(c)) => c,
         (Some(_), Some(_)) => {
-            problems.push(path, format!("give either `{pounds_field}` or `cwt`, not both"));
+            problems.push(
+                path,
+                format!("give either `{pounds_field}` or `cwt`, not both"),
+            );
             0
         }
         (None, None) => {
-            problems.push(path, format!("missing volume: give `{pounds_field}` or `cwt`"));
+            problems.push(
+                path,
+                format!("missing volume: give `{pounds_field}` or `cwt`"),
+            );
             0
         }
     }
@@ -218,16 +232,25 @@ pub(crate) fn mark(
             .known_ids()
             .into_iter()
             .filter(|k| {
-                k.strip_prefix(id)
-                    .is_some_and(|rest| rest.chars().next().is_some_and(|c| c.is_ascii_uppercase() || c == '-'))
+                k.strip_prefix(id).is_some_and(|rest| {
+                    rest.chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_uppercase() || c == '-')
+                })
             })
             .collect();
         let hint = if subs.is_empty() {
             format!("known items: {}", form.known_ids().join(", "))
         } else {
-            format!("item {id} has sub-items on this form; name one of {}", subs.join(", "))
+            format!(
+                "item {id} has sub-items on this form; name one of {}",
+                subs.join(", ")
+            )
         };
-        problems.push(path, format!("unknown item \"{id}\" on FORM {form_name}; {hint}"));
+        problems.push(
+            path,
+            format!("unknown item \"{id}\" on FORM {form_name}; {hint}"),
+        );
         return None;
     };
     let col = &form.columns[column];

@@ -72,13 +72,19 @@ pub(super) fn validate(input: PlantIn) -> Result<PlantWorksheet, WorksheetError>
     );
     if plant_cwt == 0 && (input.plant.pounds_processed_daily.is_some() || input.plant.cwt.is_some())
     {
-        problems.push("plant", "the plant processes no milk (cwt 0): nothing to rate");
+        problems.push(
+            "plant",
+            "the plant processes no milk (cwt 0): nothing to rate",
+        );
     }
     let mut products: Vec<Product> = Vec::new();
     for (i, p) in input.products.iter().enumerate() {
         let path = format!("products[{i}]");
         if products.iter().any(|q| q.name == p.name) {
-            problems.push(format!("{path}.name"), format!("product \"{}\" is listed twice", p.name));
+            problems.push(
+                format!("{path}.name"),
+                format!("product \"{}\" is listed twice", p.name),
+            );
         }
         let cwt = cwt(p.pounds_daily, p.cwt, "pounds_daily", &path, &mut problems);
         let mut lab = Vec::new();
@@ -94,8 +100,10 @@ pub(super) fn validate(input: PlantIn) -> Result<PlantWorksheet, WorksheetError>
                         ("coliform", &l.coliform),
                         ("cooling_temperature", &l.cooling_temperature),
                     ] {
-                        let Some(si) = form.lab_standards.iter().position(|s| s.standard == name)
-                        else {
+                        let (Some(results), Some(si)) = (
+                            results,
+                            form.lab_standards.iter().position(|s| s.standard == name),
+                        ) else {
                             continue;
                         };
                         let s = &form.lab_standards[si];
@@ -145,7 +153,10 @@ pub(super) fn validate(input: PlantIn) -> Result<PlantWorksheet, WorksheetError>
                 if !form.columns[m.column].partial_by_product {
                     problems.push(
                         format!("{path}.products"),
-                        format!("item {} cannot take a partial debit: {PARTIAL_RULE}", v.item()),
+                        format!(
+                            "item {} cannot take a partial debit: {PARTIAL_RULE}",
+                            v.item()
+                        ),
                     );
                     continue;
                 }
@@ -173,7 +184,13 @@ pub(super) fn validate(input: PlantIn) -> Result<PlantWorksheet, WorksheetError>
         .enumerate()
         .map(|(i, s)| {
             let path = format!("stations[{i}]");
-            let cwt = cwt(s.pounds_shipped_daily, s.cwt, "pounds_shipped_daily", &path, &mut problems);
+            let cwt = cwt(
+                s.pounds_shipped_daily,
+                s.cwt,
+                "pounds_shipped_daily",
+                &path,
+                &mut problems,
+            );
             let (own_rating, own_debits) = match (s.rating, &s.violations) {
                 (Some(r), None) => {
                     if r > 100 {
@@ -207,7 +224,10 @@ pub(super) fn validate(input: PlantIn) -> Result<PlantWorksheet, WorksheetError>
                     (plant::station_rating_from_debits(debits), Some(debits))
                 }
                 (Some(_), Some(_)) => {
-                    problems.push(&path, "give the station's `rating` or its `violations`, not both");
+                    problems.push(
+                        &path,
+                        "give the station's `rating` or its `violations`, not both",
+                    );
                     (100, None)
                 }
                 (None, None) => {
@@ -215,8 +235,12 @@ pub(super) fn validate(input: PlantIn) -> Result<PlantWorksheet, WorksheetError>
                     (100, None)
                 }
             };
-            let on_receipt_debits =
-                on_receipt(form, &s.unattached_violations_on_receipt, &path, &mut problems);
+            let on_receipt_debits = on_receipt(
+                form,
+                &s.unattached_violations_on_receipt,
+                &path,
+                &mut problems,
+            );
             Station {
                 name: s.name.clone(),
                 cwt,
@@ -365,6 +389,14 @@ pub(super) fn rate(w: &PlantWorksheet) -> Value {
     let mut warnings = Vec::new();
     if r.clamped {
         warnings.push("the computed rating fell below 0 and was clamped (A27)".to_string());
+    }
+    let station_cwt: u64 = r.stations.iter().map(|s| s.cwt).sum();
+    if station_cwt > r.total_cwt {
+        warnings.push(format!(
+            "the stations ship {station_cwt} cwt a day, more than the {} cwt the plant processes: \
+             check the volumes (MMSR L741–745 counts what each station ships to this plant)",
+            r.total_cwt
+        ));
     }
     json!({
         "form": "2359L",

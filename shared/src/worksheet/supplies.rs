@@ -23,7 +23,9 @@ pub enum Basis {
     /// Unattached supplies only, Option 1 (F.2.c.3.A).
     Option1 { plant_rating_date: NaiveDate },
     /// Unattached supplies only, Option 2 (F.2.c.3.B).
-    Option2 { plant_rating_date: Option<NaiveDate> },
+    Option2 {
+        plant_rating_date: Option<NaiveDate>,
+    },
 }
 
 /// A validated combined worksheet.
@@ -49,13 +51,19 @@ pub(super) fn validate(input: CombinedIn) -> Result<CombinedWorksheet, Worksheet
             Some(n) => match from_json_number(n) {
                 Some(p) if p >= whole(0) && p <= whole(100) => Some(p),
                 _ => {
-                    problems.push(format!("{path}.percent_of_supply"), "a percent from 0 to 100");
+                    problems.push(
+                        format!("{path}.percent_of_supply"),
+                        "a percent from 0 to 100",
+                    );
                     None
                 }
             },
         };
         if option == Some(2) && s.percent_of_supply.is_none() {
-            problems.push(&path, "Option 2 weighs each supply by its `percent_of_supply`");
+            problems.push(
+                &path,
+                "Option 2 weighs each supply by its `percent_of_supply`",
+            );
         }
         supplies.push(Supply {
             rating: s.rating.min(100),
@@ -80,14 +88,18 @@ pub(super) fn validate(input: CombinedIn) -> Result<CombinedWorksheet, Worksheet
                 "plant_rating_date",
                 "needed: the earliest rating date is the earlier of the farm and plant ratings (MMSR L1176–1177)",
             );
-            Basis::Option2 { plant_rating_date: None }
+            Basis::Option2 {
+                plant_rating_date: None,
+            }
         }
         (Some(_), Some(_), _) => {
             problems.push(
                 "option",
                 "Options 1 and 2 are for plants with unattached supplies only (MMSR L1207–1265); drop `option` or `attached_supply`",
             );
-            Basis::Option2 { plant_rating_date: None }
+            Basis::Option2 {
+                plant_rating_date: None,
+            }
         }
         (None, Some(1), Some(plant_rating_date)) => Basis::Option1 { plant_rating_date },
         (None, Some(1), None) => {
@@ -95,19 +107,25 @@ pub(super) fn validate(input: CombinedIn) -> Result<CombinedWorksheet, Worksheet
                 "plant_rating_date",
                 "needed: under Option 1 the listing date is the plant rating date (MMSR L1230)",
             );
-            Basis::Option2 { plant_rating_date: None }
+            Basis::Option2 {
+                plant_rating_date: None,
+            }
         }
         (None, Some(2), plant_rating_date) => Basis::Option2 { plant_rating_date },
         (None, Some(n), _) => {
             problems.push("option", format!("option {n} does not exist; use 1 or 2"));
-            Basis::Option2 { plant_rating_date: None }
+            Basis::Option2 {
+                plant_rating_date: None,
+            }
         }
         (None, None, _) => {
             problems.push(
                 "option",
                 "with no `attached_supply`, choose Option 1 or 2 (MMSR L1207–1265)",
             );
-            Basis::Option2 { plant_rating_date: None }
+            Basis::Option2 {
+                plant_rating_date: None,
+            }
         }
     };
     if input.supplies.is_empty() && !matches!(basis, Basis::Attached { .. }) {
@@ -147,9 +165,10 @@ pub(super) fn rate(w: &CombinedWorksheet) -> Value {
             "attached_supply",
             combined::attached(*rating, *rating_date, *plant_rating_date, &w.supplies),
         ),
-        Basis::Option1 { plant_rating_date } => {
-            ("option_1", combined::option1(*plant_rating_date, &w.supplies))
-        }
+        Basis::Option1 { plant_rating_date } => (
+            "option_1",
+            combined::option1(*plant_rating_date, &w.supplies),
+        ),
         Basis::Option2 { plant_rating_date } => {
             let earliest = plant_rating_date
                 .or_else(|| w.supplies.iter().map(|s| s.rating_date).min())

@@ -68,20 +68,21 @@ pub struct ResultIn {
     pub positive: Option<bool>,
 }
 
-/// A farm's laboratory records for the rating (MMSR L320–334).
+/// A farm's laboratory records for the rating (MMSR L320–334). A standard left out is not
+/// evaluated; a standard given as `[]` has no samples, which is debited.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FarmLabIn {
     #[serde(default)]
     pub permit_issued: Option<NaiveDate>,
     #[serde(default)]
-    pub bacteria: Vec<ResultIn>,
+    pub bacteria: Option<Vec<ResultIn>>,
     #[serde(default)]
-    pub somatic_cells: Vec<ResultIn>,
+    pub somatic_cells: Option<Vec<ResultIn>>,
     #[serde(default)]
-    pub cooling_temperature: Vec<ResultIn>,
+    pub cooling_temperature: Option<Vec<ResultIn>>,
     #[serde(default)]
-    pub drug_residue: Vec<ResultIn>,
+    pub drug_residue: Option<Vec<ResultIn>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -128,7 +129,8 @@ pub struct PlantLineIn {
     pub violations: Vec<ViolationIn>,
 }
 
-/// A product's laboratory records (MMSR L496–518).
+/// A product's laboratory records (MMSR L496–518). A standard left out is not evaluated; a
+/// standard given as `[]` has no samples, which is debited.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProductLabIn {
@@ -139,11 +141,11 @@ pub struct ProductLabIn {
     #[serde(default)]
     pub new_permit_or_seasonal: bool,
     #[serde(default)]
-    pub bacteria: Vec<ResultIn>,
+    pub bacteria: Option<Vec<ResultIn>>,
     #[serde(default)]
-    pub coliform: Vec<ResultIn>,
+    pub coliform: Option<Vec<ResultIn>>,
     #[serde(default)]
-    pub cooling_temperature: Vec<ResultIn>,
+    pub cooling_temperature: Option<Vec<ResultIn>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
