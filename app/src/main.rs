@@ -1,1 +1,5 @@
-fn main() {}
+//! Launches the Milkshed field app.
+
+fn main() {
+    dioxus::launch(milkshed_app::ui::App);
+}

@@ -30,9 +30,13 @@ pub enum RateError {
 
 /// Reads and rates the worksheet at `path` (`-` for standard input); returns the result JSON.
 pub fn rate_file(path: &Path) -> Result<String, RateError> {
-    let shown = path.display().to_string();
+    let shown = if path == Path::new("-") {
+        "standard input".to_string()
+    } else {
+        path.display().to_string()
+    };
     let mut bytes = Vec::new();
-    let read = if shown == "-" {
+    let read = if path == Path::new("-") {
         std::io::stdin()
             .take(MAX_WORKSHEET_BYTES + 1)
             .read_to_end(&mut bytes)

@@ -1,0 +1,4 @@
+//! Integration tests of `milkshed-server`, one binary.
+
+#![allow(clippy::unwrap_used)] // tests unwrap: a panic is the failure report
+mod cli_rate;
