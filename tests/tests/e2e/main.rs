@@ -1,0 +1,6 @@
+//! End-to-end tests across the crates, one binary.
+
+#![allow(clippy::unwrap_used)] // tests unwrap: a panic is the failure report
+
+mod rate_examples;
+mod tidy;

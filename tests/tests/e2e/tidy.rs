@@ -1,0 +1,111 @@
+//! The workspace's boundaries, checked rather than only reviewed: `shared` stays pure,
+//! `app` and `sync-server` never depend on each other, every source file says what it is.
+
+use std::path::Path;
+
+use milkshed_tests::workspace_root;
+
+fn dependencies(krate: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(workspace_root().join(krate).join("Cargo.toml")).unwrap();
+    let manifest: toml::Table = text.parse().unwrap();
+    manifest
+        .get("dependencies")
+        .and_then(|d| d.as_table())
+        .map(|t| t.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// `shared` is pure domain code: no storage, runtime, UI or image crates (house style §2).
+#[test]
+fn shared_depends_only_on_the_allowlist() {
+    let allowed = [
+        "serde",
+        "serde_json",
+        "serde_path_to_error",
+        "thiserror",
+        "chrono",
+        "num-rational",
+        "num-traits",
+        "rand",
+        "rand_chacha",
+        "automerge",
+        "autosurgeon",
+        "uuid",
+        "sha2",
+        "hex",
+    ];
+    for dep in dependencies("shared") {
+        assert!(
+            allowed.contains(&dep.as_str()),
+            "shared must not depend on {dep}"
+        );
+    }
+}
+
+#[test]
+fn app_and_server_never_depend_on_each_other() {
+    assert!(!dependencies("app")
+        .iter()
+        .any(|d| d == "milkshed-sync-server"));
+    assert!(!dependencies("sync-server")
+        .iter()
+        .any(|d| d == "milkshed-app"));
+    assert!(dependencies("app").iter().any(|d| d == "milkshed-shared"));
+    assert!(dependencies("sync-server")
+        .iter()
+        .any(|d| d == "milkshed-shared"));
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Every source file opens with a `//!` line saying what it holds.
+#[test]
+fn every_source_file_starts_with_a_module_doc() {
+    let root = workspace_root();
+    let mut files = Vec::new();
+    for krate in ["shared", "app", "sync-server", "tests"] {
+        for sub in ["src", "tests", "benches"] {
+            let dir = root.join(krate).join(sub);
+            if dir.is_dir() {
+                rust_files(&dir, &mut files);
+            }
+        }
+    }
+    assert!(files.len() > 20, "found only {} files", files.len());
+    let missing: Vec<String> = files
+        .iter()
+        .filter(|f| !std::fs::read_to_string(f).unwrap().starts_with("//!"))
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(missing.is_empty(), "no //! doc line: {missing:?}");
+}
+
+/// The shared crate reads no clock, environment, file or network (time comes in as arguments).
+#[test]
+fn shared_does_no_io() {
+    let mut files = Vec::new();
+    rust_files(&workspace_root().join("shared/src"), &mut files);
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for banned in [
+            "std::fs",
+            "std::net",
+            "std::env",
+            "Utc::now",
+            "Local::now",
+            "SystemTime",
+            "thread_rng",
+        ] {
+            assert!(!text.contains(banned), "{} uses {banned}", f.display());
+        }
+    }
+}
