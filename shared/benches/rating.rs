@@ -1,5 +1,6 @@
 //! Rating speed: a 10,000-farm FORM 2359k and a 200-product FORM 2359L, rated from validated
-//! worksheets (`rate`) and end to end from JSON text (`parse + rate + print`).
+//! worksheets (`rate`: every figure of the form computed), with the result JSON written
+//! (`rate + print`), and end to end from JSON text (`parse + rate + print`).
 //!
 //! Run: `cargo bench -p milkshed-shared --bench rating`
 
@@ -60,6 +61,9 @@ fn bench(c: &mut Criterion) {
     let parsed_farms = worksheet::parse(&farms).expect("bench worksheet is valid");
     c.bench_function("2359k 10,000 farms: rate", |b| {
         b.iter(|| worksheet::rate(black_box(&parsed_farms)))
+    });
+    c.bench_function("2359k 10,000 farms: rate + print", |b| {
+        b.iter(|| serde_json::to_string(&worksheet::rate(black_box(&parsed_farms))))
     });
     c.bench_function("2359k 10,000 farms: parse + rate + print", |b| {
         b.iter(|| worksheet::rate_json(black_box(&farms)))

@@ -142,6 +142,12 @@ pub struct Form {
     pub lab_standards: Vec<LabStandard>,
     #[serde(skip)]
     by_id: HashMap<String, usize>,
+    /// Per column, the index of its item in `items`.
+    #[serde(skip)]
+    item_of: Vec<usize>,
+    /// Per item (in form order), its cap.
+    #[serde(skip)]
+    item_cap: Vec<Option<u32>>,
 }
 
 impl Form {
@@ -153,6 +159,16 @@ impl Form {
     /// The column with internal id `col`.
     pub fn column_by_col(&self, col: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.col == col)
+    }
+
+    /// Per column, the index of the item it belongs to (items numbered in form order).
+    pub fn item_of_column(&self) -> &[usize] {
+        &self.item_of
+    }
+
+    /// Per item index, its cap (see [`Self::item_of_column`]).
+    pub fn item_caps_by_index(&self) -> &[Option<u32>] {
+        &self.item_cap
     }
 
     /// The cap on `item`, if any.
@@ -189,6 +205,23 @@ impl Form {
                 if self.by_id.insert(id.clone(), i).is_some() {
                     return Err(malformed(format!("id {id} debits two columns")));
                 }
+            }
+        }
+        let mut items: Vec<&str> = Vec::new();
+        for c in &self.columns {
+            let i = match items.iter().position(|i| *i == c.item) {
+                Some(i) => i,
+                None => {
+                    items.push(&c.item);
+                    items.len() - 1
+                }
+            };
+            self.item_of.push(i);
+        }
+        self.item_cap = items.iter().map(|i| self.cap_for_item(i)).collect();
+        for cap in &self.item_caps {
+            if !items.contains(&cap.item.as_str()) {
+                return Err(malformed(format!("cap on unknown item {}", cap.item)));
             }
         }
         for s in &self.lab_standards {

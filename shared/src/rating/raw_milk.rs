@@ -52,19 +52,17 @@ pub struct RawMilkRating {
 /// A farm's Total Debits: each item's columns summed, then the item cap applied
 /// (8r ≤ 5, 15r ≤ 7, 18r ≤ 5 — MMSR L366–384; [`policy::capped`]).
 pub fn farm_total_debits(form: &Form, points: &[u32]) -> u32 {
-    let mut items: Vec<(&str, u32)> = Vec::new();
-    for (col, p) in form.columns.iter().zip(points) {
-        if *p == 0 {
-            continue;
-        }
-        match items.iter_mut().find(|(i, _)| *i == col.item) {
-            Some((_, sum)) => *sum += p,
-            None => items.push((col.item.as_str(), *p)),
+    let item_of = form.item_of_column();
+    let caps = form.item_caps_by_index();
+    let mut sums = vec![0u32; caps.len()];
+    for (item, p) in item_of.iter().zip(points) {
+        if let Some(sum) = sums.get_mut(*item) {
+            *sum += p;
         }
     }
-    items
-        .iter()
-        .map(|(item, sum)| policy::capped(*sum, form.cap_for_item(item)))
+    sums.iter()
+        .zip(caps)
+        .map(|(sum, cap)| policy::capped(*sum, *cap))
         .sum()
 }
 

@@ -1,16 +1,17 @@
 //! FORM 2359k worksheets: validation and result.
 
 use chrono::NaiveDate;
-use serde_json::{json, Map, Value};
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 
-use crate::catalog::{Catalog, LabRule};
+use crate::catalog::{Catalog, Form, LabRule};
 use crate::exact::to_decimal_string;
 use crate::rating::lab::{self, LabFinding, LabHistory, LabResult};
 use crate::rating::raw_milk::{self, FarmRow};
 use crate::rating::Mark;
 
 use super::wire::{FarmIn, RawMilkIn, ViolationIn};
-use super::{catalog, cwt, date_string, lab_results, mark, Problems, WorksheetError};
+use super::{catalog, cwt, lab_results, mark, Problems, WorksheetError};
 
 /// A validated FORM 2359k worksheet.
 #[derive(Debug, Clone)]
@@ -197,98 +198,165 @@ fn rows(w: &RawMilkWorksheet) -> Vec<(FarmRow, Vec<(usize, LabFinding)>)> {
         .collect()
 }
 
-pub(super) fn rate(w: &RawMilkWorksheet) -> Value {
+/// A farm's debits as the form shows them: the columns marked, in form order.
+struct Debits<'a> {
+    form: &'a Form,
+    points: Vec<u32>,
+}
+
+impl Serialize for Debits<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        for (col, p) in self.form.columns.iter().zip(&self.points) {
+            if *p > 0 {
+                map.serialize_entry(&col.key, p)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// One figure per column of the form, in form order.
+struct PerColumn<'a, T> {
+    form: &'a Form,
+    values: Vec<T>,
+}
+
+impl<T: Serialize> Serialize for PerColumn<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.values.len()))?;
+        for (col, v) in self.form.columns.iter().zip(&self.values) {
+            map.serialize_entry(&col.key, v)?;
+        }
+        map.end()
+    }
+}
+
+#[derive(Serialize)]
+struct LabOut<'a> {
+    standard: &'a str,
+    column: Option<&'a str>,
+    debited: bool,
+    required_number_met: bool,
+    over_in_last_four: u32,
+    results_in_last_four: u32,
+    last_over: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct FarmOut<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    producer_number: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pounds_sold_daily: Option<u64>,
+    cwt: u64,
+    debits: Debits<'a>,
+    total_debits: u32,
+    cwt_x_debits: u64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    lab: Vec<LabOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remarks: Option<&'a str>,
+}
+
+/// The computed FORM 2359k as the result JSON: every figure the paper form shows.
+#[derive(Serialize)]
+pub struct RawMilkResult<'a> {
+    form: &'static str,
+    catalog: &'a str,
+    shipper: Option<&'a str>,
+    rating_date: Option<String>,
+    pub rating: u32,
+    rating_unrounded: String,
+    quotient: String,
+    farms_rated: usize,
+    total_cwt: u64,
+    total_debits: u64,
+    total_cwt_x_debits: u64,
+    farms: Vec<FarmOut<'a>>,
+    farms_violating: PerColumn<'a, u64>,
+    percent_violating: PerColumn<'a, u32>,
+    warnings: Vec<String>,
+}
+
+pub(super) fn rate(w: &RawMilkWorksheet) -> RawMilkResult<'_> {
     let form = &w.catalog.farm;
-    let rows = rows(w);
-    let farm_rows: Vec<FarmRow> = rows.iter().map(|(r, _)| r.clone()).collect();
-    let r = raw_milk::rate(form, &farm_rows);
+    let (farm_rows, findings): (Vec<FarmRow>, Vec<Vec<(usize, LabFinding)>>) =
+        rows(w).into_iter().unzip();
+    let mut r = raw_milk::rate(form, &farm_rows);
+    let lines = std::mem::take(&mut r.farms);
+    let farms_rated = lines.len();
     let mut warnings = Vec::new();
-    let farms: Vec<Value> = w
-        .farms
-        .iter()
-        .zip(&r.farms)
-        .zip(&rows)
-        .map(|((f, line), (_, findings))| {
-            let mut debits = Map::new();
-            for (col, p) in form.columns.iter().zip(&line.column_points) {
-                if *p > 0 {
-                    debits.insert(col.key.clone(), json!(p));
+    let column_key = |col: &str| {
+        form.column_by_col(col)
+            .map(|c| form.columns[c].key.as_str())
+    };
+    let mut farms = Vec::with_capacity(w.farms.len());
+    for ((f, line), findings) in w.farms.iter().zip(lines).zip(&findings) {
+        let lab = findings
+            .iter()
+            .map(|(si, fd)| {
+                let s = &form.lab_standards[*si];
+                if s.rule == LabRule::SamplesOnly && fd.last_over == Some(true) {
+                    warnings.push(format!(
+                        "{}: a positive {} result — Appendix N applies (MMSR L155–195): the \
+                         milk is held and the rating is completed only when the BTU is in \
+                         substantial compliance",
+                        f.name,
+                        s.standard.replace('_', " ")
+                    ));
                 }
-            }
-            let lab: Vec<Value> = findings
-                .iter()
-                .map(|(si, fd)| {
-                    let s = &form.lab_standards[*si];
-                    let column = form
-                        .column_by_col(&s.column)
-                        .map(|c| form.columns[c].key.clone());
-                    if s.rule == LabRule::SamplesOnly && fd.last_over == Some(true) {
-                        warnings.push(format!(
-                            "{}: a positive {} result — Appendix N applies (MMSR L155–195): \
-                             the milk is held and the rating is completed only when the BTU is \
-                             in substantial compliance",
-                            f.name,
-                            s.standard.replace('_', " ")
-                        ));
-                    }
-                    json!({
-                        "standard": s.standard,
-                        "column": column,
-                        "debited": fd.debited,
-                        "required_number_met": fd.required_number_met,
-                        "over_in_last_four": fd.over_in_last_four,
-                        "results_in_last_four": fd.last_four_count,
-                        "last_over": fd.last_over,
-                    })
-                })
-                .collect();
-            let mut row = Map::new();
-            row.insert("name".into(), json!(f.name));
-            if let Some(n) = &f.producer_number {
-                row.insert("producer_number".into(), json!(n));
-            }
-            if let Some(p) = f.pounds_sold_daily {
-                row.insert("pounds_sold_daily".into(), json!(p));
-            }
-            row.insert("cwt".into(), json!(line.cwt));
-            row.insert("debits".into(), Value::Object(debits));
-            row.insert("total_debits".into(), json!(line.total_debits));
-            row.insert("cwt_x_debits".into(), json!(line.cwt_x_debits));
-            if !lab.is_empty() {
-                row.insert("lab".into(), Value::Array(lab));
-            }
-            if let Some(rm) = &f.remarks {
-                row.insert("remarks".into(), json!(rm));
-            }
-            Value::Object(row)
-        })
-        .collect();
+                LabOut {
+                    standard: &s.standard,
+                    column: column_key(&s.column),
+                    debited: fd.debited,
+                    required_number_met: fd.required_number_met,
+                    over_in_last_four: fd.over_in_last_four,
+                    results_in_last_four: fd.last_four_count,
+                    last_over: fd.last_over,
+                }
+            })
+            .collect();
+        farms.push(FarmOut {
+            name: &f.name,
+            producer_number: f.producer_number.as_deref(),
+            pounds_sold_daily: f.pounds_sold_daily,
+            cwt: line.cwt,
+            debits: Debits {
+                form,
+                points: line.column_points,
+            },
+            total_debits: line.total_debits,
+            cwt_x_debits: line.cwt_x_debits,
+            lab,
+            remarks: f.remarks.as_deref(),
+        });
+    }
     if r.clamped {
         warnings.push("the computed rating fell outside 0..=100 and was clamped".to_string());
     }
-    let per_column = |values: &[u64]| -> Map<String, Value> {
-        form.columns
-            .iter()
-            .zip(values)
-            .map(|(c, v)| (c.key.clone(), json!(v)))
-            .collect()
-    };
-    let percents: Vec<u64> = r.percent_violating.iter().map(|p| u64::from(*p)).collect();
-    json!({
-        "form": "2359k",
-        "catalog": w.catalog.id,
-        "shipper": w.shipper,
-        "rating_date": date_string(w.rating_date),
-        "rating": r.rating,
-        "rating_unrounded": to_decimal_string(&r.rating_exact, 4),
-        "quotient": to_decimal_string(&r.quotient, 4),
-        "farms_rated": r.farms.len(),
-        "total_cwt": r.total_cwt,
-        "total_debits": r.total_debits,
-        "total_cwt_x_debits": r.total_cwt_x_debits,
-        "farms": farms,
-        "farms_violating": per_column(&r.farms_violating),
-        "percent_violating": per_column(&percents),
-        "warnings": warnings,
-    })
+    RawMilkResult {
+        form: "2359k",
+        catalog: &w.catalog.id,
+        shipper: w.shipper.as_deref(),
+        rating_date: w.rating_date.map(|d| d.to_string()),
+        rating: r.rating,
+        rating_unrounded: to_decimal_string(&r.rating_exact, 4),
+        quotient: to_decimal_string(&r.quotient, 4),
+        farms_rated,
+        total_cwt: r.total_cwt,
+        total_debits: r.total_debits,
+        total_cwt_x_debits: r.total_cwt_x_debits,
+        farms_violating: PerColumn {
+            form,
+            values: r.farms_violating,
+        },
+        percent_violating: PerColumn {
+            form,
+            values: r.percent_violating,
+        },
+        farms,
+        warnings,
+    }
 }

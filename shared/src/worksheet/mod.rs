@@ -19,7 +19,7 @@ use crate::exact::{from_json_number, Exact};
 use crate::rating::lab::LabResult;
 use crate::rating::Mark;
 
-pub use farm::RawMilkWorksheet;
+pub use farm::{RawMilkResult, RawMilkWorksheet};
 pub use plant::PlantWorksheet;
 pub use supplies::CombinedWorksheet;
 
@@ -95,33 +95,44 @@ pub enum Worksheet {
 /// The forms this version rates, for messages.
 const FORMS: &str = "\"2359k\", \"2359L\" or \"raw_milk_combined\"";
 
-/// Parses and validates a worksheet.
+/// The head of a worksheet: its form, the rest skipped without being built.
+#[derive(serde::Deserialize)]
+struct Head {
+    form: Option<Value>,
+}
+
+/// Parses and validates a worksheet. The text is read twice — once for its form, once into
+/// that form's types with JSON-path tracking — and never built into a generic JSON tree.
 pub fn parse(text: &str) -> Result<Worksheet, WorksheetError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| WorksheetError::Syntax {
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
+    let head: Head = serde_json::from_str(text).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => {
+            WorksheetError::one("$", "a worksheet is a JSON object")
+        }
+        _ => WorksheetError::Syntax {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        },
     })?;
-    let form = match value.get("form") {
-        Some(Value::String(s)) => s.clone(),
+    let form = match head.form {
+        Some(Value::String(s)) => s,
         Some(_) => {
             return Err(WorksheetError::one(
                 "form",
                 format!("must be one of {FORMS}"),
             ))
         }
-        None if value.is_object() => {
+        None => {
             return Err(WorksheetError::one(
                 "form",
                 format!("missing; give one of {FORMS}"),
             ))
         }
-        None => return Err(WorksheetError::one("$", "a worksheet is a JSON object")),
     };
     match form.as_str() {
-        "2359k" => farm::validate(typed(value)?).map(Worksheet::RawMilk),
-        "2359L" => plant::validate(typed(value)?).map(Worksheet::Plant),
-        "raw_milk_combined" => supplies::validate(typed(value)?).map(Worksheet::Combined),
+        "2359k" => farm::validate(typed(text)?).map(Worksheet::RawMilk),
+        "2359L" => plant::validate(typed(text)?).map(Worksheet::Plant),
+        "raw_milk_combined" => supplies::validate(typed(text)?).map(Worksheet::Combined),
         "2359j" => Err(WorksheetError::one(
             "form",
             "FORM 2359j enforcement worksheets are not rated by this version yet",
@@ -133,20 +144,37 @@ pub fn parse(text: &str) -> Result<Worksheet, WorksheetError> {
     }
 }
 
-fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, WorksheetError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
+fn typed<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, WorksheetError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." { "$".to_string() } else { path };
         WorksheetError::one(path, e.into_inner().to_string())
     })
 }
 
-/// Rates a validated worksheet; the result is the JSON the paper form shows.
-pub fn rate(worksheet: &Worksheet) -> Value {
+/// A computed worksheet; it serializes to the JSON the paper form shows.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+pub enum RatingResult<'a> {
+    RawMilk(RawMilkResult<'a>),
+    Plant(Value),
+    Combined(Value),
+}
+
+impl RatingResult<'_> {
+    /// The result as a JSON value.
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+/// Rates a validated worksheet.
+pub fn rate(worksheet: &Worksheet) -> RatingResult<'_> {
     match worksheet {
-        Worksheet::RawMilk(w) => farm::rate(w),
-        Worksheet::Plant(w) => plant::rate(w),
-        Worksheet::Combined(w) => supplies::rate(w),
+        Worksheet::RawMilk(w) => RatingResult::RawMilk(farm::rate(w)),
+        Worksheet::Plant(w) => RatingResult::Plant(plant::rate(w)),
+        Worksheet::Combined(w) => RatingResult::Combined(supplies::rate(w)),
     }
 }
 
