@@ -98,6 +98,9 @@ pub enum LabRule {
     LastFour,
     /// Only the required-number-of-samples test (farm drug residue, seed 004 L325–328).
     SamplesOnly,
+    /// Used in determining compliance but debited in no column of the form: results are
+    /// reported and a failure is flagged (plant phosphatase and drug residue, L497–499; §f A25).
+    ReportedOnly,
 }
 
 /// A laboratory standard and the column it debits.
@@ -105,7 +108,9 @@ pub enum LabRule {
 #[serde(deny_unknown_fields)]
 pub struct LabStandard {
     pub standard: String,
-    pub column: String,
+    /// The column a failure debits; none for [`LabRule::ReportedOnly`].
+    #[serde(default)]
+    pub column: Option<String>,
     #[serde(default)]
     pub limit: Option<String>,
     /// Limit for raw milk sampled at a plant before pasteurization.
@@ -117,6 +122,11 @@ pub struct LabStandard {
 }
 
 impl LabStandard {
+    /// The column index this standard debits on `form`, if any.
+    pub fn column_in(&self, form: &Form) -> Option<usize> {
+        self.column.as_deref().and_then(|c| form.column_by_col(c))
+    }
+
     /// The numeric limit, exact.
     pub fn limit_value(&self) -> Option<Exact> {
         self.limit.as_deref().and_then(parse_decimal)
@@ -225,10 +235,17 @@ impl Form {
             }
         }
         for s in &self.lab_standards {
-            if self.column_by_col(&s.column).is_none() {
+            let column_ok = match (&s.column, s.rule) {
+                (None, LabRule::ReportedOnly) => true,
+                (Some(c), LabRule::LastFour | LabRule::SamplesOnly) => {
+                    self.column_by_col(c).is_some()
+                }
+                _ => false,
+            };
+            if !column_ok {
                 return Err(malformed(format!(
-                    "lab standard {} debits unknown column {}",
-                    s.standard, s.column
+                    "lab standard {} must debit a known column unless reported only",
+                    s.standard
                 )));
             }
             if s.rule == LabRule::LastFour && s.limit_value().is_none() {

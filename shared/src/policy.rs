@@ -139,6 +139,14 @@ mod tests {
         assert_eq!(percent_of(0, 0), 0);
     }
 
+    /// A21: the printed "TABLE FOR COMPUTING PERCENT VIOLATION" (L7888–7968) has cells off by
+    /// one (e.g. 5 of 25 printed 19, 1 of 23 printed 5); the rule gives 20 and 4.
+    #[test]
+    fn percent_table_misprints_are_not_copied() {
+        assert_eq!(percent_of(5, 25), 20);
+        assert_eq!(percent_of(1, 23), 4);
+    }
+
     /// e.12 station vectors (H #15: 92/91 → 0, 92/89 → 3).
     #[test]
     fn station_rule_vectors() {

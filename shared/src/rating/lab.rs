@@ -133,6 +133,15 @@ pub fn farm_samples_only(history: &LabHistory) -> LabFinding {
     finding(history, |_, _| false)
 }
 
+/// A standard used in determining compliance but debited in no column (plant phosphatase and
+/// drug residue, [`crate::catalog::LabRule::ReportedOnly`]): never debited; the finding says
+/// whether the last result failed.
+pub fn reported_only(history: &LabHistory) -> LabFinding {
+    let mut f = finding(history, |_, _| false);
+    f.debited = false;
+    f
+}
+
 /// Plant product (R18/R19): debited iff 2 of the last 4 exceed **and** the last is in
 /// violation (L505–511), or too few samples were examined (L511–518).
 pub fn plant(history: &LabHistory) -> LabFinding {

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::catalog::{Catalog, Form, LabRule};
+use crate::catalog::{Catalog, Form, LabRule, LabStandard};
 use crate::exact::to_decimal_string;
 use crate::rating::lab::{self, LabFinding, LabHistory, LabResult};
 use crate::rating::raw_milk::{self, FarmRow};
@@ -130,7 +130,7 @@ fn farm(
                     };
                     let standard = &form.lab_standards[si];
                     let limit = match standard.rule {
-                        LabRule::LastFour => standard.limit_value(),
+                        LabRule::LastFour | LabRule::ReportedOnly => standard.limit_value(),
                         LabRule::SamplesOnly => None,
                     };
                     let results: Vec<LabResult> = lab_results(
@@ -169,6 +169,7 @@ fn lab_findings(catalog: &Catalog, farm: &Farm) -> Vec<(usize, LabFinding)> {
             let f = match catalog.farm.lab_standards[*si].rule {
                 LabRule::LastFour => lab::farm(h),
                 LabRule::SamplesOnly => lab::farm_samples_only(h),
+                LabRule::ReportedOnly => lab::reported_only(h),
             };
             (*si, f)
         })
@@ -185,7 +186,7 @@ fn rows(w: &RawMilkWorksheet) -> Vec<(FarmRow, Vec<(usize, LabFinding)>)> {
             let mut marks = f.marks.clone();
             for (si, finding) in &findings {
                 if finding.debited {
-                    if let Some(column) = form.column_by_col(&form.lab_standards[*si].column) {
+                    if let Some(column) = form.lab_standards[*si].column_in(form) {
                         marks.push(Mark {
                             column,
                             points: form.columns[column].default_points(),
@@ -288,17 +289,14 @@ pub(super) fn rate(w: &RawMilkWorksheet) -> RawMilkResult<'_> {
     let lines = std::mem::take(&mut r.farms);
     let farms_rated = lines.len();
     let mut warnings = Vec::new();
-    let column_key = |col: &str| {
-        form.column_by_col(col)
-            .map(|c| form.columns[c].key.as_str())
-    };
+    let column_key = |s: &LabStandard| s.column_in(form).map(|c| form.columns[c].key.as_str());
     let mut farms = Vec::with_capacity(w.farms.len());
     for ((f, line), findings) in w.farms.iter().zip(lines).zip(&findings) {
         let lab = findings
             .iter()
             .map(|(si, fd)| {
                 let s = &form.lab_standards[*si];
-                if s.rule == LabRule::SamplesOnly && fd.last_over == Some(true) {
+                if s.rule != LabRule::LastFour && fd.last_over == Some(true) {
                     warnings.push(format!(
                         "{}: a positive {} result — Appendix N applies (MMSR L155–195): the \
                          milk is held and the rating is completed only when the BTU is in \
@@ -309,7 +307,7 @@ pub(super) fn rate(w: &RawMilkWorksheet) -> RawMilkResult<'_> {
                 }
                 LabOut {
                     standard: &s.standard,
-                    column: column_key(&s.column),
+                    column: column_key(s),
                     debited: fd.debited,
                     required_number_met: fd.required_number_met,
                     over_in_last_four: fd.over_in_last_four,

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde_json::{json, Map, Value};
 
-use crate::catalog::{Catalog, Form};
+use crate::catalog::{Catalog, Form, LabRule};
 use crate::exact::to_decimal_string;
 use crate::rating::lab::{self, LabHistory};
 use crate::rating::plant::{self, DebitLine, PlantSheet, StationRow};
@@ -99,6 +99,8 @@ pub(super) fn validate(input: PlantIn) -> Result<PlantWorksheet, WorksheetError>
                         ("bacteria", &l.bacteria),
                         ("coliform", &l.coliform),
                         ("cooling_temperature", &l.cooling_temperature),
+                        ("phosphatase", &l.phosphatase),
+                        ("drug_residue", &l.drug_residue),
                     ] {
                         let (Some(results), Some(si)) = (
                             results,
@@ -107,7 +109,9 @@ pub(super) fn validate(input: PlantIn) -> Result<PlantWorksheet, WorksheetError>
                             continue;
                         };
                         let s = &form.lab_standards[si];
-                        let limit = if l.raw_for_pasteurization {
+                        let limit = if s.rule == LabRule::ReportedOnly && s.limit.is_none() {
+                            None
+                        } else if l.raw_for_pasteurization {
                             s.raw_limit_value()
                         } else {
                             s.limit_value()
@@ -272,7 +276,7 @@ fn on_receipt(form: &Form, standards: &[String], path: &str, problems: &mut Prob
         let column = form
             .lab_standard(name)
             .filter(|_| allowed.contains(&name.as_str()))
-            .and_then(|s| form.column_by_col(&s.column));
+            .and_then(|s| s.column_in(form));
         match column {
             Some(c) => total += form.columns[c].default_points(),
             None => problems.push(
@@ -286,13 +290,24 @@ fn on_receipt(form: &Form, standards: &[String], path: &str, problems: &mut Prob
     total
 }
 
-fn product_marks(form: &Form, p: &Product) -> (Vec<Mark>, Vec<Value>) {
+fn product_marks(form: &Form, p: &Product, warnings: &mut Vec<String>) -> (Vec<Mark>, Vec<Value>) {
     let mut marks = p.marks.clone();
     let mut lab = Vec::new();
     for (si, h) in &p.lab {
         let s = &form.lab_standards[*si];
-        let f = lab::plant(h);
-        let column = form.column_by_col(&s.column);
+        let f = match s.rule {
+            LabRule::ReportedOnly => lab::reported_only(h),
+            LabRule::LastFour | LabRule::SamplesOnly => lab::plant(h),
+        };
+        if s.rule == LabRule::ReportedOnly && f.last_over == Some(true) {
+            warnings.push(format!(
+                "{}: the last {} result failed — not a 2359L debit (MMSR L497–499 uses it to \
+                 judge compliance; §f A25): follow up under the PMO",
+                p.name,
+                s.standard.replace('_', " ")
+            ));
+        }
+        let column = s.column_in(form);
         if f.debited {
             if let Some(c) = column {
                 marks.push(Mark {
@@ -325,8 +340,12 @@ fn debits_map(form: &Form, points: &[u32]) -> Map<String, Value> {
 
 pub(super) fn rate(w: &PlantWorksheet) -> Value {
     let form = &w.catalog.plant;
-    let with_lab: Vec<(Vec<Mark>, Vec<Value>)> =
-        w.products.iter().map(|p| product_marks(form, p)).collect();
+    let mut warnings = Vec::new();
+    let with_lab: Vec<(Vec<Mark>, Vec<Value>)> = w
+        .products
+        .iter()
+        .map(|p| product_marks(form, p, &mut warnings))
+        .collect();
     let sheet = PlantSheet {
         plant: w.plant.clone(),
         products: w
@@ -386,7 +405,6 @@ pub(super) fn rate(w: &PlantWorksheet) -> Value {
             "product": line.product,
         }));
     }
-    let mut warnings = Vec::new();
     if r.clamped {
         warnings.push("the computed rating fell below 0 and was clamped (A27)".to_string());
     }

@@ -123,3 +123,37 @@ fn option2_shares_must_add_up() {
     assert_eq!(path, "supplies");
     assert!(msg.contains("55"), "{msg}");
 }
+
+#[test]
+fn plant_phosphatase_is_reported_not_debited() {
+    let text = r#"{"form":"2359L","rating_date":"2012-09-20","plant":{"name":"P","cwt":100},
+        "products":[{"name":"Milk","cwt":40,"lab":{"phosphatase":[{"date":"2012-09-01","value":900}]}}]}"#;
+    let out: Value = serde_json::from_str(&rate_json(text).unwrap()).unwrap();
+    assert_eq!(out["rating"], 100);
+    let warnings = out["warnings"].as_array().unwrap();
+    assert!(
+        warnings[0].as_str().unwrap().contains("phosphatase"),
+        "{warnings:?}"
+    );
+    assert_eq!(out["rows"][1]["lab"][0]["debited"], false);
+}
+
+#[test]
+fn farm_lab_results_debit_their_columns() {
+    // 3 of the last 4 bacterial counts over 100,000 with the last within: debited (L322–325)
+    let text = r#"{"form":"2359k","rating_date":"2012-08-10","farms":[{"name":"A","cwt":10,
+        "lab":{"bacteria":[{"date":"2012-05-01","value":150000},{"date":"2012-06-01","value":200000},
+                           {"date":"2012-07-01","value":120000},{"date":"2012-08-01","value":5000}]}}]}"#;
+    let out: Value = serde_json::from_str(&rate_json(text).unwrap()).unwrap();
+    assert_eq!(out["farms"][0]["debits"]["LAB-BACT-DRUG"], 10);
+    assert_eq!(out["rating"], 90);
+    // an empty list is a requirement with no samples: debited too
+    let none = text.replace(
+        r#"[{"date":"2012-05-01","value":150000},{"date":"2012-06-01","value":200000},
+                           {"date":"2012-07-01","value":120000},{"date":"2012-08-01","value":5000}]"#,
+        "[]",
+    );
+    let out: Value = serde_json::from_str(&rate_json(&none).unwrap()).unwrap();
+    assert_eq!(out["farms"][0]["lab"][0]["required_number_met"], false);
+    assert_eq!(out["rating"], 90);
+}

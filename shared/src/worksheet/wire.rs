@@ -146,6 +146,12 @@ pub struct ProductLabIn {
     pub coliform: Option<Vec<ResultIn>>,
     #[serde(default)]
     pub cooling_temperature: Option<Vec<ResultIn>>,
+    /// Reported, not debited (§f A25).
+    #[serde(default)]
+    pub phosphatase: Option<Vec<ResultIn>>,
+    /// Reported, not debited (§f A25); results give `positive`.
+    #[serde(default)]
+    pub drug_residue: Option<Vec<ResultIn>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
