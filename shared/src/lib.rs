@@ -7,12 +7,15 @@
 //!   (MMSR): FORM 2359k (raw milk, [`rating::raw_milk`]), FORM 2359L (plants and stations,
 //!   [`rating::plant`]), laboratory crediting ([`rating::lab`]), TABLE 1 and random selection
 //!   ([`rating::table1`]) and combined raw-milk ratings ([`rating::combined`]).
+//! - [`document`]: the Automerge document of an inspection, its typed view, signing and
+//!   tamper detection, conflicts.
 //! - [`policy`]: every reading of an ambiguous MMSR passage, each in one named place.
 //! - [`worksheet`]: the JSON worksheet exchange format (`milkshed-server rate`), its validation
 //!   with JSON paths, and its results.
 //! - [`exact`]: exact rational arithmetic and the MMSR's rounding.
 
 pub mod catalog;
+pub mod document;
 pub mod exact;
 pub mod policy;
 pub mod rating;

@@ -4,6 +4,7 @@
 //! [`parse`] turns text into a validated [`Worksheet`] or a [`WorksheetError`] listing every
 //! problem; [`rate`] computes it and cannot fail; [`rate_json`] does both.
 
+mod documents;
 mod farm;
 mod plant;
 mod supplies;
@@ -19,6 +20,7 @@ use crate::exact::{from_json_number, Exact};
 use crate::rating::lab::LabResult;
 use crate::rating::Mark;
 
+pub use documents::{plant_from_visit, raw_milk_from_visits};
 pub use farm::{RawMilkResult, RawMilkWorksheet};
 pub use plant::PlantWorksheet;
 pub use supplies::CombinedWorksheet;

@@ -1,0 +1,310 @@
+//! Document tests: round trips for every kind, workflow locks, tamper detection, conflicts.
+
+use super::*;
+use chrono::TimeZone;
+
+pub(crate) fn t(minute: u32) -> DateTime<FixedOffset> {
+    FixedOffset::west_opt(5 * 3600)
+        .unwrap()
+        .with_ymd_and_hms(2026, 11, 24, 9, minute, 0)
+        .unwrap()
+}
+
+pub(crate) fn actor(n: u8) -> ActorId {
+    ActorId::from([n; 16])
+}
+
+pub(crate) fn header(kind: InspectionKind, subject: SubjectKind) -> Header {
+    Header {
+        id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001),
+        kind,
+        agency: "WI-DATCP".into(),
+        subject: Subject {
+            kind: subject,
+            id: "farm-17".into(),
+            name: "Roy Harris".into(),
+            permit: Some("P-1234".into()),
+            producer_number: Some("55-0101".into()),
+        },
+        inspector: Person {
+            id: "u-ann".into(),
+            name: "Ann Sanitarian".into(),
+        },
+        catalog: "pmo-2011".into(),
+        started_at: t(0),
+        follows: None,
+    }
+}
+
+fn farm_doc() -> InspectionDoc {
+    InspectionDoc::create(
+        actor(1),
+        &header(InspectionKind::RoutineFarm, SubjectKind::Farm),
+    )
+    .unwrap()
+}
+
+fn violated(points: Option<u32>) -> ItemState {
+    ItemState::Violated {
+        points,
+        products: vec![],
+    }
+}
+
+#[test]
+fn every_kind_round_trips_through_save_and_load() {
+    for kind in InspectionKind::ALL {
+        let subject = match kind {
+            InspectionKind::Plant | InspectionKind::RatingVisitPlant => SubjectKind::Plant,
+            InspectionKind::HaulerSampler => SubjectKind::Hauler,
+            _ => SubjectKind::Farm,
+        };
+        let mut h = header(kind, subject);
+        if kind == InspectionKind::Reinspection {
+            h.follows = Some(Uuid::from_u128(42));
+        }
+        let mut d = InspectionDoc::create(actor(1), &h).unwrap();
+        let item = d.item_ids().unwrap()[3].clone();
+        d.set_finding(&item, &violated(None), &t(1)).unwrap();
+        d.set_item_note(&item, "dirty walls behind the bulk tank", &t(2))
+            .unwrap();
+        d.set_notes("visit with the owner present", &t(3)).unwrap();
+        d.set_gps(
+            &GpsFix {
+                lat: "43.0731".into(),
+                lon: "-89.4012".into(),
+                accuracy_m: Some("8".into()),
+            },
+            &t(4),
+        )
+        .unwrap();
+        match subject {
+            SubjectKind::Farm => d.set_pounds_sold_daily(1700, &t(5)).unwrap(),
+            SubjectKind::Plant => {
+                d.set_pounds_processed_daily(86_340, &t(5)).unwrap();
+                d.set_product("Half and half", 4200, &t(5)).unwrap();
+            }
+            _ => {}
+        }
+        let before = d.read().unwrap();
+        let bytes = d.save();
+        let loaded = InspectionDoc::load(&bytes, actor(2)).unwrap();
+        let after = loaded.read().unwrap();
+        assert_eq!(before, after, "{kind:?}");
+        assert_eq!(after.header, h);
+        assert_eq!(after.findings.len(), 1);
+        assert_eq!(after.findings[0].note, "dirty walls behind the bulk tank");
+    }
+}
+
+#[test]
+fn unknown_items_and_points_are_refused() {
+    let mut d = farm_doc();
+    assert!(matches!(
+        d.set_finding("99", &violated(None), &t(1)),
+        Err(DocumentError::UnknownItem { .. })
+    ));
+    assert!(matches!(
+        d.set_finding("8", &violated(Some(3)), &t(1)),
+        Err(DocumentError::PointsNotAllowed { .. })
+    ));
+    d.set_finding("8", &violated(Some(5)), &t(1)).unwrap();
+    assert_eq!(d.read().unwrap().findings[0].state, violated(Some(5)));
+}
+
+#[test]
+fn an_edit_after_signing_is_refused() {
+    let mut d = farm_doc();
+    d.set_finding("3", &violated(None), &t(1)).unwrap();
+    let hash = d
+        .sign(
+            SignerRole::Inspector,
+            "Ann Sanitarian",
+            "M0 0 L10 10",
+            &t(2),
+        )
+        .unwrap();
+    assert_eq!(hash, d.content_hash());
+    let before = d.save();
+    assert_eq!(
+        d.set_finding("4", &violated(None), &t(3)),
+        Err(DocumentError::Locked("signed"))
+    );
+    assert!(d.set_notes("late", &t(3)).is_err());
+    assert!(d.sign(SignerRole::Inspector, "Ann", "", &t(3)).is_err());
+    assert_eq!(d.save(), before, "a refused edit changes nothing");
+    // the producer acknowledges after the inspector
+    d.sign(SignerRole::Acknowledgement, "Roy Harris", "M1 1", &t(4))
+        .unwrap();
+    let r = d.read().unwrap();
+    assert_eq!(r.signatures.len(), 2);
+    assert_eq!(r.integrity, Integrity::Intact);
+}
+
+#[test]
+fn content_changed_under_a_signature_is_flagged_tampered() {
+    let mut d = farm_doc();
+    d.set_finding("3", &violated(None), &t(1)).unwrap();
+    d.sign(SignerRole::Inspector, "Ann", "", &t(2)).unwrap();
+    // bypass the API: write into the document directly, as a forged device would
+    let states = d.obj(&ROOT, keys::STATES).unwrap();
+    d.doc.put(&states, "3", "in_compliance").unwrap();
+    d.doc.commit();
+    let bytes = d.save();
+    let loaded = InspectionDoc::load(&bytes, actor(9)).unwrap();
+    assert!(matches!(
+        loaded.read().unwrap().integrity,
+        Integrity::Tampered { .. }
+    ));
+    assert!(loaded.clone().submit(&t(5)).is_err());
+}
+
+#[test]
+fn a_concurrent_edit_while_another_device_signs_is_flagged() {
+    let mut a = farm_doc();
+    let mut b = InspectionDoc::load(&a.save(), actor(2)).unwrap();
+    a.sign(SignerRole::Inspector, "Ann", "", &t(2)).unwrap();
+    b.set_finding("6", &violated(None), &t(2)).unwrap();
+    a.merge(&mut b).unwrap();
+    assert!(matches!(a.integrity(), Integrity::Tampered { .. }));
+}
+
+#[test]
+fn a_returned_inspection_is_amended_and_re_signed_keeping_history() {
+    let mut d = farm_doc();
+    d.set_finding("3", &violated(None), &t(1)).unwrap();
+    d.sign(SignerRole::Inspector, "Ann", "", &t(2)).unwrap();
+    d.submit(&t(3)).unwrap();
+    let supervisor = Person {
+        id: "u-sue".into(),
+        name: "Sue Supervisor".into(),
+    };
+    // a bare return is refused: the inspector must be told what to amend
+    assert!(d
+        .review(&Review {
+            by: supervisor.clone(),
+            at: t(10),
+            accepted: false,
+            comment: String::new(),
+            item_comments: vec![]
+        })
+        .is_err());
+    d.review(&Review {
+        by: supervisor.clone(),
+        at: t(10),
+        accepted: false,
+        comment: "see item 3".into(),
+        item_comments: vec![("3".into(), "name the feed stored in the barn".into())],
+    })
+    .unwrap();
+    assert_eq!(d.read().unwrap().status, Status::Returned);
+    assert_eq!(d.read().unwrap().integrity, Integrity::Unsigned);
+    d.set_item_note("3", "feed sacks stored in the milking barn", &t(20))
+        .unwrap();
+    d.sign(SignerRole::Inspector, "Ann", "", &t(21)).unwrap();
+    d.submit(&t(22)).unwrap();
+    d.review(&Review {
+        by: supervisor,
+        at: t(30),
+        accepted: true,
+        comment: String::new(),
+        item_comments: vec![],
+    })
+    .unwrap();
+    let r = d.read().unwrap();
+    assert_eq!(r.status, Status::Accepted);
+    assert_eq!(r.signatures.len(), 2);
+    assert_ne!(r.signatures[0].content_hash, r.signatures[1].content_hash);
+    assert_eq!(r.reviews.len(), 2);
+    assert_eq!(r.reviews[0].item_comments[0].0, "3");
+    assert_eq!(r.integrity, Integrity::Intact);
+    let history = d.history();
+    assert!(history.iter().any(|(_, _, m)| m == "reviewed: returned"));
+    assert!(history.len() >= 9);
+}
+
+#[test]
+fn both_values_of_a_conflicting_field_are_shown() {
+    let mut a = farm_doc();
+    let mut b = InspectionDoc::load(&a.save(), actor(2)).unwrap();
+    a.set_finding("8", &violated(Some(2)), &t(1)).unwrap();
+    b.set_finding("8", &violated(Some(5)), &t(1)).unwrap();
+    a.set_pounds_sold_daily(1700, &t(1)).unwrap();
+    b.set_pounds_sold_daily(1750, &t(1)).unwrap();
+    a.merge(&mut b).unwrap();
+    let conflicts = a.conflicts();
+    let points = conflicts.iter().find(|c| c.path == "points/8").unwrap();
+    let mut values = points.values.clone();
+    values.sort();
+    assert_eq!(values, ["2", "5"]);
+    assert!(conflicts
+        .iter()
+        .any(|c| c.path == "volume/pounds_sold_daily"));
+    // a person resolves it by recording the value again
+    a.set_finding("8", &violated(Some(5)), &t(2)).unwrap();
+    assert!(!a.conflicts().iter().any(|c| c.path.starts_with("points/8")));
+}
+
+#[test]
+fn concurrent_note_edits_merge_as_text() {
+    let mut a = farm_doc();
+    a.set_notes("cows clean", &t(1)).unwrap();
+    let mut b = InspectionDoc::load(&a.save(), actor(2)).unwrap();
+    a.set_notes("cows clean; barn swept", &t(2)).unwrap();
+    b.set_notes("Note: cows clean", &t(2)).unwrap();
+    a.merge(&mut b).unwrap();
+    assert_eq!(a.read().unwrap().notes, "Note: cows clean; barn swept");
+}
+
+#[test]
+fn photos_are_referenced_by_hash() {
+    let mut d = farm_doc();
+    let hash = sha256_hex(b"jpeg bytes");
+    d.add_photo(
+        &PhotoRef {
+            hash: hash.clone(),
+            item: Some("3".into()),
+            caption: "feed".into(),
+            taken_at: Some(t(1)),
+            width: 1600,
+            height: 1200,
+            gps: None,
+        },
+        &t(1),
+    )
+    .unwrap();
+    assert!(d
+        .add_photo(
+            &PhotoRef {
+                hash: "nothex".into(),
+                item: None,
+                caption: String::new(),
+                taken_at: None,
+                width: 1,
+                height: 1,
+                gps: None
+            },
+            &t(1)
+        )
+        .is_err());
+    let r = d.read().unwrap();
+    assert_eq!(r.photos.len(), 1);
+    assert_eq!(r.photos[0].hash, hash);
+}
+
+#[test]
+fn garbage_and_newer_documents_are_refused() {
+    assert!(matches!(
+        InspectionDoc::load(b"not automerge", actor(1)),
+        Err(DocumentError::Malformed(_))
+    ));
+    let mut d = farm_doc();
+    d.doc.put(ROOT, keys::SCHEMA, SCHEMA_VERSION + 1).unwrap();
+    d.doc.commit();
+    assert!(matches!(
+        InspectionDoc::load(&d.save(), actor(1)),
+        Err(DocumentError::NewerSchema(2))
+    ));
+    let mut empty = AutoCommit::new();
+    assert!(InspectionDoc::load(&empty.save(), actor(1)).is_err());
+}
