@@ -2,4 +2,5 @@
 //! FORM 2359a items of a farm and sees the Total Debits the 2359k will carry. The offline
 //! store, photos, sync and the full workflows come with their issues.
 
+pub mod device;
 pub mod ui;
