@@ -23,8 +23,7 @@ CREATE INDEX documents_subject ON documents(subject_kind, subject_id);
 CREATE TABLE changes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     doc_id TEXT NOT NULL REFERENCES documents(id),
-    bytes BLOB NOT NULL,
-    synced INTEGER NOT NULL DEFAULT 0
+    bytes BLOB NOT NULL
 );
 CREATE INDEX changes_doc ON changes(doc_id, seq);
 

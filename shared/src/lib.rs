@@ -10,6 +10,7 @@
 //! - [`document`]: the Automerge document of an inspection, its typed view, signing and
 //!   tamper detection, conflicts.
 //! - [`policy`]: every reading of an ambiguous MMSR passage, each in one named place.
+//! - [`sync`]: the device–server sync protocol, sans-IO.
 //! - [`worksheet`]: the JSON worksheet exchange format (`milkshed-server rate`), its validation
 //!   with JSON paths, and its results.
 //! - [`exact`]: exact rational arithmetic and the MMSR's rounding.
@@ -19,4 +20,5 @@ pub mod document;
 pub mod exact;
 pub mod policy;
 pub mod rating;
+pub mod sync;
 pub mod worksheet;

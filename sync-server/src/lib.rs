@@ -1,4 +1,18 @@
-//! The Milkshed sync server. For now it carries the `rate` command; the sync protocol, the
-//! agency record and the review pages come with their issues.
+//! The Milkshed agency server: devices enroll and sync their inspections here, photos are
+//! uploaded here, and the agency record (SQLite) is kept here.
+//!
+//! - [`server`]: state and start-up (plain HTTP on loopback, TLS with rustls elsewhere).
+//! - [`api`]: the HTTP routes (enroll, sync, photos) and their JSON errors.
+//! - [`auth`]: roles, argon2 passwords, device tokens.
+//! - [`db`]: every SQL statement: the agency record and its projection of the documents.
+//! - [`blob`]: photo storage behind a trait.
+//! - [`demo`]: the demo agency of `serve --demo`.
+//! - [`rate`]: `milkshed-server rate`.
 
+pub mod api;
+pub mod auth;
+pub mod blob;
+pub mod db;
+pub mod demo;
 pub mod rate;
+pub mod server;

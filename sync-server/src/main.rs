@@ -1,10 +1,16 @@
 //! `milkshed-server`: the agency server's command line.
 
-use std::io::Write;
+use std::io::{BufRead, Write};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
+use milkshed_sync_server::auth::{hash_password, Role};
+use milkshed_sync_server::server::{AppState, StartError};
+use milkshed_sync_server::{db, demo};
 
 #[derive(Parser)]
 #[command(name = "milkshed-server", version, about = "Milkshed agency server")]
@@ -15,6 +21,34 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve devices and supervisors from a data directory (SQLite and photo files).
+    Serve {
+        /// The data directory (created if missing).
+        #[arg(long)]
+        data: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Seed a demo agency (users, farms, plants, haulers, inspections) into an empty directory.
+        #[arg(long)]
+        demo: bool,
+        /// TLS certificate chain (PEM).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// TLS private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Allow plain HTTP on an address other than loopback (behind a TLS proxy).
+        #[arg(long)]
+        allow_plain_http: bool,
+    },
+    /// Administer agencies, users and devices.
+    Admin {
+        #[arg(long)]
+        data: PathBuf,
+        #[command(subcommand)]
+        action: Admin,
+    },
     /// Rate a FORM 2359k, 2359L or combined raw-milk worksheet (JSON) and print the result.
     Rate {
         /// The worksheet file, or `-` for standard input.
@@ -22,9 +56,149 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum Admin {
+    /// Create an agency.
+    CreateAgency { id: String, name: String },
+    /// Add a user; the password is read from standard input.
+    AddUser {
+        #[arg(long)]
+        agency: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// sanitarian, hauler_sampler_evaluator, rating_officer, supervisor or admin
+        #[arg(long)]
+        role: String,
+    },
+    /// Set a user's password (read from standard input).
+    ResetPassword {
+        #[arg(long)]
+        agency: String,
+        #[arg(long)]
+        username: String,
+    },
+    /// Revoke a device: its token stops working at once.
+    RevokeDevice { device_id: String },
+    /// List an agency's devices.
+    Devices {
+        #[arg(long)]
+        agency: String,
+    },
+}
+
+fn read_password() -> anyhow::Result<String> {
+    eprint!("password: ");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let p = line.trim_end_matches(['\n', '\r']).to_string();
+    if p.chars().count() < 10 {
+        bail!("a password has at least 10 characters");
+    }
+    Ok(p)
+}
+
+fn admin(data: PathBuf, action: Admin) -> anyhow::Result<()> {
+    let conn = db::open(&data).with_context(|| format!("opening {}", data.display()))?;
+    match action {
+        Admin::CreateAgency { id, name } => {
+            db::create_agency(&conn, &id, &name)?;
+            println!("created agency {id}");
+        }
+        Admin::AddUser {
+            agency,
+            username,
+            name,
+            role,
+        } => {
+            let role = Role::parse(&role).with_context(|| format!("unknown role {role}"))?;
+            if !db::agency_exists(&conn, &agency)? {
+                bail!("no agency {agency}");
+            }
+            let hash = hash_password(&read_password()?)?;
+            let id = db::add_user(&conn, &agency, &username, &name, role, &hash)?;
+            println!("added {username} ({}) as {id}", role.as_str());
+        }
+        Admin::ResetPassword { agency, username } => {
+            let hash = hash_password(&read_password()?)?;
+            if !db::set_password(&conn, &agency, &username, &hash)? {
+                bail!("no user {username} in {agency}");
+            }
+            println!("password reset for {username}");
+        }
+        Admin::RevokeDevice { device_id } => {
+            if !db::revoke_device(&conn, &device_id)? {
+                bail!("no active device {device_id}");
+            }
+            println!("revoked {device_id}");
+        }
+        Admin::Devices { agency } => {
+            for d in db::devices(&conn, &agency)? {
+                let state = if d.revoked { "revoked" } else { "active" };
+                println!(
+                    "{}\t{}\t{}\t{}\t{state}",
+                    d.id, d.username, d.name, d.created_at
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn serve(
+    data: PathBuf,
+    listen: SocketAddr,
+    with_demo: bool,
+    tls: Option<(PathBuf, PathBuf)>,
+    allow_plain_http: bool,
+) -> anyhow::Result<()> {
+    let state =
+        Arc::new(AppState::open(&data).with_context(|| format!("opening {}", data.display()))?);
+    if with_demo && demo::seed(&state).map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))? {
+        eprintln!(
+            "seeded the demo agency `{}`: users {} (password `{}`)",
+            demo::AGENCY,
+            demo::USERS
+                .iter()
+                .map(|u| u.0)
+                .collect::<Vec<_>>()
+                .join(", "),
+            demo::PASSWORD
+        );
+    }
+    match tls {
+        Some((cert, key)) => {
+            eprintln!(
+                "milkshed-server: serving https://{listen} from {}",
+                data.display()
+            );
+            milkshed_sync_server::server::serve_tls(state, listen, &cert, &key).await?;
+        }
+        None => {
+            if !listen.ip().is_loopback() && !allow_plain_http {
+                return Err(StartError::PlainHttp(listen).into());
+            }
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("listening on {listen}"))?;
+            eprintln!(
+                "milkshed-server: serving http://{} from {}",
+                listener.local_addr()?,
+                data.display()
+            );
+            milkshed_sync_server::server::launch_with_listener(state, listener, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let result = match cli.command {
         Command::Rate { worksheet } => match milkshed_sync_server::rate::rate_file(&worksheet) {
             Ok(json) => {
                 let mut out = std::io::stdout().lock();
@@ -35,12 +209,37 @@ fn main() -> ExitCode {
                 {
                     return ExitCode::from(1);
                 }
-                ExitCode::SUCCESS
+                return ExitCode::SUCCESS;
             }
             Err(e) => {
                 eprintln!("milkshed-server: {e}");
-                ExitCode::from(2)
+                return ExitCode::from(2);
             }
         },
+        Command::Admin { data, action } => admin(data, action),
+        Command::Serve {
+            data,
+            listen,
+            demo,
+            tls_cert,
+            tls_key,
+            allow_plain_http,
+        } => match tokio::runtime::Runtime::new() {
+            Ok(rt) => rt.block_on(serve(
+                data,
+                listen,
+                demo,
+                tls_cert.zip(tls_key),
+                allow_plain_http,
+            )),
+            Err(e) => Err(e.into()),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("milkshed-server: {e:#}");
+            ExitCode::from(1)
+        }
     }
 }

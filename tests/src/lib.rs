@@ -1,6 +1,26 @@
-//! Test harness shared by the end-to-end tests: paths to the built binaries and fixtures.
+//! Test harness shared by the end-to-end tests: a server on a loopback port (in this process,
+//! or as a child process that can be killed), devices with their own stores, a TCP proxy that
+//! cuts or throttles the link, and a fingerprint of what the server has stored.
 
-use std::path::PathBuf;
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a harness: a panic is the failure report
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use milkshed_app::device::sync_client::{self, Enrollment, SyncReport};
+use milkshed_app::device::{process_photo, Store};
+use milkshed_shared::document::{
+    Header, InspectionKind, ItemState, Person, PhotoRef, Subject, SubjectKind,
+};
+use milkshed_sync_server::{demo, server};
+use sha2::Digest;
+use uuid::Uuid;
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
@@ -8,4 +28,402 @@ pub fn workspace_root() -> PathBuf {
         .parent()
         .map(PathBuf::from)
         .unwrap_or_default()
+}
+
+/// A server in this process on 127.0.0.1:0 with the demo agency; stopped on drop.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub dir: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestServer {
+    pub fn start() -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let state = Arc::new(server::AppState::open(dir.path()).unwrap());
+        demo::seed(&state).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(4)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                server::launch_with_listener(state, listener, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+            });
+        });
+        let addr = rx.recv().unwrap();
+        TestServer {
+            addr,
+            dir,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Opens the server's database (read-write, as an administrator would).
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.dir.path().join("agency.db")).unwrap()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// `milkshed-test-server` as a child process on a data directory: can be killed with SIGKILL.
+pub struct ChildServer {
+    pub addr: SocketAddr,
+    child: Child,
+}
+
+impl ChildServer {
+    /// `exe` is `env!("CARGO_BIN_EXE_milkshed-test-server")` of the calling test.
+    pub fn start(exe: &str, dir: &Path) -> ChildServer {
+        let mut child = Command::new(exe)
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening ")
+            .expect("server announces its address")
+            .parse()
+            .unwrap();
+        ChildServer { addr, child }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// SIGKILL: no shutdown, no flush.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A field device: its own store in a temp directory, enrolled as a demo user.
+pub struct TestDevice {
+    pub dir: tempfile::TempDir,
+    pub store: Store,
+    pub enrollment: Enrollment,
+}
+
+pub fn now() -> DateTime<FixedOffset> {
+    Utc::now().fixed_offset()
+}
+
+impl TestDevice {
+    pub fn enroll(server: &str, username: &str) -> TestDevice {
+        Self::enroll_in(server, demo::AGENCY, username, demo::PASSWORD)
+    }
+
+    pub fn enroll_in(server: &str, agency: &str, username: &str, password: &str) -> TestDevice {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("device.db")).unwrap();
+        let enrollment = sync_client::enroll(
+            &mut store,
+            server,
+            agency,
+            username,
+            password,
+            "test tablet",
+        )
+        .unwrap();
+        TestDevice {
+            dir,
+            store,
+            enrollment,
+        }
+    }
+
+    /// The signed-in person.
+    pub fn person(&self) -> Person {
+        Person {
+            id: self.enrollment.user_id.clone(),
+            name: self.enrollment.user_name.clone(),
+        }
+    }
+
+    /// Points the device at another server address (a proxy, a restarted server).
+    pub fn use_server(&mut self, url: &str) {
+        self.enrollment.server = url.to_string();
+    }
+
+    pub fn sync(&mut self) -> Result<SyncReport, sync_client::SyncClientError> {
+        sync_client::sync(&mut self.store, &self.enrollment)
+    }
+
+    /// Starts a routine farm inspection and records a few findings.
+    pub fn inspect_farm(&mut self, farm: &str, items: &[&str]) -> Uuid {
+        let header = Header {
+            id: Uuid::now_v7(),
+            kind: InspectionKind::RoutineFarm,
+            agency: self.enrollment.agency.clone(),
+            subject: Subject {
+                kind: SubjectKind::Farm,
+                id: farm.into(),
+                name: format!("Farm {farm}"),
+                permit: None,
+                producer_number: None,
+            },
+            inspector: self.person(),
+            catalog: "pmo-2011".into(),
+            started_at: now(),
+            follows: None,
+        };
+        let id = self.store.create_inspection(&header).unwrap();
+        for item in items {
+            self.store
+                .edit(id, &now(), |d| {
+                    d.set_finding(
+                        item,
+                        &ItemState::Violated {
+                            points: None,
+                            products: vec![],
+                        },
+                        &now(),
+                    )
+                })
+                .unwrap();
+        }
+        id
+    }
+
+    /// Takes a photo (a generated JPEG, distinct per `seed`) for an item.
+    pub fn photograph(&mut self, id: Uuid, item: &str, seed: u32) -> String {
+        self.photograph_sized(id, item, seed, 96, 72)
+    }
+
+    /// Takes a photo of the given size (noisy, so a 1600 px photo stores at several hundred KB).
+    pub fn photograph_sized(&mut self, id: Uuid, item: &str, seed: u32, w: u32, h: u32) -> String {
+        let p = process_photo(&jpeg(seed, w, h)).unwrap();
+        let hash = self.store.put_photo(&p).unwrap();
+        self.store
+            .edit(id, &now(), |d| {
+                d.add_photo(
+                    &PhotoRef {
+                        hash: hash.clone(),
+                        item: Some(item.into()),
+                        caption: format!("photo {seed}"),
+                        taken_at: Some(now()),
+                        width: p.width,
+                        height: p.height,
+                        gps: None,
+                    },
+                    &now(),
+                )
+            })
+            .unwrap();
+        hash
+    }
+}
+
+/// A JPEG whose pixels depend on `seed`.
+pub fn jpeg(seed: u32, w: u32, h: u32) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(2654435761) | 1;
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let v = x
+            .wrapping_mul(31)
+            .wrapping_add(y.wrapping_mul(17))
+            .wrapping_add(seed.wrapping_mul(2654435761));
+        image::Rgb([
+            (v % 251) as u8 ^ (state % 64) as u8,
+            (v / 7 % 241) as u8,
+            (state % 256) as u8,
+        ])
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+        .encode_image(&img)
+        .unwrap();
+    out
+}
+
+/// A digest of everything the server has stored for every agency: documents, projection,
+/// photos. Equal before and after a refused request means nothing changed.
+pub fn fingerprint(dir: &Path) -> String {
+    let conn = rusqlite::Connection::open(dir.join("agency.db")).unwrap();
+    let mut h = sha2::Sha256::new();
+    for sql in [
+        "SELECT id || hex(snapshot) FROM documents ORDER BY id",
+        "SELECT id || status || violations FROM inspections ORDER BY id",
+        "SELECT agency_id || hash FROM photos ORDER BY hash",
+        "SELECT id || coalesce(revoked_at, '') FROM devices ORDER BY id",
+    ] {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
+        for r in rows {
+            h.update(r.unwrap().as_bytes());
+        }
+    }
+    let mut files: Vec<PathBuf> = Vec::new();
+    fn walk(d: &Path, out: &mut Vec<PathBuf>) {
+        if let Ok(rd) = std::fs::read_dir(d) {
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out)
+                } else {
+                    out.push(p)
+                }
+            }
+        }
+    }
+    walk(&dir.join("photos"), &mut files);
+    files.sort();
+    for f in files {
+        h.update(f.to_string_lossy().as_bytes());
+    }
+    milkshed_shared::document::sha256_hex(&h.finalize())
+}
+
+/// A loopback TCP proxy in front of a server: it can cut every connection after a number of
+/// bytes from the client, and throttle to a bandwidth. Bounded: it serves until dropped.
+pub struct Proxy {
+    pub addr: SocketAddr,
+    /// Client bytes sent through so far (reset it to start counting again).
+    pub sent: Arc<AtomicU64>,
+    /// Close connections once this many client bytes went through (u64::MAX: never).
+    pub cut_after: Arc<AtomicU64>,
+    /// Bytes per second in each direction (0: unthrottled).
+    pub bytes_per_sec: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+}
+
+fn pipe(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    limit: Option<Arc<AtomicU64>>,
+    rate: Arc<AtomicU64>,
+    sent: Arc<AtomicU64>,
+) {
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let mut n = n;
+        if let Some(limit) = &limit {
+            let before = sent.fetch_add(n as u64, Ordering::SeqCst);
+            let cap = limit.load(Ordering::SeqCst);
+            if before + n as u64 > cap {
+                n = cap.saturating_sub(before) as usize;
+                let _ = to.write_all(&buf[..n]);
+                break;
+            }
+        }
+        let bps = rate.load(Ordering::SeqCst);
+        if bps > 0 {
+            std::thread::sleep(Duration::from_secs_f64(n as f64 / bps as f64));
+        }
+        if to.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+    let _ = from.shutdown(std::net::Shutdown::Both);
+    let _ = to.shutdown(std::net::Shutdown::Both);
+}
+
+impl Proxy {
+    pub fn start(target: SocketAddr) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let cut_after = Arc::new(AtomicU64::new(u64::MAX));
+        let bytes_per_sec = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let sent = Arc::new(AtomicU64::new(0));
+        let (c, r, s, sent_all) = (
+            cut_after.clone(),
+            bytes_per_sec.clone(),
+            stop.clone(),
+            sent.clone(),
+        );
+        std::thread::spawn(move || {
+            let sent = sent_all;
+            while !s.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((client, _)) => {
+                        let _ = client.set_nonblocking(false);
+                        let Ok(upstream) = TcpStream::connect(target) else {
+                            continue;
+                        };
+                        let (c2, u2) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                        let (limit, rate, rate2, sent2) =
+                            (c.clone(), r.clone(), r.clone(), sent.clone());
+                        std::thread::spawn(move || {
+                            pipe(client, upstream, Some(limit), rate, sent2)
+                        });
+                        std::thread::spawn(move || {
+                            pipe(u2, c2, None, rate2, Arc::new(AtomicU64::new(0)))
+                        });
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(2)),
+                }
+            }
+        });
+        Proxy {
+            addr,
+            sent,
+            cut_after,
+            bytes_per_sec,
+            stop,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Documents and photos the server holds for the demo agency.
+pub fn server_counts(dir: &Path) -> (i64, i64) {
+    let conn = rusqlite::Connection::open(dir.join("agency.db")).unwrap();
+    milkshed_sync_server::db::counts(&conn, demo::AGENCY).unwrap()
 }

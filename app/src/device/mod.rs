@@ -3,6 +3,7 @@
 
 pub mod photos;
 pub mod store;
+pub mod sync_client;
 
 pub use photos::{process_photo, PhotoError, ProcessedPhoto};
 pub use store::{InspectionSummary, Store, StoreError};

@@ -396,19 +396,97 @@ impl Store {
         Ok(())
     }
 
-    /// Documents with changes the server has not acknowledged yet.
-    pub fn unsynced(&self) -> Result<Vec<Uuid>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT DISTINCT doc_id FROM changes WHERE synced = 0 ORDER BY doc_id",
-        )?;
+    /// Every inspection id on the device.
+    pub fn inspection_ids(&self) -> Result<Vec<Uuid>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM documents ORDER BY id")?;
         let ids = stmt.query_map([], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for id in ids {
-            if let Ok(u) = Uuid::parse_str(&id?) {
-                out.push(u);
+            let id = id?;
+            out.push(Uuid::parse_str(&id).map_err(|e| StoreError::Damaged {
+                id: Uuid::nil(),
+                reason: format!("bad id {id}: {e}"),
+            })?);
+        }
+        Ok(out)
+    }
+
+    /// The heads of an inspection, as the sync protocol encodes them.
+    pub fn heads(&mut self, id: Uuid) -> Result<Vec<u8>> {
+        let heads = self.doc(id)?.automerge().get_heads();
+        Ok(milkshed_shared::sync::heads_to_bytes(&heads))
+    }
+
+    /// The document itself, for the sync client.
+    pub fn document(&mut self, id: Uuid) -> Result<&mut InspectionDoc> {
+        self.doc(id)
+    }
+
+    /// Inspections whose latest changes the server has not acknowledged (what is waiting).
+    pub fn pending(&mut self, peer: &str) -> Result<Vec<Uuid>> {
+        let mut out = Vec::new();
+        for id in self.inspection_ids()? {
+            let acked = self.sync_state(id, peer)?.unwrap_or_default();
+            let heads = self.heads(id)?;
+            let mut a: Vec<&[u8]> = acked.chunks(32).collect();
+            let mut h: Vec<&[u8]> = heads.chunks(32).collect();
+            a.sort_unstable();
+            h.sort_unstable();
+            if a != h {
+                out.push(id);
             }
         }
         Ok(out)
+    }
+
+    /// Applies changes received from the server to an inspection the device holds.
+    pub fn apply_remote(
+        &mut self,
+        id: Uuid,
+        changes: &[u8],
+        now: &DateTime<FixedOffset>,
+    ) -> Result<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        self.edit(id, now, |d| d.apply_incremental(changes))
+    }
+
+    /// Photos not yet uploaded.
+    pub fn photos_to_upload(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT hash FROM photos WHERE uploaded = 0 ORDER BY hash")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Records that the server holds a photo.
+    pub fn mark_photo_uploaded(&mut self, hash: &str) -> Result<()> {
+        self.conn
+            .execute("UPDATE photos SET uploaded = 1 WHERE hash = ?1", [hash])?;
+        Ok(())
+    }
+
+    /// A device setting (enrollment, reference version).
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM device WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Sets a device setting.
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO device (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
     }
 
     /// Replaces reference data of one kind (farms, plants, haulers, permits, lab results, due

@@ -1029,6 +1029,25 @@ impl InspectionDoc {
         })
     }
 
+    /// Checks what [`Self::read`] does not: every recorded item is on the document's form and
+    /// every debit carries points the item allows.
+    pub fn validate(&self) -> Result<()> {
+        let inspection = self.read()?;
+        for f in &inspection.findings {
+            let points = match &f.state {
+                ItemState::Violated { points, .. } => *points,
+                _ => None,
+            };
+            self.check_item(&f.item, points)?;
+        }
+        for p in &inspection.photos {
+            if let Some(item) = &p.item {
+                self.check_item(item, None)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Every field two devices set differently, with all the values Automerge kept.
     pub fn conflicts(&self) -> Vec<Conflict> {
         let mut out = Vec::new();

@@ -2,5 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // tests unwrap: a panic is the failure report
 
+mod hostile;
 mod rate_examples;
+mod sync;
 mod tidy;

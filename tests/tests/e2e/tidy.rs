@@ -32,7 +32,8 @@ fn shared_depends_only_on_the_allowlist() {
         "autosurgeon",
         "uuid",
         "sha2",
-        "hex",
+        "serde_bytes",
+        "ciborium",
     ];
     for dep in dependencies("shared") {
         assert!(

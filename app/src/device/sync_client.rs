@@ -1,0 +1,369 @@
+//! The device's side of sync: enrollment, one-round-trip document sync (repeated until both
+//! sides are current), resumable photo upload. A thin adapter over `milkshed_shared::sync`;
+//! everything it receives is stored through the [`Store`] before it is reported.
+
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use milkshed_shared::document::InspectionDoc;
+use milkshed_shared::sync::{self, DocOutcome, SyncRequest, SyncResponse};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::store::{Store, StoreError};
+
+/// The peer name under which the server's acknowledged heads are kept.
+pub const SERVER_PEER: &str = "server";
+/// Photo upload chunk size.
+pub const CHUNK_BYTES: usize = 256 * 1024;
+/// Most rounds of one sync before giving up for now.
+pub const MAX_ROUNDS: usize = 6;
+
+/// Why a sync did not finish. Nothing received is lost: what was stored stays stored.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncClientError {
+    #[error("no connection to the server: {0}")]
+    Network(String),
+    #[error("the server refused ({status} {code}): {message}")]
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("this device is not enrolled: enroll it with the server address, your user name and password")]
+    NotEnrolled,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the server's answer was malformed: {0}")]
+    Malformed(String),
+}
+
+impl SyncClientError {
+    /// Whether trying again later may succeed.
+    pub fn is_retriable(&self) -> bool {
+        matches!(self, SyncClientError::Network(_))
+            || matches!(self, SyncClientError::Refused { status, .. } if *status >= 500)
+    }
+}
+
+/// What an enrolled device knows of its enrollment.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Enrollment {
+    pub server: String,
+    pub device_id: String,
+    pub token: String,
+    pub agency: String,
+    pub user_id: String,
+    pub user_name: String,
+    pub role: String,
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub round_trips: usize,
+    pub docs_sent: usize,
+    pub docs_received: usize,
+    pub rejected: Vec<(Uuid, String)>,
+    pub photos_uploaded: usize,
+    pub bytes_up: u64,
+    pub bytes_down: u64,
+    pub reference_updated: bool,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: String,
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct EnrollReply {
+    device_id: String,
+    token: String,
+    agency: String,
+    user: EnrollUser,
+}
+
+#[derive(Deserialize)]
+struct EnrollUser {
+    id: String,
+    name: String,
+    role: String,
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(120)))
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+fn refused(status: u16, body: &[u8]) -> SyncClientError {
+    match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(e) => SyncClientError::Refused {
+            status,
+            code: e.error,
+            message: e.message,
+        },
+        Err(_) => SyncClientError::Refused {
+            status,
+            code: "unknown".into(),
+            message: String::from_utf8_lossy(body).chars().take(200).collect(),
+        },
+    }
+}
+
+fn read_body(resp: ureq::http::Response<ureq::Body>) -> Result<(u16, Vec<u8>), SyncClientError> {
+    let status = resp.status().as_u16();
+    let body = resp
+        .into_body()
+        .with_config()
+        .limit(256 * 1024 * 1024)
+        .read_to_vec()
+        .map_err(|e| SyncClientError::Network(e.to_string()))?;
+    Ok((status, body))
+}
+
+/// Enrolls this device with a user's credentials and keeps the enrollment in the store.
+pub fn enroll(
+    store: &mut Store,
+    server: &str,
+    agency: &str,
+    username: &str,
+    password: &str,
+    device_name: &str,
+) -> Result<Enrollment, SyncClientError> {
+    let server = server.trim_end_matches('/').to_string();
+    let body = serde_json::json!({
+        "agency": agency, "username": username, "password": password,
+        "device_name": device_name, "actor": store.actor(),
+    });
+    let resp = agent()
+        .post(&format!("{server}/enroll"))
+        .header("content-type", "application/json")
+        .send(body.to_string().as_bytes())
+        .map_err(|e| SyncClientError::Network(e.to_string()))?;
+    let (status, bytes) = read_body(resp)?;
+    if status != 200 {
+        return Err(refused(status, &bytes));
+    }
+    let r: EnrollReply =
+        serde_json::from_slice(&bytes).map_err(|e| SyncClientError::Malformed(e.to_string()))?;
+    let e = Enrollment {
+        server,
+        device_id: r.device_id,
+        token: r.token,
+        agency: r.agency,
+        user_id: r.user.id,
+        user_name: r.user.name,
+        role: r.user.role,
+    };
+    let json = serde_json::json!({
+        "server": e.server, "device_id": e.device_id, "token": e.token, "agency": e.agency,
+        "user_id": e.user_id, "user_name": e.user_name, "role": e.role,
+    });
+    store.set_setting("enrollment", &json.to_string())?;
+    Ok(e)
+}
+
+/// The enrollment kept in the store, if any.
+pub fn enrollment(store: &Store) -> Result<Enrollment, SyncClientError> {
+    let text = store
+        .setting("enrollment")?
+        .ok_or(SyncClientError::NotEnrolled)?;
+    serde_json::from_str(&text).map_err(|e| SyncClientError::Malformed(e.to_string()))
+}
+
+fn now() -> DateTime<FixedOffset> {
+    Utc::now().fixed_offset()
+}
+
+/// Syncs every inspection and photo with the server.
+pub fn sync(store: &mut Store, e: &Enrollment) -> Result<SyncReport, SyncClientError> {
+    let agent = agent();
+    let mut report = SyncReport::default();
+    let mut send_all: Vec<Uuid> = Vec::new();
+    let mut reference_version: u64 = store
+        .setting("reference_version")?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    for _ in 0..MAX_ROUNDS {
+        let mut docs = Vec::new();
+        for id in store.inspection_ids()? {
+            let acked = store.sync_state(id, SERVER_PEER)?.unwrap_or_default();
+            let acked = sync::heads_from_bytes(&acked).unwrap_or_default();
+            let full = send_all.contains(&id);
+            let doc = store.document(id)?;
+            let offer = if full {
+                sync::offer_all(doc, id)
+            } else {
+                sync::offer(doc, id, &acked)
+            };
+            if !offer.changes.is_empty() {
+                report.docs_sent += 1;
+            }
+            docs.push(offer);
+        }
+        send_all.clear();
+        let request = SyncRequest {
+            protocol: sync::PROTOCOL_VERSION,
+            request_id: Uuid::now_v7(),
+            docs,
+            reference_version,
+        };
+        let body = sync::encode(&request);
+        report.bytes_up += body.len() as u64;
+        let resp = agent
+            .post(&format!("{}/api/sync", e.server))
+            .header("authorization", &format!("Bearer {}", e.token))
+            .header("content-type", "application/cbor")
+            .send(&body[..])
+            .map_err(|err| SyncClientError::Network(err.to_string()))?;
+        let (status, bytes) = read_body(resp)?;
+        report.round_trips += 1;
+        report.bytes_down += bytes.len() as u64;
+        if status != 200 {
+            return Err(refused(status, &bytes));
+        }
+        let response: SyncResponse =
+            sync::decode(&bytes).map_err(|err| SyncClientError::Malformed(err.to_string()))?;
+        let mut again = false;
+        for reply in response.docs {
+            match reply.outcome {
+                DocOutcome::Merged => {
+                    let known = store.inspection_ids()?.contains(&reply.id);
+                    if known {
+                        store.apply_remote(reply.id, &reply.changes, &now())?;
+                    } else {
+                        let mut doc = InspectionDoc::load(
+                            &reply.changes,
+                            milkshed_shared::document::automerge::ActorId::random(),
+                        )
+                        .map_err(|err| SyncClientError::Malformed(err.to_string()))?;
+                        store.receive(&mut doc, &now())?;
+                    }
+                    if !reply.changes.is_empty() {
+                        report.docs_received += 1;
+                    }
+                    store.set_sync_state(reply.id, SERVER_PEER, &reply.heads)?;
+                    let mine = store.heads(reply.id)?;
+                    if !same_heads(&mine, &reply.heads) {
+                        again = true;
+                    }
+                }
+                DocOutcome::SendAll => {
+                    send_all.push(reply.id);
+                    again = true;
+                }
+                DocOutcome::Rejected(reason) => report.rejected.push((reply.id, reason)),
+            }
+        }
+        if let Some(reference) = response.reference {
+            let value: serde_json::Value = serde_json::from_str(&reference)
+                .map_err(|err| SyncClientError::Malformed(err.to_string()))?;
+            if let serde_json::Value::Object(kinds) = value {
+                for (kind, rows) in kinds {
+                    let rows: Vec<(String, serde_json::Value)> = rows
+                        .as_array()
+                        .map(|list| {
+                            list.iter()
+                                .map(|r| {
+                                    (
+                                        r.get("id")
+                                            .or_else(|| r.get("farm"))
+                                            .and_then(|v| v.as_str())
+                                            .unwrap_or_default()
+                                            .to_string(),
+                                        r.clone(),
+                                    )
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    store.replace_reference(&kind, &rows, &now().to_rfc3339())?;
+                }
+            }
+            reference_version = response.reference_version;
+            store.set_setting("reference_version", &reference_version.to_string())?;
+            report.reference_updated = true;
+        }
+        if !again {
+            break;
+        }
+    }
+    report.photos_uploaded = upload_photos(store, e, &agent, &mut report)?;
+    Ok(report)
+}
+
+fn same_heads(a: &[u8], b: &[u8]) -> bool {
+    let mut x: Vec<&[u8]> = a.chunks(32).collect();
+    let mut y: Vec<&[u8]> = b.chunks(32).collect();
+    x.sort_unstable();
+    y.sort_unstable();
+    x == y
+}
+
+#[derive(Deserialize)]
+struct PhotoStatus {
+    complete: bool,
+    received: Option<u64>,
+}
+
+fn upload_photos(
+    store: &mut Store,
+    e: &Enrollment,
+    agent: &ureq::Agent,
+    report: &mut SyncReport,
+) -> Result<usize, SyncClientError> {
+    let mut uploaded = 0;
+    for hash in store.photos_to_upload()? {
+        let Some(bytes) = store.photo(&hash)? else {
+            continue;
+        };
+        let url = format!("{}/api/photos/{hash}", e.server);
+        let resp = agent
+            .get(&url)
+            .header("authorization", &format!("Bearer {}", e.token))
+            .call()
+            .map_err(|err| SyncClientError::Network(err.to_string()))?;
+        let (status, body) = read_body(resp)?;
+        if status != 200 {
+            return Err(refused(status, &body));
+        }
+        let st: PhotoStatus = serde_json::from_slice(&body)
+            .map_err(|err| SyncClientError::Malformed(err.to_string()))?;
+        let mut offset = if st.complete {
+            bytes.len()
+        } else {
+            st.received.unwrap_or(0) as usize
+        };
+        while offset < bytes.len() {
+            let end = (offset + CHUNK_BYTES).min(bytes.len());
+            let resp = agent
+                .put(&format!("{url}?offset={offset}&total={}", bytes.len()))
+                .header("authorization", &format!("Bearer {}", e.token))
+                .send(&bytes[offset..end])
+                .map_err(|err| SyncClientError::Network(err.to_string()))?;
+            let (status, body) = read_body(resp)?;
+            report.bytes_up += (end - offset) as u64;
+            if status != 200 {
+                let err = refused(status, &body);
+                if let SyncClientError::Refused { code, .. } = &err {
+                    if code == "unreferenced" {
+                        // the inspection that refers to it has not reached the server yet
+                        break;
+                    }
+                }
+                return Err(err);
+            }
+            offset = end;
+        }
+        if offset >= bytes.len() {
+            store.mark_photo_uploaded(&hash)?;
+            uploaded += 1;
+        }
+    }
+    Ok(uploaded)
+}

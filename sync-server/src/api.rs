@@ -1,0 +1,610 @@
+//! The HTTP API: enrollment, sync, photo upload. Every route under `/api/` needs a valid
+//! device token; every refusal is a 4xx with a JSON body `{"error", "message"}` and leaves the
+//! stored data unchanged.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use chrono::Utc;
+use milkshed_shared::document::automerge::ActorId;
+use milkshed_shared::document::{sha256_hex, Status};
+use milkshed_shared::sync::{self, DocOutcome, DocReply, SyncError, SyncRequest, SyncResponse};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth;
+use crate::db::{self, DeviceAuth};
+use crate::server::AppState;
+
+/// Largest photo accepted (as the app's own limit).
+pub const MAX_PHOTO_BYTES: u64 = 40 * 1024 * 1024;
+/// Largest sync request body.
+pub const MAX_SYNC_BYTES: usize = 64 * 1024 * 1024;
+/// Largest photo chunk in one request.
+pub const MAX_CHUNK_BYTES: usize = 8 * 1024 * 1024;
+/// How long a device token lives.
+pub const TOKEN_DAYS: i64 = 180;
+
+/// A refusal or failure, as JSON.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    fn internal(e: impl std::fmt::Display) -> Self {
+        // the detail goes to the server log, not to the client
+        eprintln!("milkshed-server: internal error: {e}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the server failed; try again",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(json!({"error": self.code, "message": self.message})),
+        )
+            .into_response()
+    }
+}
+
+impl From<db::DbError> for ApiError {
+    fn from(e: db::DbError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(ApiError::internal)?
+}
+
+/// The router.
+pub fn router(state: Arc<AppState>) -> Router {
+    let api = Router::new()
+        .route(
+            "/sync",
+            post(sync_handler).layer(DefaultBodyLimit::max(MAX_SYNC_BYTES)),
+        )
+        .route(
+            "/photos/{hash}",
+            get(photo_status)
+                .put(photo_upload)
+                .layer(DefaultBodyLimit::max(MAX_CHUNK_BYTES)),
+        )
+        .route("/photos/{hash}/data", get(photo_data))
+        .route("/me", get(me))
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_device,
+        ));
+    Router::new()
+        .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
+        .route("/enroll", post(enroll))
+        .nest("/api", api)
+        .with_state(state)
+}
+
+/// Authenticates the device token of every `/api/` request.
+async fn require_device(
+    State(state): State<Arc<AppState>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let Some(token) = token else {
+        return ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "sign in: this request carries no device token",
+        )
+        .into_response();
+    };
+    let st = state.clone();
+    let found = blocking(move || {
+        let conn = st.db.lock().map_err(ApiError::internal)?;
+        Ok(db::device_by_token(&conn, &auth::token_hash(&token))?)
+    })
+    .await;
+    match found {
+        Ok(Some(d)) if !d.revoked && d.expires_at > Utc::now() => {
+            req.extensions_mut().insert(d);
+            next.run(req).await
+        }
+        Ok(Some(d)) if d.revoked => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "revoked",
+            "this device was revoked; enroll it again",
+        )
+        .into_response(),
+        Ok(Some(_)) => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "expired",
+            "this device's sign-in expired; enroll it again",
+        )
+        .into_response(),
+        Ok(None) => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "unknown device token",
+        )
+        .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnrollRequest {
+    agency: String,
+    username: String,
+    password: String,
+    device_name: String,
+    /// The device's Automerge actor id (hex): its changes are bound to it.
+    actor: String,
+}
+
+async fn enroll(
+    State(state): State<Arc<AppState>>,
+    body: Bytes,
+) -> ApiResult<Json<serde_json::Value>> {
+    let req: EnrollRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("enrollment request: {e}")))?;
+    if ActorId::try_from(req.actor.as_str()).is_err() || req.actor.len() < 16 {
+        return Err(ApiError::bad_request(
+            "actor must be the device's Automerge actor id in hex",
+        ));
+    }
+    blocking(move || {
+        let bad = || {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "wrong agency, user name or password",
+            )
+        };
+        let user = {
+            let conn = state.db.lock().map_err(ApiError::internal)?;
+            db::user_by_name(&conn, &req.agency, &req.username)?
+        };
+        let user = user.ok_or_else(bad)?;
+        // the slow hash runs without holding the database
+        if !user.active || !auth::verify_password(&req.password, &user.password_hash) {
+            return Err(bad());
+        }
+        let conn = state.db.lock().map_err(ApiError::internal)?;
+        if db::actor_taken(&conn, &req.actor)? {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "actor_taken",
+                "this actor id belongs to another enrolled device",
+            ));
+        }
+        let token = auth::new_token();
+        let device_id = Uuid::now_v7().to_string();
+        let expires = Utc::now() + chrono::Duration::days(TOKEN_DAYS);
+        db::add_device(
+            &conn,
+            &device_id,
+            &user.id,
+            &req.device_name,
+            &req.actor,
+            &auth::token_hash(&token),
+            &expires,
+        )?;
+        Ok(Json(json!({
+            "device_id": device_id,
+            "token": token,
+            "expires_at": expires.to_rfc3339(),
+            "agency": user.agency_id,
+            "user": {"id": user.id, "name": user.name, "role": user.role.as_str()},
+        })))
+    })
+    .await
+}
+
+async fn me(Extension(device): Extension<DeviceAuth>) -> Json<serde_json::Value> {
+    Json(json!({
+        "device_id": device.device_id,
+        "user": {"id": device.user_id, "name": device.user_name, "role": device.role.as_str()},
+        "agency": device.agency_id,
+    }))
+}
+
+/// Whether `device` may move a document from `old` to `new` status.
+fn transition_allowed(
+    device: &DeviceAuth,
+    inspector_id: &str,
+    old: Option<Status>,
+    new: Status,
+) -> Result<(), String> {
+    let own = device.user_id == inspector_id;
+    match (old, new) {
+        (None, _) if !own => Err("an inspection is created by its own inspector".into()),
+        (None, Status::Draft | Status::Signed | Status::Submitted) => Ok(()),
+        (Some(o), n) if o == n => Ok(()),
+        (Some(Status::Draft | Status::Returned), Status::Signed | Status::Submitted)
+        | (Some(Status::Signed), Status::Submitted)
+            if own =>
+        {
+            Ok(())
+        }
+        (Some(Status::Submitted), Status::Accepted | Status::Returned)
+            if device.role.reviews() && !own =>
+        {
+            Ok(())
+        }
+        (Some(Status::Submitted), Status::Accepted | Status::Returned) => Err(
+            "only a supervisor or rating officer other than the inspector reviews an inspection"
+                .into(),
+        ),
+        (o, n) => Err(format!(
+            "{} cannot move an inspection from {} to {}",
+            device.role.as_str(),
+            o.map_or("new", Status::as_str),
+            n.as_str()
+        )),
+    }
+}
+
+async fn sync_handler(
+    State(state): State<Arc<AppState>>,
+    Extension(device): Extension<DeviceAuth>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let req: SyncRequest = sync::decode(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    if req.protocol != sync::PROTOCOL_VERSION {
+        return Err(ApiError::bad_request(format!(
+            "sync protocol {} is not spoken here (server speaks {}); update the app",
+            req.protocol,
+            sync::PROTOCOL_VERSION
+        )));
+    }
+    let response = blocking(move || sync_blocking(&state, &device, req)).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/cbor")],
+        sync::encode(&response),
+    )
+        .into_response())
+}
+
+fn sync_blocking(
+    state: &AppState,
+    device: &DeviceAuth,
+    req: SyncRequest,
+) -> ApiResult<SyncResponse> {
+    let device_actor = ActorId::try_from(device.actor.as_str()).map_err(ApiError::internal)?;
+    let mut conn = state.db.lock().map_err(ApiError::internal)?;
+    let tx = conn.transaction()?;
+    if !db::first_use_of_request(&tx, &device.device_id, &req.request_id.to_string())? {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "replayed",
+            "this request was already received; send a new one",
+        ));
+    }
+    let mut replies = Vec::with_capacity(req.docs.len());
+    let mut offered = Vec::with_capacity(req.docs.len());
+    for offer in &req.docs {
+        if offered.contains(&offer.id) {
+            return Err(ApiError::bad_request(format!(
+                "inspection {} offered twice",
+                offer.id
+            )));
+        }
+        offered.push(offer.id);
+        let device_heads = sync::heads_from_bytes(&offer.heads)
+            .map_err(|e| ApiError::bad_request(e.to_string()))?;
+        let stored = db::load_doc(&tx, &offer.id, &state.server_actor)?;
+        if let Some(s) = &stored {
+            if s.agency_id != device.agency_id {
+                return Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    format!("no inspection {} in your agency", offer.id),
+                ));
+            }
+        }
+        let old_status = stored
+            .as_ref()
+            .and_then(|s| s.doc.read().ok())
+            .map(|i| i.status);
+        let merged = sync::merge_offer(
+            stored.as_ref().map(|s| &s.doc),
+            offer,
+            std::slice::from_ref(&device_actor),
+            state.server_actor.clone(),
+        );
+        let outcome = match merged {
+            Err(SyncError::ForgedActor(a)) => {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "forged_actor",
+                    format!(
+                        "inspection {}: changes by actor {a} are not this device's",
+                        offer.id
+                    ),
+                ));
+            }
+            Err(SyncError::Malformed(m)) => {
+                return Err(ApiError::bad_request(format!(
+                    "inspection {}: {m}",
+                    offer.id
+                )))
+            }
+            Err(e) => Err(e.to_string()),
+            Ok(mut m) => {
+                let view = m.doc.read().map_err(ApiError::internal)?;
+                if view.header.id != offer.id {
+                    return Err(ApiError::bad_request(format!(
+                        "offer {} carries inspection {}",
+                        offer.id, view.header.id
+                    )));
+                }
+                if stored.is_none() && view.header.agency != device.agency_id {
+                    return Err(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        "other_agency",
+                        format!(
+                            "inspection {} belongs to agency {}, not yours",
+                            offer.id, view.header.agency
+                        ),
+                    ));
+                }
+                match transition_allowed(device, &view.header.inspector.id, old_status, view.status)
+                {
+                    Err(reason) => Err(reason),
+                    Ok(()) => {
+                        if m.changed {
+                            db::store_doc(&tx, &device.agency_id, &mut m.doc)?;
+                        }
+                        Ok(m)
+                    }
+                }
+            }
+        };
+        replies.push(match outcome {
+            Ok(mut m) => DocReply {
+                id: offer.id,
+                outcome: if m.missing_base {
+                    DocOutcome::SendAll
+                } else {
+                    DocOutcome::Merged
+                },
+                changes: sync::reply_changes(&mut m.doc, &device_heads),
+                heads: sync::heads_to_bytes(&m.doc.automerge().get_heads()),
+            },
+            Err(reason) => DocReply {
+                id: offer.id,
+                outcome: DocOutcome::Rejected(reason),
+                changes: Vec::new(),
+                heads: Vec::new(),
+            },
+        });
+    }
+    // the inspector's own inspections this device does not hold yet
+    for id in db::docs_of_inspector(&tx, &device.agency_id, &device.user_id)? {
+        if offered.contains(&id) {
+            continue;
+        }
+        if let Some(mut s) = db::load_doc(&tx, &id, &state.server_actor)? {
+            replies.push(DocReply {
+                id,
+                outcome: DocOutcome::Merged,
+                changes: s.doc.save(),
+                heads: sync::heads_to_bytes(&s.doc.automerge().get_heads()),
+            });
+        }
+    }
+    let version = db::reference_version(&tx, &device.agency_id)?;
+    let reference = if req.reference_version < version {
+        Some(db::reference_json(&tx, &device.agency_id)?)
+    } else {
+        None
+    };
+    tx.commit()?;
+    Ok(SyncResponse {
+        protocol: sync::PROTOCOL_VERSION,
+        docs: replies,
+        reference,
+        reference_version: version,
+    })
+}
+
+fn check_hash(hash: &str) -> ApiResult<()> {
+    if hash.len() == 64
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "a photo is addressed by its SHA-256 in lower-case hex",
+        ))
+    }
+}
+
+fn partial_path(state: &AppState, agency: &str, hash: &str) -> std::path::PathBuf {
+    state
+        .dir
+        .join("photos-partial")
+        .join(format!("{agency}-{hash}.part"))
+}
+
+async fn photo_status(
+    State(state): State<Arc<AppState>>,
+    Extension(device): Extension<DeviceAuth>,
+    Path(hash): Path<String>,
+) -> ApiResult<Json<serde_json::Value>> {
+    check_hash(&hash)?;
+    blocking(move || {
+        let conn = state.db.lock().map_err(ApiError::internal)?;
+        if db::photo_stored(&conn, &device.agency_id, &hash)? {
+            return Ok(Json(json!({"complete": true, "received": null})));
+        }
+        let received = std::fs::metadata(partial_path(&state, &device.agency_id, &hash))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        Ok(Json(json!({"complete": false, "received": received})))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct UploadQuery {
+    offset: u64,
+    total: u64,
+}
+
+async fn photo_upload(
+    State(state): State<Arc<AppState>>,
+    Extension(device): Extension<DeviceAuth>,
+    Path(hash): Path<String>,
+    Query(q): Query<UploadQuery>,
+    body: Bytes,
+) -> ApiResult<Json<serde_json::Value>> {
+    check_hash(&hash)?;
+    if q.total > MAX_PHOTO_BYTES {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("a photo is at most {MAX_PHOTO_BYTES} bytes"),
+        ));
+    }
+    blocking(move || {
+        let conn = state.db.lock().map_err(ApiError::internal)?;
+        let agency = &device.agency_id;
+        if db::photo_stored(&conn, agency, &hash)? {
+            return Ok(Json(json!({"complete": true, "received": q.total})));
+        }
+        if !db::photo_referenced(&conn, agency, &hash)? {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "unreferenced",
+                "no inspection of your agency refers to this photo: sync the inspection first",
+            ));
+        }
+        let path = partial_path(&state, agency, &hash);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(ApiError::internal)?;
+        }
+        let received = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        if q.offset != received {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "wrong_offset",
+                format!("{received} bytes received so far; resume from there"),
+            ));
+        }
+        if received + body.len() as u64 > q.total {
+            let _ = std::fs::remove_file(&path);
+            return Err(ApiError::bad_request("more bytes than the total announced"));
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(ApiError::internal)?;
+        f.write_all(&body).map_err(ApiError::internal)?;
+        f.sync_data().map_err(ApiError::internal)?;
+        let received = received + body.len() as u64;
+        if received < q.total {
+            return Ok(Json(json!({"complete": false, "received": received})));
+        }
+        let bytes = std::fs::read(&path).map_err(ApiError::internal)?;
+        let _ = std::fs::remove_file(&path);
+        if sha256_hex(&bytes) != hash {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "hash_mismatch",
+                "the bytes received do not match the photo's hash; upload it again",
+            ));
+        }
+        let decodes = image::ImageReader::new(std::io::Cursor::new(&bytes))
+            .with_guessed_format()
+            .ok()
+            .and_then(|r| r.decode().ok())
+            .is_some();
+        if !decodes {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "not_an_image",
+                "the bytes are not a photo",
+            ));
+        }
+        state.blobs.put(&hash, &bytes).map_err(ApiError::internal)?;
+        db::record_photo(&conn, agency, &hash, received)?;
+        Ok(Json(json!({"complete": true, "received": received})))
+    })
+    .await
+}
+
+async fn photo_data(
+    State(state): State<Arc<AppState>>,
+    Extension(device): Extension<DeviceAuth>,
+    Path(hash): Path<String>,
+) -> ApiResult<Response> {
+    check_hash(&hash)?;
+    blocking(move || {
+        let conn = state.db.lock().map_err(ApiError::internal)?;
+        if !db::photo_stored(&conn, &device.agency_id, &hash)? {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such photo in your agency",
+            ));
+        }
+        let bytes = state
+            .blobs
+            .get(&hash)
+            .map_err(ApiError::internal)?
+            .ok_or_else(|| ApiError::internal("photo file missing"))?;
+        Ok(([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response())
+    })
+    .await
+}

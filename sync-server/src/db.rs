@@ -1,0 +1,556 @@
+//! The agency record in SQLite: every SQL statement of the server lives here. Writes that
+//! belong together (a sync's documents and their projection) are one transaction, so a server
+//! killed mid-merge leaves the record as it was before or after, never between.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use milkshed_shared::document::{Inspection, InspectionDoc, ItemState};
+use milkshed_shared::rating::raw_milk;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use uuid::Uuid;
+
+use crate::auth::Role;
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+
+/// A database failure, or a record that cannot be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the data directory was written by a newer milkshed-server (schema {0})")]
+    NewerSchema(i64),
+    #[error("stored record is damaged: {0}")]
+    Damaged(String),
+}
+
+pub type Result<T> = std::result::Result<T, DbError>;
+
+/// An enrolled device, as authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceAuth {
+    pub device_id: String,
+    pub user_id: String,
+    pub user_name: String,
+    pub agency_id: String,
+    pub role: Role,
+    pub actor: String,
+    pub expires_at: DateTime<Utc>,
+    pub revoked: bool,
+}
+
+/// A user for sign-in.
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: String,
+    pub agency_id: String,
+    pub name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub active: bool,
+}
+
+/// A stored document with its owner.
+pub struct StoredDoc {
+    pub agency_id: String,
+    pub inspector_id: String,
+    pub doc: InspectionDoc,
+}
+
+/// Opens (creating and migrating) the database in `dir`.
+pub fn open(dir: &Path) -> Result<Connection> {
+    let mut conn = Connection::open(dir.join("agency.db"))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    let known = MIGRATIONS.len() as i64;
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > known {
+        return Err(DbError::NewerSchema(found));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(conn)
+}
+
+pub fn now() -> String {
+    Utc::now().to_rfc3339()
+}
+
+pub fn create_agency(conn: &Connection, id: &str, name: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO agencies (id, name, created_at) VALUES (?1, ?2, ?3)",
+        params![id, name, now()],
+    )?;
+    conn.execute(
+        "INSERT OR IGNORE INTO reference_versions (agency_id, version) VALUES (?1, 1)",
+        [id],
+    )?;
+    Ok(())
+}
+
+pub fn agency_exists(conn: &Connection, id: &str) -> Result<bool> {
+    Ok(conn
+        .query_row("SELECT 1 FROM agencies WHERE id = ?1", [id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+pub fn is_empty(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row("SELECT count(*) FROM agencies", [], |r| r.get::<_, i64>(0))? == 0)
+}
+
+pub fn add_user(
+    conn: &Connection,
+    agency: &str,
+    username: &str,
+    name: &str,
+    role: Role,
+    password_hash: &str,
+) -> Result<String> {
+    let id = Uuid::now_v7().to_string();
+    conn.execute(
+        "INSERT INTO users (id, agency_id, username, name, role, password_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![id, agency, username, name, role.as_str(), password_hash],
+    )?;
+    Ok(id)
+}
+
+pub fn set_password(conn: &Connection, agency: &str, username: &str, hash: &str) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE users SET password_hash = ?3 WHERE agency_id = ?1 AND username = ?2",
+        params![agency, username, hash],
+    )? == 1)
+}
+
+pub fn user_by_name(conn: &Connection, agency: &str, username: &str) -> Result<Option<UserRow>> {
+    let row = conn
+        .query_row(
+            "SELECT id, agency_id, name, role, password_hash, active FROM users WHERE agency_id = ?1 AND username = ?2",
+            params![agency, username],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, bool>(5)?,
+                ))
+            },
+        )
+        .optional()?;
+    row.map(|(id, agency_id, name, role, password_hash, active)| {
+        Ok(UserRow {
+            id,
+            agency_id,
+            name,
+            role: Role::parse(&role).ok_or_else(|| DbError::Damaged(format!("role {role}")))?,
+            password_hash,
+            active,
+        })
+    })
+    .transpose()
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn add_device(
+    conn: &Connection,
+    id: &str,
+    user_id: &str,
+    name: &str,
+    actor: &str,
+    token_hash: &str,
+    expires_at: &DateTime<Utc>,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO devices (id, user_id, name, actor, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![id, user_id, name, actor, token_hash, now(), expires_at.to_rfc3339()],
+    )?;
+    Ok(())
+}
+
+pub fn actor_taken(conn: &Connection, actor: &str) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM devices WHERE actor = ?1",
+            [actor],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+pub fn revoke_device(conn: &Connection, device_id: &str) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+        params![device_id, now()],
+    )? == 1)
+}
+
+/// A device as listed to an administrator.
+pub struct DeviceRow {
+    pub id: String,
+    pub username: String,
+    pub name: String,
+    pub created_at: String,
+    pub revoked: bool,
+}
+
+/// Devices of an agency.
+pub fn devices(conn: &Connection, agency: &str) -> Result<Vec<DeviceRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT d.id, u.username, d.name, d.created_at, d.revoked_at IS NOT NULL FROM devices d JOIN users u ON u.id = d.user_id WHERE u.agency_id = ?1 ORDER BY d.created_at",
+    )?;
+    let rows = stmt.query_map([agency], |r| {
+        Ok(DeviceRow {
+            id: r.get(0)?,
+            username: r.get(1)?,
+            name: r.get(2)?,
+            created_at: r.get(3)?,
+            revoked: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+pub fn device_by_token(conn: &Connection, token_hash: &str) -> Result<Option<DeviceAuth>> {
+    let row = conn
+        .query_row(
+            "SELECT d.id, u.id, u.name, u.agency_id, u.role, d.actor, d.expires_at, d.revoked_at IS NOT NULL OR u.active = 0
+             FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = ?1",
+            [token_hash],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, bool>(7)?,
+                ))
+            },
+        )
+        .optional()?;
+    row.map(
+        |(device_id, user_id, user_name, agency_id, role, actor, expires, revoked)| {
+            Ok(DeviceAuth {
+                device_id,
+                user_id,
+                user_name,
+                agency_id,
+                role: Role::parse(&role).ok_or_else(|| DbError::Damaged(format!("role {role}")))?,
+                actor,
+                expires_at: DateTime::parse_from_rfc3339(&expires)
+                    .map_err(|e| DbError::Damaged(e.to_string()))?
+                    .with_timezone(&Utc),
+                revoked,
+            })
+        },
+    )
+    .transpose()
+}
+
+/// Records a request id; false when the device already sent it (a replay).
+pub fn first_use_of_request(tx: &Transaction<'_>, device: &str, request: &str) -> Result<bool> {
+    Ok(tx.execute(
+        "INSERT OR IGNORE INTO seen_requests (device_id, request_id, at) VALUES (?1, ?2, ?3)",
+        params![device, request, now()],
+    )? == 1)
+}
+
+pub fn load_doc(
+    conn: &Connection,
+    id: &Uuid,
+    server_actor: &milkshed_shared::document::automerge::ActorId,
+) -> Result<Option<StoredDoc>> {
+    let row = conn
+        .query_row(
+            "SELECT agency_id, inspector_id, snapshot FROM documents WHERE id = ?1",
+            [id.to_string()],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            },
+        )
+        .optional()?;
+    row.map(|(agency_id, inspector_id, snapshot)| {
+        Ok(StoredDoc {
+            agency_id,
+            inspector_id,
+            doc: InspectionDoc::load(&snapshot, server_actor.clone())
+                .map_err(|e| DbError::Damaged(format!("document {id}: {e}")))?,
+        })
+    })
+    .transpose()
+}
+
+/// Ids of an inspector's documents in an agency.
+pub fn docs_of_inspector(conn: &Connection, agency: &str, inspector: &str) -> Result<Vec<Uuid>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM documents WHERE agency_id = ?1 AND inspector_id = ?2")?;
+    let rows = stmt.query_map(params![agency, inspector], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for r in rows {
+        let s = r?;
+        out.push(Uuid::parse_str(&s).map_err(|e| DbError::Damaged(e.to_string()))?);
+    }
+    Ok(out)
+}
+
+/// Stores a document and rewrites its projection rows.
+pub fn store_doc(tx: &Transaction<'_>, agency: &str, doc: &mut InspectionDoc) -> Result<()> {
+    let i = doc.read().map_err(|e| DbError::Damaged(e.to_string()))?;
+    let id = i.header.id.to_string();
+    let snapshot = doc.save();
+    let now = now();
+    tx.execute(
+        "INSERT INTO documents (id, agency_id, inspector_id, snapshot, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at",
+        params![id, agency, i.header.inspector.id, snapshot, now],
+    )?;
+    project(tx, agency, &i, &now)
+}
+
+fn total_debits(i: &Inspection) -> Option<u32> {
+    use milkshed_shared::catalog::Catalog;
+    use milkshed_shared::document::SubjectKind;
+    if i.header.subject.kind != SubjectKind::Farm {
+        return None;
+    }
+    let catalog = Catalog::builtin(&i.header.catalog).ok()?;
+    let marks: Vec<_> = i
+        .violations()
+        .filter_map(|f| {
+            let column = catalog.farm.column_for_id(&f.item)?;
+            let points = match &f.state {
+                ItemState::Violated {
+                    points: Some(p), ..
+                } => *p,
+                _ => catalog.farm.columns[column].default_points(),
+            };
+            Some(milkshed_shared::rating::Mark { column, points })
+        })
+        .collect();
+    Some(raw_milk::farm_line(&catalog.farm, &raw_milk::FarmRow { cwt: 0, marks }).total_debits)
+}
+
+fn project(tx: &Transaction<'_>, agency: &str, i: &Inspection, now: &str) -> Result<()> {
+    let id = i.header.id.to_string();
+    for table in ["findings", "inspection_photos", "signatures", "reviews"] {
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE inspection_id = ?1"),
+            [&id],
+        )?;
+    }
+    let integrity = match &i.integrity {
+        milkshed_shared::document::Integrity::Unsigned => "unsigned",
+        milkshed_shared::document::Integrity::Intact => "intact",
+        milkshed_shared::document::Integrity::Tampered { .. } => "tampered",
+    };
+    tx.execute(
+        "INSERT INTO inspections (id, agency_id, kind, subject_kind, subject_id, subject_name, permit, inspector_id, inspector_name,
+            status, integrity, started_at, ended_at, violations, total_debits, pounds_daily, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+         ON CONFLICT(id) DO UPDATE SET subject_name = excluded.subject_name, permit = excluded.permit, status = excluded.status,
+            integrity = excluded.integrity, ended_at = excluded.ended_at, violations = excluded.violations,
+            total_debits = excluded.total_debits, pounds_daily = excluded.pounds_daily, updated_at = excluded.updated_at",
+        params![
+            id,
+            agency,
+            i.header.kind.as_str(),
+            i.header.subject.kind.as_str(),
+            i.header.subject.id,
+            i.header.subject.name,
+            i.header.subject.permit,
+            i.header.inspector.id,
+            i.header.inspector.name,
+            i.status.as_str(),
+            integrity,
+            i.header.started_at.to_rfc3339(),
+            i.ended_at.map(|t| t.to_rfc3339()),
+            i.violations().count() as i64,
+            total_debits(i),
+            i.pounds_sold_daily.or(i.pounds_processed_daily).map(|p| p as i64),
+            now
+        ],
+    )?;
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO findings (inspection_id, item, state, points, products, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for f in &i.findings {
+            let (points, products) = match &f.state {
+                ItemState::Violated { points, products } => (*points, Some(products.join("\n"))),
+                _ => (None, None),
+            };
+            stmt.execute(params![
+                id,
+                f.item,
+                f.state.name(),
+                points,
+                products,
+                f.note
+            ])?;
+        }
+    }
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO inspection_photos (inspection_id, hash, item, caption, taken_at, width, height) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for p in &i.photos {
+            stmt.execute(params![
+                id,
+                p.hash,
+                p.item,
+                p.caption,
+                p.taken_at.map(|t| t.to_rfc3339()),
+                p.width,
+                p.height
+            ])?;
+        }
+    }
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO signatures (inspection_id, seq, role, name, signed_at, content_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for (n, s) in i.signatures.iter().enumerate() {
+            stmt.execute(params![
+                id,
+                n as i64,
+                s.role.as_str(),
+                s.name,
+                s.signed_at.to_rfc3339(),
+                s.content_hash
+            ])?;
+        }
+    }
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO reviews (inspection_id, seq, by_id, by_name, at, accepted, comment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for (n, r) in i.reviews.iter().enumerate() {
+            stmt.execute(params![
+                id,
+                n as i64,
+                r.by.id,
+                r.by.name,
+                r.at.to_rfc3339(),
+                r.accepted,
+                r.comment
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether a document of the agency refers to the photo.
+pub fn photo_referenced(conn: &Connection, agency: &str, hash: &str) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM inspection_photos p JOIN inspections i ON i.id = p.inspection_id WHERE i.agency_id = ?1 AND p.hash = ?2 LIMIT 1",
+            params![agency, hash],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+pub fn photo_stored(conn: &Connection, agency: &str, hash: &str) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM photos WHERE agency_id = ?1 AND hash = ?2",
+            params![agency, hash],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+pub fn record_photo(conn: &Connection, agency: &str, hash: &str, size: u64) -> Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO photos (agency_id, hash, size, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![agency, hash, size as i64, now()],
+    )?;
+    Ok(())
+}
+
+pub fn reference_version(conn: &Connection, agency: &str) -> Result<u64> {
+    Ok(conn
+        .query_row(
+            "SELECT version FROM reference_versions WHERE agency_id = ?1",
+            [agency],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+        .unwrap_or(0) as u64)
+}
+
+/// The agency's reference data as one JSON object: `{kind: [records]}`.
+pub fn reference_json(conn: &Connection, agency: &str) -> Result<String> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, data FROM reference WHERE agency_id = ?1 ORDER BY kind, id",
+    )?;
+    let rows = stmt.query_map([agency], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut out = serde_json::Map::new();
+    for row in rows {
+        let (kind, data) = row?;
+        let value: serde_json::Value =
+            serde_json::from_str(&data).map_err(|e| DbError::Damaged(e.to_string()))?;
+        if let Some(serde_json::Value::Array(list)) = out.get_mut(&kind) {
+            list.push(value);
+        } else {
+            out.insert(kind, serde_json::Value::Array(vec![value]));
+        }
+    }
+    Ok(serde_json::Value::Object(out).to_string())
+}
+
+/// Adds or replaces a reference record and bumps the agency's reference version.
+pub fn put_reference(
+    conn: &Connection,
+    agency: &str,
+    kind: &str,
+    id: &str,
+    data: &serde_json::Value,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO reference (agency_id, kind, id, data) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(agency_id, kind, id) DO UPDATE SET data = excluded.data",
+        params![agency, kind, id, data.to_string()],
+    )?;
+    conn.execute(
+        "INSERT INTO reference_versions (agency_id, version) VALUES (?1, 2)
+         ON CONFLICT(agency_id) DO UPDATE SET version = version + 1",
+        [agency],
+    )?;
+    Ok(())
+}
+
+/// Counts for health and tests: `(documents, photos)` of an agency.
+pub fn counts(conn: &Connection, agency: &str) -> Result<(i64, i64)> {
+    let docs = conn.query_row(
+        "SELECT count(*) FROM documents WHERE agency_id = ?1",
+        [agency],
+        |r| r.get(0),
+    )?;
+    let photos = conn.query_row(
+        "SELECT count(*) FROM photos WHERE agency_id = ?1",
+        [agency],
+        |r| r.get(0),
+    )?;
+    Ok((docs, photos))
+}

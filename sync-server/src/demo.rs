@@ -1,0 +1,223 @@
+//! `--demo`: seeds an empty data directory with an agency a new user can try at once — users
+//! of every role, farms, plants, haulers, permits, lab results and due dates, and a few
+//! inspections already synced (submitted, returned with comments, accepted).
+
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+use milkshed_shared::document::{
+    Header, InspectionDoc, InspectionKind, ItemState, Person, Review, SignerRole, Subject,
+    SubjectKind,
+};
+use rusqlite::Connection;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::{hash_password, Role};
+use crate::db;
+use crate::server::AppState;
+
+/// The demo agency's id.
+pub const AGENCY: &str = "demo";
+/// Every demo user's password.
+pub const PASSWORD: &str = "milkshed-demo";
+/// Demo users: `(username, name, role)`.
+pub const USERS: &[(&str, &str, Role)] = &[
+    ("ann", "Ann Lindqvist", Role::Sanitarian),
+    ("hal", "Hal Brenner", Role::HaulerSamplerEvaluator),
+    ("sam", "Sam Okafor", Role::RatingOfficer),
+    ("sue", "Sue Marchetti", Role::Supervisor),
+    ("admin", "Program Administrator", Role::Admin),
+];
+
+const FARMS: &[(&str, &str, &str, u64)] = &[
+    ("Roy Harris", "55-0101", "FP-1001", 1700),
+    ("James Henley", "55-0102", "FP-1002", 2100),
+    ("W. T. Miller", "55-0103", "FP-1003", 500),
+    ("John Barkley", "55-0104", "FP-1004", 1100),
+    ("K. R. Olson", "55-0105", "FP-1005", 1500),
+    ("Robert Taylor", "55-0106", "FP-1006", 1000),
+    ("Pete Carhart", "55-0107", "FP-1007", 1800),
+    ("Davis & Nelson", "55-0108", "FP-1008", 3300),
+    ("Al Hart", "55-0109", "FP-1009", 1000),
+    ("Don Meyers", "55-0110", "FP-1010", 800),
+    ("Wm. Long", "55-0111", "FP-1011", 1200),
+    ("Jon Jones", "55-0112", "FP-1012", 2700),
+];
+
+/// Seeds the demo agency if the data directory is empty; returns whether it did.
+pub fn seed(state: &AppState) -> Result<bool, Box<dyn std::error::Error>> {
+    let mut conn = state.db.lock().map_err(|e| e.to_string())?;
+    if !db::is_empty(&conn)? {
+        return Ok(false);
+    }
+    db::create_agency(&conn, AGENCY, "Demo State Milk Program")?;
+    let hash = hash_password(PASSWORD)?;
+    let mut ids = Vec::new();
+    for (username, name, role) in USERS {
+        ids.push(db::add_user(&conn, AGENCY, username, name, *role, &hash)?);
+    }
+    reference(&conn)?;
+    let ann = Person {
+        id: ids[0].clone(),
+        name: USERS[0].1.into(),
+    };
+    let sue = Person {
+        id: ids[3].clone(),
+        name: USERS[3].1.into(),
+    };
+    inspections(&mut conn, &state.server_actor, &ann, &sue)?;
+    Ok(true)
+}
+
+fn reference(conn: &Connection) -> Result<(), Box<dyn std::error::Error>> {
+    let today = Utc::now().date_naive();
+    for (n, (name, producer, permit, pounds)) in FARMS.iter().enumerate() {
+        let id = format!("farm-{}", n + 1);
+        db::put_reference(
+            conn,
+            AGENCY,
+            "farm",
+            &id,
+            &json!({
+                "id": id, "name": name, "producer_number": producer, "permit": permit,
+                "pounds_sold_daily": pounds, "btu": "Great Cows BTU", "county": "Dane",
+                "last_inspection": (today - Duration::days(30 * (n as i64 % 7 + 1))).to_string(),
+            }),
+        )?;
+        let counts = [42_000, 61_000, 38_000, 120_000];
+        let results: Vec<_> = (0..4)
+            .map(|k| json!({"date": (today - Duration::days(30 * (4 - k))).to_string(), "bacteria": counts[(n + k as usize) % 4], "somatic_cells": 210_000 + 40_000 * k, "temperature_f": 38}))
+            .collect();
+        db::put_reference(
+            conn,
+            AGENCY,
+            "lab_results",
+            &id,
+            &json!({"farm": id, "results": results}),
+        )?;
+    }
+    for (id, name, kind, permit) in [
+        ("plant-1", "I.M.A. Dairy", "milk_plant", "MP-55-201"),
+        ("plant-2", "Metro Dairy Co.", "milk_plant", "MP-55-202"),
+        (
+            "station-1",
+            "Metro Receiving Station",
+            "receiving_station",
+            "RS-55-301",
+        ),
+    ] {
+        db::put_reference(
+            conn,
+            AGENCY,
+            "plant",
+            id,
+            &json!({"id": id, "name": name, "kind": kind, "permit": permit}),
+        )?;
+    }
+    for (id, name, permit) in [
+        ("hauler-1", "Gus Petersen", "BH-5501"),
+        ("hauler-2", "Rita Vogel", "BH-5502"),
+        ("hauler-3", "Tom Quist", "BH-5503"),
+    ] {
+        db::put_reference(
+            conn,
+            AGENCY,
+            "hauler",
+            id,
+            &json!({"id": id, "name": name, "permit": permit, "last_evaluation": (today - Duration::days(400)).to_string()}),
+        )?;
+    }
+    Ok(())
+}
+
+fn at(days_ago: i64, hour: i64) -> DateTime<FixedOffset> {
+    let offset =
+        FixedOffset::west_opt(6 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"));
+    (Utc::now() - Duration::days(days_ago) + Duration::hours(hour - 12)).with_timezone(&offset)
+}
+
+fn inspections(
+    conn: &mut Connection,
+    actor: &milkshed_shared::document::automerge::ActorId,
+    ann: &Person,
+    sue: &Person,
+) -> Result<(), Box<dyn std::error::Error>> {
+    type Visit<'a> = (usize, &'a [(&'a str, Option<u32>)], &'a str);
+    let plan: [Visit; 3] = [
+        (
+            0,
+            &[("2A", None), ("8", Some(5)), ("12", None)],
+            "submitted",
+        ),
+        (3, &[("5C", None), ("15C", None)], "returned"),
+        (6, &[("10", None)], "accepted"),
+    ];
+    let tx = conn.transaction()?;
+    for (n, (farm, items, outcome)) in plan.iter().enumerate() {
+        let (name, producer, permit, pounds) = FARMS[*farm];
+        let header = Header {
+            id: Uuid::now_v7(),
+            kind: InspectionKind::RoutineFarm,
+            agency: AGENCY.into(),
+            subject: Subject {
+                kind: SubjectKind::Farm,
+                id: format!("farm-{}", farm + 1),
+                name: name.into(),
+                permit: Some(permit.into()),
+                producer_number: Some(producer.into()),
+            },
+            inspector: ann.clone(),
+            catalog: "pmo-2011".into(),
+            started_at: at(10 - n as i64 * 3, 8),
+            follows: None,
+        };
+        let t = |h| at(10 - n as i64 * 3, h);
+        let mut doc = InspectionDoc::create(actor.clone(), &header)?;
+        doc.set_pounds_sold_daily(pounds, &t(8))?;
+        for (item, points) in items.iter() {
+            doc.set_finding(
+                item,
+                &ItemState::Violated {
+                    points: *points,
+                    products: vec![],
+                },
+                &t(9),
+            )?;
+        }
+        doc.set_finding("13", &ItemState::InCompliance, &t(9))?;
+        doc.set_notes(
+            "Owner present; milkhouse inspected during the evening milking.",
+            &t(9),
+        )?;
+        doc.sign(
+            SignerRole::Inspector,
+            &ann.name,
+            "M10 40 C 20 10, 40 10, 50 40",
+            &t(10),
+        )?;
+        doc.sign(SignerRole::Acknowledgement, name, "M5 30 L 60 30", &t(10))?;
+        doc.submit(&t(11))?;
+        match *outcome {
+            "returned" => doc.review(&Review {
+                by: sue.clone(),
+                at: t(15),
+                accepted: false,
+                comment: "Please name the cleaning compound found unlabeled.".into(),
+                item_comments: vec![(
+                    "15C".into(),
+                    "Which product was it, and where was it stored?".into(),
+                )],
+            })?,
+            "accepted" => doc.review(&Review {
+                by: sue.clone(),
+                at: t(15),
+                accepted: true,
+                comment: String::new(),
+                item_comments: vec![],
+            })?,
+            _ => {}
+        }
+        db::store_doc(&tx, AGENCY, &mut doc)?;
+    }
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,22 @@
+//! A `milkshed-server serve` stand-in the end-to-end tests start as a child process (so they
+//! can SIGKILL it): `milkshed-test-server DATA_DIR` serves on 127.0.0.1 port 0 with the demo
+//! agency and prints `listening ADDR` once ready.
+
+use std::sync::Arc;
+
+use milkshed_sync_server::{demo, server};
+
+fn main() -> anyhow::Result<()> {
+    let dir = std::env::args()
+        .nth(1)
+        .ok_or_else(|| anyhow::anyhow!("usage: milkshed-test-server DATA_DIR"))?;
+    let state = Arc::new(server::AppState::open(std::path::Path::new(&dir))?);
+    demo::seed(&state).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        println!("listening {}", listener.local_addr()?);
+        server::launch_with_listener(state, listener, std::future::pending()).await
+    })?;
+    Ok(())
+}

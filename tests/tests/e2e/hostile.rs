@@ -1,0 +1,585 @@
+//! Hostile input: each answered with a 4xx JSON error and no change to stored data.
+
+use milkshed_app::device::sync_client;
+use milkshed_shared::document::automerge::ActorId;
+use milkshed_shared::document::{
+    sha256_hex, Header, InspectionDoc, InspectionKind, Person, PhotoRef, Subject, SubjectKind,
+};
+use milkshed_shared::sync::{self, SyncRequest};
+use milkshed_sync_server::{auth, db};
+use milkshed_tests::{fingerprint, jpeg, now, TestDevice, TestServer};
+use serde_json::Value;
+use uuid::Uuid;
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+fn json_of(resp: ureq::http::Response<ureq::Body>) -> (u16, Value) {
+    let status = resp.status().as_u16();
+    let body = resp.into_body().read_to_vec().unwrap();
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+fn post_sync(server: &TestServer, token: &str, body: &[u8]) -> (u16, Value) {
+    json_of(
+        agent()
+            .post(&format!("{}/api/sync", server.url()))
+            .header("authorization", &format!("Bearer {token}"))
+            .send(body)
+            .unwrap(),
+    )
+}
+
+fn put_photo(
+    server: &TestServer,
+    token: &str,
+    hash: &str,
+    offset: usize,
+    total: usize,
+    body: &[u8],
+) -> (u16, Value) {
+    json_of(
+        agent()
+            .put(&format!(
+                "{}/api/photos/{hash}?offset={offset}&total={total}",
+                server.url()
+            ))
+            .header("authorization", &format!("Bearer {token}"))
+            .send(body)
+            .unwrap(),
+    )
+}
+
+/// Asserts a 4xx JSON error with the given code, and that nothing stored changed.
+fn refused(server: &TestServer, before: &str, (status, body): (u16, Value), code: &str) {
+    assert!((400..500).contains(&status), "status {status}: {body}");
+    assert_eq!(body["error"], code, "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert_eq!(
+        fingerprint(server.dir.path()),
+        before,
+        "stored data changed"
+    );
+}
+
+fn request(docs: Vec<sync::DocOffer>) -> SyncRequest {
+    SyncRequest {
+        protocol: sync::PROTOCOL_VERSION,
+        request_id: Uuid::now_v7(),
+        docs,
+        reference_version: 0,
+    }
+}
+
+#[test]
+fn requests_without_a_valid_token_get_401() {
+    let server = TestServer::start();
+    let health = agent()
+        .get(&format!("{}/health", server.url()))
+        .call()
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    let before = fingerprint(server.dir.path());
+    for path in ["/api/sync", "/api/me", "/api/no-such-route"] {
+        let r = json_of(
+            agent()
+                .get(&format!("{}{path}", server.url()))
+                .call()
+                .unwrap(),
+        );
+        refused(&server, &before, r, "unauthorized");
+    }
+    refused(
+        &server,
+        &before,
+        post_sync(&server, "0123456789abcdef", b""),
+        "unauthorized",
+    );
+    // wrong credentials at enrollment
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = milkshed_app::device::Store::open(&dir.path().join("d.db")).unwrap();
+    let err = sync_client::enroll(
+        &mut store,
+        &server.url(),
+        "demo",
+        "ann",
+        "wrong password",
+        "x",
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, sync_client::SyncClientError::Refused { status: 401, ref code, .. } if code == "bad_credentials"),
+        "{err}"
+    );
+}
+
+#[test]
+fn expired_and_revoked_tokens_are_refused() {
+    let server = TestServer::start();
+    let mut d = TestDevice::enroll(&server.url(), "ann");
+    d.sync().unwrap();
+    let body = sync::encode(&request(vec![]));
+    let before = fingerprint(server.dir.path());
+    server
+        .db()
+        .execute(
+            "UPDATE devices SET expires_at = '2020-01-01T00:00:00+00:00' WHERE id = ?1",
+            [&d.enrollment.device_id],
+        )
+        .unwrap();
+    refused(
+        &server,
+        &before,
+        post_sync(&server, &d.enrollment.token, &body),
+        "expired",
+    );
+    server
+        .db()
+        .execute(
+            "UPDATE devices SET expires_at = '2099-01-01T00:00:00+00:00' WHERE id = ?1",
+            [&d.enrollment.device_id],
+        )
+        .unwrap();
+    assert!(db::revoke_device(&server.db(), &d.enrollment.device_id).unwrap());
+    let before = fingerprint(server.dir.path());
+    refused(
+        &server,
+        &before,
+        post_sync(&server, &d.enrollment.token, &body),
+        "revoked",
+    );
+}
+
+#[test]
+fn garbage_and_truncated_sync_messages_get_400() {
+    let server = TestServer::start();
+    let mut d = TestDevice::enroll(&server.url(), "ann");
+    let id = d.inspect_farm("farm-1", &["3"]);
+    let before = fingerprint(server.dir.path());
+    let token = d.enrollment.token.clone();
+    refused(
+        &server,
+        &before,
+        post_sync(&server, &token, b"\x00\xffnot cbor at all"),
+        "bad_request",
+    );
+    let offer = sync::offer(d.store.document(id).unwrap(), id, &[]);
+    let full = sync::encode(&request(vec![offer.clone()]));
+    refused(
+        &server,
+        &before,
+        post_sync(&server, &token, &full[..full.len() / 2]),
+        "bad_request",
+    );
+    // well-formed CBOR carrying broken Automerge changes
+    let mut broken = offer.clone();
+    broken.changes = b"\x85\x6f\x4a\x83garbage".to_vec();
+    refused(
+        &server,
+        &before,
+        post_sync(&server, &token, &sync::encode(&request(vec![broken]))),
+        "bad_request",
+    );
+    // heads that are not hashes
+    let mut bad_heads = offer;
+    bad_heads.heads = vec![1, 2, 3];
+    refused(
+        &server,
+        &before,
+        post_sync(&server, &token, &sync::encode(&request(vec![bad_heads]))),
+        "bad_request",
+    );
+    // an old protocol
+    let mut old = request(vec![]);
+    old.protocol = 0;
+    refused(
+        &server,
+        &before,
+        post_sync(&server, &token, &sync::encode(&old)),
+        "bad_request",
+    );
+}
+
+#[test]
+fn a_replayed_request_is_refused() {
+    let server = TestServer::start();
+    let mut d = TestDevice::enroll(&server.url(), "ann");
+    let id = d.inspect_farm("farm-1", &["3"]);
+    let body = sync::encode(&request(vec![sync::offer(
+        d.store.document(id).unwrap(),
+        id,
+        &[],
+    )]));
+    let (status, _) = post_sync(&server, &d.enrollment.token, &body);
+    assert_eq!(status, 200);
+    let before = fingerprint(server.dir.path());
+    refused(
+        &server,
+        &before,
+        post_sync(&server, &d.enrollment.token, &body),
+        "replayed",
+    );
+}
+
+#[test]
+fn changes_by_an_actor_that_is_not_the_device_are_refused() {
+    let server = TestServer::start();
+    let mut d = TestDevice::enroll(&server.url(), "ann");
+    let person: Person = d.person();
+    // a document written by some other actor, claiming to be Ann's
+    let header = Header {
+        id: Uuid::now_v7(),
+        kind: InspectionKind::RoutineFarm,
+        agency: "demo".into(),
+        subject: Subject {
+            kind: SubjectKind::Farm,
+            id: "farm-1".into(),
+            name: "Roy Harris".into(),
+            permit: None,
+            producer_number: None,
+        },
+        inspector: person,
+        catalog: "pmo-2011".into(),
+        started_at: now(),
+        follows: None,
+    };
+    let mut forged = InspectionDoc::create(ActorId::random(), &header).unwrap();
+    let offer = sync::offer(&mut forged, header.id, &[]);
+    let before = fingerprint(server.dir.path());
+    refused(
+        &server,
+        &before,
+        post_sync(
+            &server,
+            &d.enrollment.token,
+            &sync::encode(&request(vec![offer])),
+        ),
+        "forged_actor",
+    );
+    // and Ann's own device still syncs
+    d.inspect_farm("farm-2", &["6"]);
+    assert!(d.sync().unwrap().rejected.is_empty());
+}
+
+#[test]
+fn another_agencys_documents_are_out_of_reach() {
+    let server = TestServer::start();
+    {
+        let conn = server.db();
+        db::create_agency(&conn, "other", "Other State").unwrap();
+        db::add_user(
+            &conn,
+            "other",
+            "olga",
+            "Olga",
+            auth::Role::Sanitarian,
+            &auth::hash_password("other-password").unwrap(),
+        )
+        .unwrap();
+    }
+    let mut ann = TestDevice::enroll(&server.url(), "ann");
+    let id = ann.inspect_farm("farm-1", &["3"]);
+    ann.sync().unwrap();
+    let mut olga = TestDevice::enroll_in(&server.url(), "other", "olga", "other-password");
+    // Olga never receives Ann's inspection
+    olga.sync().unwrap();
+    assert!(olga.store.inspection_ids().unwrap().is_empty());
+    // offering changes to it (a copy written by her device) is refused as not found
+    let mut copy = InspectionDoc::load(
+        &ann.store.document(id).unwrap().save(),
+        ActorId::try_from(olga.store.actor().as_str()).unwrap(),
+    )
+    .unwrap();
+    copy.set_notes("overwritten", &now()).unwrap();
+    let offer = sync::offer(&mut copy, id, &[]);
+    let before = fingerprint(server.dir.path());
+    refused(
+        &server,
+        &before,
+        post_sync(
+            &server,
+            &olga.enrollment.token,
+            &sync::encode(&request(vec![offer])),
+        ),
+        "not_found",
+    );
+    // a new inspection claiming Ann's agency is refused too
+    let header = Header {
+        id: Uuid::now_v7(),
+        kind: InspectionKind::RoutineFarm,
+        agency: "demo".into(),
+        subject: Subject {
+            kind: SubjectKind::Farm,
+            id: "farm-1".into(),
+            name: "Roy Harris".into(),
+            permit: None,
+            producer_number: None,
+        },
+        inspector: olga.person(),
+        catalog: "pmo-2011".into(),
+        started_at: now(),
+        follows: None,
+    };
+    let mut doc = InspectionDoc::create(
+        ActorId::try_from(olga.store.actor().as_str()).unwrap(),
+        &header,
+    )
+    .unwrap();
+    let offer = sync::offer(&mut doc, header.id, &[]);
+    refused(
+        &server,
+        &before,
+        post_sync(
+            &server,
+            &olga.enrollment.token,
+            &sync::encode(&request(vec![offer])),
+        ),
+        "other_agency",
+    );
+    // her photos cannot read Ann's either
+    let hash = ann.photograph(id, "3", 9);
+    ann.sync().unwrap();
+    let r = json_of(
+        agent()
+            .get(&format!("{}/api/photos/{hash}/data", server.url()))
+            .header(
+                "authorization",
+                &format!("Bearer {}", olga.enrollment.token),
+            )
+            .call()
+            .unwrap(),
+    );
+    refused(&server, &before_photo(&server), r, "not_found");
+}
+
+fn before_photo(server: &TestServer) -> String {
+    fingerprint(server.dir.path())
+}
+
+#[test]
+fn bad_photo_uploads_are_refused_and_a_cut_upload_resumes() {
+    let server = TestServer::start();
+    let mut d = TestDevice::enroll(&server.url(), "ann");
+    let id = d.inspect_farm("farm-1", &["3"]);
+    // a photo the inspection refers to, and bytes that are not an image but hash right
+    let good = milkshed_app::device::process_photo(&jpeg(77, 1600, 1200)).unwrap();
+    let not_image = b"this is a text file, not a photo".repeat(100);
+    let not_image_hash = sha256_hex(&not_image);
+    d.store
+        .edit(id, &now(), |doc| {
+            doc.add_photo(
+                &PhotoRef {
+                    hash: good.hash.clone(),
+                    item: Some("3".into()),
+                    caption: String::new(),
+                    taken_at: None,
+                    width: good.width,
+                    height: good.height,
+                    gps: None,
+                },
+                &now(),
+            )?;
+            doc.add_photo(
+                &PhotoRef {
+                    hash: not_image_hash.clone(),
+                    item: None,
+                    caption: String::new(),
+                    taken_at: None,
+                    width: 1,
+                    height: 1,
+                    gps: None,
+                },
+                &now(),
+            )
+        })
+        .unwrap();
+    d.sync().unwrap();
+    let token = d.enrollment.token.clone();
+    let before = fingerprint(server.dir.path());
+    // a photo no inspection refers to
+    let stray = sha256_hex(b"stray");
+    refused(
+        &server,
+        &before,
+        put_photo(&server, &token, &stray, 0, 5, b"stray"),
+        "unreferenced",
+    );
+    // wrong hash: bytes of another photo under this photo's name
+    let other = milkshed_app::device::process_photo(&jpeg(78, 64, 48)).unwrap();
+    refused(
+        &server,
+        &before,
+        put_photo(
+            &server,
+            &token,
+            &good.hash,
+            0,
+            other.jpeg.len(),
+            &other.jpeg,
+        ),
+        "hash_mismatch",
+    );
+    // oversized
+    refused(
+        &server,
+        &before,
+        put_photo(&server, &token, &good.hash, 0, 41 * 1024 * 1024, b"x"),
+        "too_large",
+    );
+    // not an image
+    refused(
+        &server,
+        &before,
+        put_photo(
+            &server,
+            &token,
+            &not_image_hash,
+            0,
+            not_image.len(),
+            &not_image,
+        ),
+        "not_an_image",
+    );
+    // a malformed address
+    refused(
+        &server,
+        &before,
+        put_photo(&server, &token, "not-a-hash", 0, 1, b"x"),
+        "bad_request",
+    );
+    refused(
+        &server,
+        &before,
+        put_photo(&server, &token, "../../etc/passwd", 0, 1, b"x"),
+        "not_found",
+    );
+    // cut half way: the server keeps what arrived and says where to resume
+    let half = good.jpeg.len() / 2;
+    let (status, body) = put_photo(
+        &server,
+        &token,
+        &good.hash,
+        0,
+        good.jpeg.len(),
+        &good.jpeg[..half],
+    );
+    assert_eq!((status, body["complete"].as_bool()), (200, Some(false)));
+    let (status, body) = put_photo(
+        &server,
+        &token,
+        &good.hash,
+        10,
+        good.jpeg.len(),
+        &good.jpeg[10..],
+    );
+    assert_eq!(status, 409, "a wrong offset is refused: {body}");
+    assert_eq!(body["error"], "wrong_offset");
+    let status_now = json_of(
+        agent()
+            .get(&format!("{}/api/photos/{}", server.url(), good.hash))
+            .header("authorization", &format!("Bearer {token}"))
+            .call()
+            .unwrap(),
+    );
+    assert_eq!(status_now.1["received"], half as u64);
+    let (status, body) = put_photo(
+        &server,
+        &token,
+        &good.hash,
+        half,
+        good.jpeg.len(),
+        &good.jpeg[half..],
+    );
+    assert_eq!(
+        (status, body["complete"].as_bool()),
+        (200, Some(true)),
+        "{body}"
+    );
+    let stored = agent()
+        .get(&format!("{}/api/photos/{}/data", server.url(), good.hash))
+        .header("authorization", &format!("Bearer {token}"))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_vec()
+        .unwrap();
+    assert_eq!(stored, good.jpeg);
+}
+
+#[test]
+fn a_sanitarian_cannot_accept_an_inspection_and_reviewers_cannot_review_their_own() {
+    use milkshed_shared::document::{Review, SignerRole, Status};
+    let server = TestServer::start();
+    let mut ann = TestDevice::enroll(&server.url(), "ann");
+    let id = ann.inspect_farm("farm-1", &["3"]);
+    ann.store
+        .edit(id, &now(), |d| {
+            d.sign(SignerRole::Inspector, "Ann", "", &now())
+        })
+        .unwrap();
+    ann.store.edit(id, &now(), |d| d.submit(&now())).unwrap();
+    ann.sync().unwrap();
+    // Ann accepts her own inspection on her device: the server refuses it
+    let me = ann.person();
+    ann.store
+        .edit(id, &now(), |d| {
+            d.review(&Review {
+                by: me.clone(),
+                at: now(),
+                accepted: true,
+                comment: String::new(),
+                item_comments: vec![],
+            })
+        })
+        .unwrap();
+    let report = ann.sync().unwrap();
+    assert_eq!(report.rejected.len(), 1, "{report:?}");
+    assert!(
+        report.rejected[0].1.contains("supervisor"),
+        "{:?}",
+        report.rejected
+    );
+    let status: String = server
+        .db()
+        .query_row(
+            "SELECT status FROM inspections WHERE id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(status, Status::Submitted.as_str());
+}
+
+#[test]
+fn an_invalid_document_is_refused_and_the_stored_copy_is_unchanged() {
+    use milkshed_shared::document::automerge::{transaction::Transactable, ReadDoc, Value, ROOT};
+    let server = TestServer::start();
+    let mut d = TestDevice::enroll(&server.url(), "ann");
+    let id = d.inspect_farm("farm-1", &["3"]);
+    d.sync().unwrap();
+    let before = fingerprint(server.dir.path());
+    // the device's own actor writes an item that is not on the form, bypassing the typed API
+    d.store
+        .edit(id, &now(), |doc| {
+            let am = doc.automerge();
+            let Ok(Some((Value::Object(_), states))) = am.get(ROOT, "states") else {
+                panic!("states map")
+            };
+            am.put(&states, "99Z", "violated").unwrap();
+            am.commit();
+            Ok(())
+        })
+        .unwrap();
+    let report = d.sync().unwrap();
+    assert_eq!(report.rejected.len(), 1);
+    assert!(
+        report.rejected[0].1.contains("99Z"),
+        "{:?}",
+        report.rejected
+    );
+    assert_eq!(fingerprint(server.dir.path()), before);
+}
