@@ -1,6 +1,7 @@
 //! Milkshed's domain, shared by the field app and the sync server. Pure code: no clock, no
 //! files, no network — time and randomness come in as arguments.
 //!
+//! - [`calendar`]: month-end date rules, appraisal windows, Appendix P, listing expiry.
 //! - [`catalog`]: the inspection item catalogs (FORM 2359a/2359k farm items, FORM 2359/2359L
 //!   plant items) with their debit weights, caps and lab standards, as versioned data.
 //! - [`rating`]: the sanitation compliance ratings of the Methods of Making Sanitation Ratings
@@ -15,6 +16,7 @@
 //!   with JSON paths, and its results.
 //! - [`exact`]: exact rational arithmetic and the MMSR's rounding.
 
+pub mod calendar;
 pub mod catalog;
 pub mod document;
 pub mod exact;

@@ -124,6 +124,9 @@ pub fn offer(doc: &mut InspectionDoc, id: Uuid, server_heads: &[ChangeHash]) -> 
     let heads = am.get_heads();
     let changes = if heads.iter().all(|h| server_heads.contains(h)) {
         Vec::new()
+    } else if server_heads.is_empty() {
+        // the whole document, compressed, is smaller than every change since its creation
+        am.save()
     } else {
         am.save_after(server_heads)
     };

@@ -199,6 +199,12 @@ async fn enroll(
             "actor must be the device's Automerge actor id in hex",
         ));
     }
+    let permits = state.clone();
+    let _permit = permits
+        .password_checks
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
     blocking(move || {
         let bad = || {
             ApiError::new(

@@ -11,6 +11,9 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::blob::{BlobStore, FsBlobStore};
 use crate::db;
 
+/// Password hashes verified at the same time.
+pub const PASSWORD_CHECKS: usize = 2;
+
 /// What every handler shares.
 pub struct AppState {
     pub db: Mutex<Connection>,
@@ -18,6 +21,9 @@ pub struct AppState {
     /// The server's own Automerge actor (for changes the server makes, e.g. web reviews).
     pub server_actor: ActorId,
     pub dir: PathBuf,
+    /// Password checks at once: argon2 takes 19 MiB each, so 100 devices enrolling together
+    /// must queue rather than take 2 GB.
+    pub password_checks: tokio::sync::Semaphore,
 }
 
 /// Why the server could not start.
@@ -63,6 +69,7 @@ impl AppState {
             blobs: Box::new(FsBlobStore::new(dir)?),
             server_actor,
             dir: dir.to_path_buf(),
+            password_checks: tokio::sync::Semaphore::new(PASSWORD_CHECKS),
         })
     }
 }

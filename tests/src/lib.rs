@@ -123,6 +123,11 @@ impl ChildServer {
         format!("http://{}", self.addr)
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// SIGKILL: no shutdown, no flush.
     pub fn kill(mut self) {
         self.child.kill().unwrap();

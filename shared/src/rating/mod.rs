@@ -5,6 +5,7 @@
 //! from 100. Rating functions take validated input and cannot fail.
 
 pub mod combined;
+pub mod enforcement;
 pub mod lab;
 pub mod plant;
 pub mod raw_milk;

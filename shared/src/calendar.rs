@@ -1,0 +1,195 @@
+//! The date rules of the MMSR: month arithmetic at month ends, the frequency deadline (a
+//! frequency is met through the end of the month in which it falls due), the appraisal window
+//! of an enforcement rating, Appendix P inspection categories and listing expiry.
+
+use chrono::{Datelike, Months, NaiveDate};
+
+/// `date` plus `months`, clamped to the last day of the target month (8/31 + 6 months →
+/// 2/28 or 2/29). AMB-11 / A18: the MMSR's examples never start at a month end; clamping is
+/// what a calendar does and what an SRO would write.
+pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
+    date.checked_add_months(Months::new(months))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// The last day of `date`'s month.
+pub fn month_end(date: NaiveDate) -> NaiveDate {
+    let first = date.with_day(1).unwrap_or(date);
+    add_months(first, 1).pred_opt().unwrap_or(date)
+}
+
+/// The deadline of a frequency: the end of the month in which `previous + months` falls
+/// (MMSR L837-839, L864-866, L955-957, L7995-7996, L8066-8068, L8302).
+pub fn deadline(previous: NaiveDate, months: u32) -> NaiveDate {
+    month_end(add_months(previous, months))
+}
+
+/// Whether an event on `event` met a frequency of `months` after `previous`.
+pub fn on_time(previous: NaiveDate, event: NaiveDate, months: u32) -> bool {
+    event <= deadline(previous, months)
+}
+
+/// The appraisal window of an enforcement rating, ending at the rating date: the time since the
+/// last rating but at least six months, and at most two years (MMSR L822-827). With no earlier
+/// rating, two years (AMB-9).
+pub fn appraisal_window(
+    rating_date: NaiveDate,
+    last_rating: Option<NaiveDate>,
+) -> (NaiveDate, NaiveDate) {
+    let two_years = rating_date
+        .checked_sub_months(Months::new(24))
+        .unwrap_or(NaiveDate::MIN);
+    let six_months = rating_date
+        .checked_sub_months(Months::new(6))
+        .unwrap_or(NaiveDate::MIN);
+    let start = match last_rating {
+        None => two_years,
+        Some(last) => last.min(six_months).max(two_years),
+    };
+    (start, rating_date)
+}
+
+/// Listing expiry: the earliest rating date plus 24 months, or 6 months when the enforcement
+/// rating is below 90, less one day (MMSR L1144-1147, L2275-2277; 6/15/2011 → 12/14/2011).
+/// The enforcement rating compared is the reported whole number (AMB-5).
+pub fn listing_expiry(earliest_rating_date: NaiveDate, enforcement_rating: u32) -> NaiveDate {
+    let months = if enforcement_rating < 90 { 6 } else { 24 };
+    add_months(earliest_rating_date, months)
+        .pred_opt()
+        .unwrap_or(earliest_rating_date)
+}
+
+/// Appendix P inspection categories (MMSR L868-881): producers re-categorized every 3 months
+/// from the previous 12 months of records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppendixP {
+    Months12,
+    Months6,
+    Months4,
+    Months3,
+}
+
+impl AppendixP {
+    pub fn months(self) -> u32 {
+        match self {
+            AppendixP::Months12 => 12,
+            AppendixP::Months6 => 6,
+            AppendixP::Months4 => 4,
+            AppendixP::Months3 => 3,
+        }
+    }
+}
+
+/// The next routine inspection due date of an Appendix P farm: the end of the month of the
+/// last inspection plus its category's interval; if that fell before the latest
+/// re-categorization, up to 30 days after it — for the 6-, 4- and 3-month categories only
+/// (L877-881; AMB-10 read as written: the 12-month category gets no extension).
+pub fn appendix_p_due(
+    last_inspection: NaiveDate,
+    category: AppendixP,
+    recategorized_on: Option<NaiveDate>,
+) -> NaiveDate {
+    let due = deadline(last_inspection, category.months());
+    match recategorized_on {
+        Some(r) if due < r && category != AppendixP::Months12 => r + chrono::Days::new(30),
+        _ => due,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// e.5 listing-date vectors and the 2359i examples.
+    #[test]
+    fn listing_expiry_vectors() {
+        for (earliest, er, expiry) in [
+            ("2011-06-15", 89, "2011-12-14"),
+            ("2011-10-01", 90, "2013-09-30"),
+            ("2011-10-01", 89, "2012-03-31"),
+            ("2008-10-01", 90, "2010-09-30"),
+            ("2012-08-03", 90, "2014-08-02"),
+            ("2012-10-01", 87, "2013-03-31"),
+            ("2012-01-23", 92, "2014-01-22"),
+        ] {
+            assert_eq!(
+                listing_expiry(d(earliest), er),
+                d(expiry),
+                "{earliest} ER {er}"
+            );
+        }
+    }
+
+    #[test]
+    fn month_ends_leap_days_and_year_ends() {
+        assert_eq!(listing_expiry(d("2011-08-31"), 80), d("2012-02-28"));
+        assert_eq!(
+            listing_expiry(d("2023-08-31"), 80),
+            d("2024-02-28"),
+            "2/29/2024 less a day"
+        );
+        assert_eq!(listing_expiry(d("2024-02-29"), 95), d("2026-02-27"));
+        assert_eq!(listing_expiry(d("2012-12-31"), 95), d("2014-12-30"));
+        assert_eq!(deadline(d("2024-08-31"), 6), d("2025-02-28"));
+        assert_eq!(deadline(d("2023-08-15"), 6), d("2024-02-29"));
+        assert_eq!(deadline(d("2012-07-20"), 6), d("2013-01-31"));
+        assert_eq!(month_end(d("2100-02-10")), d("2100-02-28"));
+    }
+
+    /// L837-839: a frequency is met through the end of the month in which it falls due.
+    #[test]
+    fn frequency_is_met_through_the_month_end() {
+        assert!(on_time(d("2012-01-10"), d("2012-07-31"), 6));
+        assert!(!on_time(d("2012-01-10"), d("2012-08-01"), 6));
+        assert!(on_time(d("2011-11-30"), d("2012-02-29"), 3));
+    }
+
+    #[test]
+    fn appraisal_window_is_between_six_months_and_two_years() {
+        let rd = d("2012-06-12");
+        assert_eq!(
+            appraisal_window(rd, Some(d("2011-06-01"))).0,
+            d("2011-06-01")
+        );
+        assert_eq!(
+            appraisal_window(rd, Some(d("2012-03-01"))).0,
+            d("2011-12-12"),
+            "at least 6 months"
+        );
+        assert_eq!(
+            appraisal_window(rd, Some(d("2008-01-01"))).0,
+            d("2010-06-12"),
+            "at most 2 years"
+        );
+        assert_eq!(appraisal_window(rd, None).0, d("2010-06-12"));
+        assert_eq!(
+            appraisal_window(d("2012-08-31"), Some(d("2012-05-01"))).0,
+            d("2012-02-29")
+        );
+    }
+
+    #[test]
+    fn appendix_p_due_dates() {
+        assert_eq!(
+            appendix_p_due(d("2012-01-10"), AppendixP::Months3, None),
+            d("2012-04-30")
+        );
+        assert_eq!(
+            appendix_p_due(d("2012-01-10"), AppendixP::Months12, None),
+            d("2013-01-31")
+        );
+        // due before the re-categorization: up to 30 days after it (not for 12-month producers)
+        assert_eq!(
+            appendix_p_due(d("2012-01-10"), AppendixP::Months3, Some(d("2012-06-01"))),
+            d("2012-07-01")
+        );
+        assert_eq!(
+            appendix_p_due(d("2011-01-10"), AppendixP::Months12, Some(d("2012-06-01"))),
+            d("2012-01-31")
+        );
+    }
+}
