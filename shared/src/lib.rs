@@ -10,6 +10,7 @@
 //!   ([`rating::table1`]) and combined raw-milk ratings ([`rating::combined`]).
 //! - [`document`]: the Automerge document of an inspection, its typed view, signing and
 //!   tamper detection, conflicts.
+//! - [`listing`]: IMS listing decisions, withdrawal triggers, FORM 2359i checks.
 //! - [`policy`]: every reading of an ambiguous MMSR passage, each in one named place.
 //! - [`sync`]: the device–server sync protocol, sans-IO.
 //! - [`worksheet`]: the JSON worksheet exchange format (`milkshed-server rate`), its validation
@@ -20,6 +21,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod document;
 pub mod exact;
+pub mod listing;
 pub mod policy;
 pub mod rating;
 pub mod sync;

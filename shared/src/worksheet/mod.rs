@@ -5,6 +5,7 @@
 //! problem; [`rate`] computes it and cannot fail; [`rate_json`] does both.
 
 mod documents;
+mod enforcement;
 mod farm;
 mod plant;
 mod supplies;
@@ -92,10 +93,11 @@ pub enum Worksheet {
     RawMilk(RawMilkWorksheet),
     Plant(PlantWorksheet),
     Combined(CombinedWorksheet),
+    Enforcement(Box<enforcement::EnforcementWorksheet>),
 }
 
 /// The forms this version rates, for messages.
-const FORMS: &str = "\"2359k\", \"2359L\" or \"raw_milk_combined\"";
+const FORMS: &str = "\"2359k\", \"2359L\", \"raw_milk_combined\" or \"2359j\"";
 
 /// The head of a worksheet: its form, the rest skipped without being built.
 #[derive(serde::Deserialize)]
@@ -135,10 +137,7 @@ pub fn parse(text: &str) -> Result<Worksheet, WorksheetError> {
         "2359k" => farm::validate(typed(text)?).map(Worksheet::RawMilk),
         "2359L" => plant::validate(typed(text)?).map(Worksheet::Plant),
         "raw_milk_combined" => supplies::validate(typed(text)?).map(Worksheet::Combined),
-        "2359j" => Err(WorksheetError::one(
-            "form",
-            "FORM 2359j enforcement worksheets are not rated by this version yet",
-        )),
+        "2359j" => enforcement::validate(typed(text)?).map(|w| Worksheet::Enforcement(Box::new(w))),
         other => Err(WorksheetError::one(
             "form",
             format!("unknown form \"{other}\"; expected {FORMS}"),
@@ -162,6 +161,7 @@ pub enum RatingResult<'a> {
     RawMilk(RawMilkResult<'a>),
     Plant(Value),
     Combined(Value),
+    Enforcement(Value),
 }
 
 impl RatingResult<'_> {
@@ -177,6 +177,7 @@ pub fn rate(worksheet: &Worksheet) -> RatingResult<'_> {
         Worksheet::RawMilk(w) => RatingResult::RawMilk(farm::rate(w)),
         Worksheet::Plant(w) => RatingResult::Plant(plant::rate(w)),
         Worksheet::Combined(w) => RatingResult::Combined(supplies::rate(w)),
+        Worksheet::Enforcement(w) => RatingResult::Enforcement(enforcement::rate(w)),
     }
 }
 

@@ -157,3 +157,33 @@ fn farm_lab_results_debit_their_columns() {
     assert_eq!(out["farms"][0]["lab"][0]["required_number_met"], false);
     assert_eq!(out["rating"], 90);
 }
+
+#[test]
+fn enforcement_worksheet_errors_name_the_item() {
+    let base = r#"{"form":"2359j","shipper_type":"btu_only","rating_date":"2012-06-16","part_i":{
+        "1":{"number":1,"complying":1},"2":{"number":4,"complying":3},"3":{"number":1,"complying":1},
+        "4":{"points_off":[1,3,5]},"5":true,"6":{"number":5,"complying":4},"7":true,"8":{"number":1,"complying":0},
+        "9":{"percent":100},"10":{"rows":[[1,0],[1,0],[1,1],[1,1],[1,1]]},"11":{"rows":[[1,1],[1,1],[1,0],[1,1]]}}}"#;
+    let out: Value = serde_json::from_str(&rate_json(base).unwrap()).unwrap();
+    assert_eq!(out["enforcement_rating"], 76);
+    let (path, msg) = first(&base.replace(r#""5":true"#, r#""5":{"number":3,"complying":2}"#));
+    assert_eq!(path, "part_i.5");
+    assert!(msg.contains("all-or-nothing"), "{msg}");
+    let (path, _) = first(&base.replace(r#""7":true,"#, ""));
+    assert_eq!(path, "part_i.7");
+    let (path, msg) = first(&base.replace(
+        r#""8":{"number":1,"complying":0}"#,
+        r#""8":{"number":1,"complying":2}"#,
+    ));
+    assert_eq!(path, "part_i.8");
+    assert!(msg.contains("impossible"), "{msg}");
+    let (path, _) = first(&base.replace(
+        r#""11":{"rows":[[1,1],[1,1],[1,0],[1,1]]}"#,
+        r#""11":{"rows":[[1,1]]}"#,
+    ));
+    assert_eq!(path, "part_i.11.rows");
+    let (path, _) = first(&base.replace("btu_only", "plant_only"));
+    assert_eq!(path, "shipper_type");
+    let (path, _) = first(&base.replace("btu_only", "plant_unattached_only"));
+    assert_eq!(path, "part_i");
+}

@@ -112,5 +112,20 @@ fn every_worksheet_has_expectations() {
             sheets += 1;
         }
     }
-    assert_eq!(sheets, 6);
+    assert_eq!(sheets, 11);
+}
+
+/// The five worked enforcement ratings of Section H (84, 91, 76, 90, 91) from their 2359j
+/// worksheets, with the C/D/E worksheets given as rows where the MMSR prints them.
+#[test]
+fn worked_enforcement_ratings() {
+    for name in [
+        "h2-clear-milk-dairy-2359j",
+        "h5-clear-milk-coop-2359j",
+        "h9-united-dairy-2359j",
+        "h11-great-cows-2359j",
+        "aseptic-dairy-2359j",
+    ] {
+        check(name);
+    }
 }
