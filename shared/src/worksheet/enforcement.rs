@@ -106,6 +106,9 @@ pub struct ListingIn {
     pub haccp_marked: Vec<String>,
     #[serde(default)]
     pub aseptic_noncompliant: Vec<String>,
+    /// The shipper's enforcement rating (taken from the worksheet itself on a 2359j).
+    #[serde(default)]
+    pub enforcement_rating: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -405,40 +408,7 @@ pub(super) fn validate(input: EnforcementIn) -> Result<EnforcementWorksheet, Wor
         }
         (None, None) => None,
     };
-    let listing = input.listing.map(|l| {
-        let kind = ShipperKind::parse(&l.kind).unwrap_or_else(|| {
-            problems.push(
-                "listing.kind",
-                "one of btu, milk_plant, receiving_station, transfer_station, single_service",
-            );
-            ShipperKind::MilkPlant
-        });
-        if l.rating_dates.is_empty() {
-            problems.push(
-                "listing.rating_dates",
-                "give the first days of the farm and plant ratings",
-            );
-        }
-        ListingInput {
-            kind,
-            rating_dates: l.rating_dates,
-            sanitation_rating: l.sanitation_rating,
-            enforcement_rating: 0,
-            sources: l
-                .sources
-                .into_iter()
-                .map(|s| Source {
-                    name: s.name,
-                    listed: s.listed,
-                    sanitation_rating: s.sanitation_rating,
-                    enforcement_history: s.enforcement_history,
-                    months_enforcement_below_90: s.months_enforcement_below_90,
-                })
-                .collect(),
-            haccp_marked: l.haccp_marked,
-            aseptic_noncompliant: l.aseptic_noncompliant,
-        }
-    });
+    let listing = input.listing.map(|l| listing_input(l, &mut problems));
     problems.finish(EnforcementWorksheet {
         shipper_type: t.name.clone(),
         shipper: input.shipper,
@@ -450,6 +420,79 @@ pub(super) fn validate(input: EnforcementIn) -> Result<EnforcementWorksheet, Wor
         subscores,
         listing,
     })
+}
+
+/// Validates a `listing` block (any form's).
+pub(super) fn listing_input(l: ListingIn, problems: &mut Problems) -> ListingInput {
+    let kind = ShipperKind::parse(&l.kind).unwrap_or_else(|| {
+        problems.push(
+            "listing.kind",
+            "one of btu, milk_plant, receiving_station, transfer_station, single_service",
+        );
+        ShipperKind::MilkPlant
+    });
+    if l.rating_dates.is_empty() {
+        problems.push(
+            "listing.rating_dates",
+            "give the first days of the farm and plant ratings",
+        );
+    }
+    if l.enforcement_rating.is_some_and(|r| r > 100) {
+        problems.push("listing.enforcement_rating", "a rating is 0 to 100");
+    }
+    ListingInput {
+        kind,
+        rating_dates: l.rating_dates,
+        sanitation_rating: l.sanitation_rating,
+        enforcement_rating: l.enforcement_rating.unwrap_or(0),
+        sources: l
+            .sources
+            .into_iter()
+            .map(|s| Source {
+                name: s.name,
+                listed: s.listed,
+                sanitation_rating: s.sanitation_rating,
+                enforcement_history: s.enforcement_history,
+                months_enforcement_below_90: s.months_enforcement_below_90,
+            })
+            .collect(),
+        haccp_marked: l.haccp_marked,
+        aseptic_noncompliant: l.aseptic_noncompliant,
+    }
+}
+
+/// A listing block of a sanitation worksheet needs the enforcement rating given.
+pub(super) fn sanitation_listing(
+    l: Option<ListingIn>,
+    problems: &mut Problems,
+) -> Option<ListingInput> {
+    let l = l?;
+    if l.enforcement_rating.is_none() {
+        problems.push(
+            "listing.enforcement_rating",
+            "needed for the expiry: 24 months, or 6 when below 90 (MMSR L1144-1147)",
+        );
+    }
+    Some(listing_input(l, problems))
+}
+
+/// The listing decision as JSON; the worksheet's own rating stands in for a missing
+/// `sanitation_rating`.
+pub(super) fn listing_json(input: &ListingInput, own_rating: Option<u32>) -> Value {
+    let mut l = input.clone();
+    if l.sanitation_rating.is_none() {
+        l.sanitation_rating = own_rating;
+    }
+    match listing::decide(&l) {
+        Some(d) => json!({
+            "eligible": d.eligible,
+            "earliest_rating_date": d.earliest_rating_date.to_string(),
+            "expiry": d.expiry.to_string(),
+            "valid_months": if l.enforcement_rating < 90 { 6 } else { 24 },
+            "triggers": d.triggers.iter().map(|t| json!({"mandatory": t.mandatory(), "reason": t.describe()})).collect::<Vec<_>>(),
+        }),
+        None => Value::Null,
+    }
 }
 
 fn unreachable_sheet() -> EnforcementWorksheet {
@@ -515,16 +558,7 @@ pub(super) fn rate(w: &EnforcementWorksheet) -> Value {
     });
     if let Some(mut l) = w.listing.clone() {
         l.enforcement_rating = r.rating;
-        out["listing"] = match listing::decide(&l) {
-            Some(d) => json!({
-                "eligible": d.eligible,
-                "earliest_rating_date": d.earliest_rating_date.to_string(),
-                "expiry": d.expiry.to_string(),
-                "valid_months": if r.rating < 90 { 6 } else { 24 },
-                "triggers": d.triggers.iter().map(|t| json!({"mandatory": t.mandatory(), "reason": t.describe()})).collect::<Vec<_>>(),
-            }),
-            None => Value::Null,
-        };
+        out["listing"] = listing_json(&l, None);
     }
     out
 }

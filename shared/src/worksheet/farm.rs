@@ -20,6 +20,7 @@ pub struct RawMilkWorksheet {
     pub shipper: Option<String>,
     pub rating_date: Option<NaiveDate>,
     pub farms: Vec<Farm>,
+    pub listing: Option<crate::listing::ListingInput>,
 }
 
 /// A validated farm row.
@@ -61,11 +62,13 @@ pub(super) fn validate(input: RawMilkIn) -> Result<RawMilkWorksheet, WorksheetEr
             "the rated farms sell no milk (total cwt 0): nothing to rate",
         );
     }
+    let listing = super::enforcement::sanitation_listing(input.listing, &mut problems);
     problems.finish(RawMilkWorksheet {
         catalog,
         shipper: input.shipper,
         rating_date: input.rating_date,
         farms,
+        listing,
     })
 }
 
@@ -279,6 +282,8 @@ pub struct RawMilkResult<'a> {
     farms_violating: PerColumn<'a, u64>,
     percent_violating: PerColumn<'a, u32>,
     warnings: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    listing: Option<serde_json::Value>,
 }
 
 pub(super) fn rate(w: &RawMilkWorksheet) -> RawMilkResult<'_> {
@@ -356,5 +361,9 @@ pub(super) fn rate(w: &RawMilkWorksheet) -> RawMilkResult<'_> {
         },
         farms,
         warnings,
+        listing: w
+            .listing
+            .as_ref()
+            .map(|l| super::enforcement::listing_json(l, Some(r.rating))),
     }
 }

@@ -158,7 +158,7 @@ fn typed<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, WorksheetError
 #[derive(serde::Serialize)]
 #[serde(untagged)]
 pub enum RatingResult<'a> {
-    RawMilk(RawMilkResult<'a>),
+    RawMilk(Box<RawMilkResult<'a>>),
     Plant(Value),
     Combined(Value),
     Enforcement(Value),
@@ -174,7 +174,7 @@ impl RatingResult<'_> {
 /// Rates a validated worksheet.
 pub fn rate(worksheet: &Worksheet) -> RatingResult<'_> {
     match worksheet {
-        Worksheet::RawMilk(w) => RatingResult::RawMilk(farm::rate(w)),
+        Worksheet::RawMilk(w) => RatingResult::RawMilk(Box::new(farm::rate(w))),
         Worksheet::Plant(w) => RatingResult::Plant(plant::rate(w)),
         Worksheet::Combined(w) => RatingResult::Combined(supplies::rate(w)),
         Worksheet::Enforcement(w) => RatingResult::Enforcement(enforcement::rate(w)),

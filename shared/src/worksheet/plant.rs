@@ -22,6 +22,7 @@ pub struct PlantWorksheet {
     pub plant: DebitLine,
     pub products: Vec<Product>,
     pub stations: Vec<Station>,
+    pub listing: Option<crate::listing::ListingInput>,
 }
 
 /// A product (or packaging type, or pasteurization unit) that partial debits may name.
@@ -255,7 +256,9 @@ pub(super) fn validate(input: PlantIn) -> Result<PlantWorksheet, WorksheetError>
             }
         })
         .collect();
+    let listing = super::enforcement::sanitation_listing(input.listing, &mut problems);
     problems.finish(PlantWorksheet {
+        listing,
         catalog,
         kind: input.kind.unwrap_or(PlantKind::MilkPlant),
         rating_date: input.rating_date,
@@ -416,7 +419,11 @@ pub(super) fn rate(w: &PlantWorksheet) -> Value {
             r.total_cwt
         ));
     }
-    json!({
+    let listing = w
+        .listing
+        .as_ref()
+        .map(|l| super::enforcement::listing_json(l, Some(r.rating)));
+    let mut out = json!({
         "form": "2359L",
         "catalog": w.catalog.id,
         "kind": w.kind.as_str(),
@@ -430,5 +437,9 @@ pub(super) fn rate(w: &PlantWorksheet) -> Value {
         "total_product": r.total_product,
         "rows": rows,
         "warnings": warnings,
-    })
+    });
+    if let Some(l) = listing {
+        out["listing"] = l;
+    }
+    out
 }

@@ -35,6 +35,7 @@ pub struct CombinedWorksheet {
     pub basis: Basis,
     pub names: Vec<String>,
     pub supplies: Vec<Supply>,
+    pub listing: Option<crate::listing::ListingInput>,
 }
 
 pub(super) fn validate(input: CombinedIn) -> Result<CombinedWorksheet, WorksheetError> {
@@ -147,7 +148,9 @@ pub(super) fn validate(input: CombinedIn) -> Result<CombinedWorksheet, Worksheet
             );
         }
     }
+    let listing = super::enforcement::sanitation_listing(input.listing, &mut problems);
     problems.finish(CombinedWorksheet {
+        listing,
         plant: input.plant,
         basis,
         names: input.supplies.into_iter().map(|s| s.name).collect(),
@@ -194,7 +197,15 @@ pub(super) fn rate(w: &CombinedWorksheet) -> Value {
             })
         })
         .collect();
-    json!({
+    let own = match c.raw {
+        RawRating::Whole(r) => Some(r),
+        RawRating::AllSourcesAtLeast90 => Some(90),
+    };
+    let listing = w
+        .listing
+        .as_ref()
+        .map(|l| super::enforcement::listing_json(l, own));
+    let mut out = json!({
         "form": "raw_milk_combined",
         "plant": w.plant,
         "basis": basis,
@@ -203,5 +214,9 @@ pub(super) fn rate(w: &CombinedWorksheet) -> Value {
         "earliest_rating_date": c.earliest_rating_date.to_string(),
         "eligible": ineligible.is_empty(),
         "ineligible_supplies": ineligible,
-    })
+    });
+    if let Some(l) = listing {
+        out["listing"] = l;
+    }
+    out
 }

@@ -187,3 +187,30 @@ fn enforcement_worksheet_errors_name_the_item() {
     let (path, _) = first(&base.replace("btu_only", "plant_unattached_only"));
     assert_eq!(path, "part_i");
 }
+
+#[test]
+fn a_listing_block_on_a_sanitation_worksheet() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/h15-metro-dairy-2359L.json"
+    ))
+    .unwrap();
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v["listing"] = serde_json::json!({"kind": "milk_plant", "rating_dates": ["2012-10-30"], "enforcement_rating": 87,
+        "sources": [{"name": "Metro Receiving Station", "sanitation_rating": 91}]});
+    let out: Value = serde_json::from_str(&rate_json(&v.to_string()).unwrap()).unwrap();
+    assert_eq!(out["listing"]["eligible"], true, "plant rated 91 ≥ 90");
+    assert_eq!(
+        out["listing"]["expiry"], "2013-04-29",
+        "enforcement 87: six months less a day"
+    );
+    v["listing"]["sources"][0]["sanitation_rating"] = 89.into();
+    let out: Value = serde_json::from_str(&rate_json(&v.to_string()).unwrap()).unwrap();
+    assert_eq!(out["listing"]["eligible"], false);
+    v["listing"]
+        .as_object_mut()
+        .unwrap()
+        .remove("enforcement_rating");
+    let (path, _) = first(&v.to_string());
+    assert_eq!(path, "listing.enforcement_rating");
+}

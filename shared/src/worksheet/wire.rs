@@ -115,6 +115,8 @@ pub struct RawMilkIn {
     #[serde(default)]
     pub rating_date: Option<NaiveDate>,
     pub farms: Vec<FarmIn>,
+    #[serde(default)]
+    pub listing: Option<super::enforcement::ListingIn>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -237,6 +239,8 @@ pub struct PlantIn {
     pub products: Vec<ProductIn>,
     #[serde(default)]
     pub stations: Vec<StationIn>,
+    #[serde(default)]
+    pub listing: Option<super::enforcement::ListingIn>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -279,4 +283,6 @@ pub struct CombinedIn {
     pub attached_supply: Option<AttachedIn>,
     #[serde(default)]
     pub supplies: Vec<SupplyIn>,
+    #[serde(default)]
+    pub listing: Option<super::enforcement::ListingIn>,
 }
