@@ -195,7 +195,7 @@ fn a_listing_block_on_a_sanitation_worksheet() {
         "/tests/data/h15-metro-dairy-2359L.json"
     ))
     .unwrap();
-    let mut v: Value = serde_json::from_str(&text).unwrap();
+    let mut v: Value = serde_json::from_str(text).unwrap();
     v["listing"] = serde_json::json!({"kind": "milk_plant", "rating_dates": ["2012-10-30"], "enforcement_rating": 87,
         "sources": [{"name": "Metro Receiving Station", "sanitation_rating": 91}]});
     let out: Value = serde_json::from_str(&rate_json(&v.to_string()).unwrap()).unwrap();
