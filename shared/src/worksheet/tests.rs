@@ -190,11 +190,7 @@ fn enforcement_worksheet_errors_name_the_item() {
 
 #[test]
 fn a_listing_block_on_a_sanitation_worksheet() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/h15-metro-dairy-2359L.json"
-    ))
-    .unwrap();
+    let text = include_str!("../../tests/data/h15-metro-dairy-2359L.json");
     let mut v: Value = serde_json::from_str(text).unwrap();
     v["listing"] = serde_json::json!({"kind": "milk_plant", "rating_dates": ["2012-10-30"], "enforcement_rating": 87,
         "sources": [{"name": "Metro Receiving Station", "sanitation_rating": 91}]});
