@@ -3,4 +3,5 @@
 //! store, photos, sync and the full workflows come with their issues.
 
 pub mod device;
+pub mod platform;
 pub mod ui;

@@ -524,6 +524,21 @@ impl Store {
         Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
     }
 
+    /// Every reference record of a kind.
+    pub fn references(&self, kind: &str) -> Result<Vec<serde_json::Value>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT data FROM reference WHERE kind = ?1 ORDER BY id")?;
+        let rows = stmt.query_map([kind], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            if let Ok(v) = serde_json::from_str(&r?) {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+
     /// Number of reference records of a kind.
     pub fn reference_count(&self, kind: &str) -> Result<i64> {
         Ok(self.conn.query_row(

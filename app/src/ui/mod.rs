@@ -1,5 +1,44 @@
-//! The app's screens.
+//! The app's screens (Dioxus 0.7). The device store is the source of truth: every handler makes
+//! one store call that commits, then bumps `revision` so the screens read again.
 
-mod farm_items;
+mod enroll;
+mod inspect;
+mod rating_visit;
+mod state;
+mod sync_view;
+mod work_list;
 
-pub use farm_items::App;
+use dioxus::prelude::*;
+
+pub use state::{AppCtx, Screen};
+
+const STYLE: &str = include_str!("style.css");
+
+/// The root component.
+#[component]
+pub fn App() -> Element {
+    let ctx = use_context_provider(AppCtx::open);
+    let screen = ctx.screen;
+    rsx! {
+        style { {STYLE} }
+        if let Some(err) = ctx.open_error.clone() {
+            div { class: "error", "The device store could not be opened: {err}" }
+        } else {
+            match screen() {
+                Screen::Enroll => rsx! { enroll::Enroll {} },
+                other => rsx! {
+                    state::Nav {}
+                    main {
+                        match other {
+                            Screen::WorkList => rsx! { work_list::WorkList {} },
+                            Screen::Inspect(id) => rsx! { inspect::Inspect { id } },
+                            Screen::Sync => rsx! { sync_view::SyncView {} },
+                            Screen::RatingVisit => rsx! { rating_visit::RatingVisit {} },
+                            Screen::Enroll => rsx! {},
+                        }
+                    }
+                },
+            }
+        }
+    }
+}

@@ -6,3 +6,4 @@ mod hostile;
 mod rate_examples;
 mod sync;
 mod tidy;
+mod ui_desktop;

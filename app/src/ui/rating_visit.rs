@@ -1,0 +1,140 @@
+//! A rating officer's visit to a BTU: the TABLE 1 sample size, the random draw of farms (seed
+//! shown and stored in each visit), each farm recorded, and the FORM 2359k rating building up
+//! live from the visits on this device.
+
+use dioxus::prelude::*;
+use milkshed_shared::document::InspectionKind;
+use milkshed_shared::rating::table1::{self, Method};
+use milkshed_shared::worksheet;
+
+use super::state::{use_app, Screen};
+use super::work_list::{due_farms, start_inspection};
+
+#[component]
+pub fn RatingVisit() -> Element {
+    let ctx = use_app();
+    let _ = (ctx.revision)();
+    let farms = due_farms(&ctx);
+    let mut btus: Vec<String> = farms
+        .iter()
+        .map(|f| f.btu.clone())
+        .filter(|b| !b.is_empty())
+        .collect();
+    btus.sort();
+    btus.dedup();
+    let mut btu = use_signal(|| btus.first().cloned().unwrap_or_default());
+    // the draw's seed is made once per BTU and kept, so the same farms are drawn every time
+    let seed_key = format!("selection_seed:{}", btu());
+    let seed: u64 = ctx
+        .with(|s| {
+            s.setting(&seed_key)
+                .ok()
+                .flatten()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| {
+                    let fresh = chrono::Local::now().timestamp().unsigned_abs() % 1_000_000;
+                    let _ = s.set_setting(&seed_key, &fresh.to_string());
+                    fresh
+                })
+        })
+        .unwrap_or(0);
+    let in_btu: Vec<_> = farms.iter().filter(|f| f.btu == btu()).cloned().collect();
+    let to_rate = table1::min_farms_to_rate(in_btu.len() as u32).unwrap_or(0) as usize;
+    let selection = table1::select(in_btu.len(), to_rate, Method::Shuffle, seed);
+    let visits: Vec<_> = ctx
+        .with(|s| {
+            s.inspections()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|i| i.kind == InspectionKind::RatingVisitFarm.as_str())
+                .filter_map(|i| s.inspection(i.id).ok())
+                .filter(|i| in_btu.iter().any(|f| f.id == i.header.subject.id))
+                .collect()
+        })
+        .unwrap_or_default();
+    let today = chrono::Local::now().date_naive();
+    let rated = if visits.is_empty() {
+        None
+    } else {
+        Some(
+            worksheet::raw_milk_from_visits(&btu(), today, &visits)
+                .map(|w| worksheet::rate(&w).to_value()),
+        )
+    };
+    rsx! {
+        h1 { "Rating visit" }
+        div { class: "row",
+            label { "BTU" }
+            select { id: "btu", onchange: move |e| btu.set(e.value()),
+                for b in btus.iter() {
+                    option { value: "{b}", selected: *b == btu(), "{b}" }
+                }
+            }
+            label { "Seed" }
+            input {
+                id: "seed",
+                r#type: "number",
+                value: "{seed}",
+                onchange: {
+                    let ctx = ctx.clone();
+                    let key = seed_key.clone();
+                    move |e: FormEvent| {
+                        if let Ok(v) = e.value().trim().parse::<u64>() {
+                            ctx.with(|s| s.set_setting(&key, &v.to_string()));
+                            ctx.changed();
+                        }
+                    }
+                }
+            }
+        }
+        p { id: "sample-size", "{in_btu.len()} farms in the BTU → TABLE 1: rate {to_rate} (drawn with seed {seed}, recorded in each visit)." }
+        match rated {
+            None => rsx! { p { "No farm recorded yet." } },
+            Some(Ok(v)) => {
+                let summary = format!(
+                    " 2359k rating so far · {} farms · {} cwt · {} cwt × debits",
+                    v["farms_rated"], v["total_cwt"], v["total_cwt_x_debits"]
+                );
+                let rating = v["rating"].to_string();
+                // test instrumentation: what the screen shows, for UI tests to compare
+                if let Some(probe) = std::env::var_os("MILKSHED_UI_PROBE") {
+                    let _ = std::fs::write(probe, v.to_string());
+                }
+                rsx! {
+                    div { class: "totals", id: "live-rating",
+                        span { class: "rating", "{rating}" }
+                        "{summary}"
+                    }
+                }
+            }
+            Some(Err(e)) => rsx! { div { class: "error", "{e}" } },
+        }
+        h2 { "Farms drawn" }
+        ul { class: "list",
+            for idx in selection.selected.iter() {
+                {
+                    let f = in_btu[*idx].clone();
+                    let existing = visits.iter().find(|v| v.header.subject.id == f.id).map(|v| (v.header.id, v.violations().count()));
+                    let ctx = ctx.clone();
+                    let s = seed;
+                    rsx! {
+                        li { key: "{f.id}",
+                            button {
+                                class: "rate-farm",
+                                onclick: move |_| {
+                                    let id = existing.map(|e| e.0).or_else(|| start_inspection(&ctx, &f, InspectionKind::RatingVisitFarm, Some(s)));
+                                    if let Some(id) = id {
+                                        ctx.changed();
+                                        ctx.go(Screen::Inspect(id));
+                                    }
+                                },
+                                span { "{f.name} · {f.producer_number}" }
+                                span { class: "badge", {match existing { Some((_, n)) => format!("recorded · {n} violations"), None => "to visit".to_string() }} }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

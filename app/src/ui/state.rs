@@ -1,0 +1,112 @@
+//! App-wide state: the device store (source of truth), the current screen, and a revision
+//! counter bumped after every write so screens read the store again.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use dioxus::prelude::*;
+use uuid::Uuid;
+
+use crate::device::sync_client;
+use crate::device::Store;
+
+/// Where the user is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Enroll,
+    WorkList,
+    Inspect(Uuid),
+    Sync,
+    RatingVisit,
+}
+
+/// Shared by every screen.
+#[derive(Clone)]
+pub struct AppCtx {
+    store: Rc<RefCell<Option<Store>>>,
+    pub open_error: Option<String>,
+    pub data_dir: PathBuf,
+    pub screen: Signal<Screen>,
+    pub revision: Signal<u64>,
+}
+
+impl AppCtx {
+    /// Opens the device store in the platform's data directory.
+    pub fn open() -> AppCtx {
+        let data_dir = crate::platform::data_dir();
+        let opened = std::fs::create_dir_all(&data_dir)
+            .map_err(|e| e.to_string())
+            .and_then(|()| Store::open(&data_dir.join("device.db")).map_err(|e| e.to_string()));
+        let (store, open_error) = match opened {
+            Ok(s) => (Some(s), None),
+            Err(e) => (None, Some(e)),
+        };
+        let enrolled = store
+            .as_ref()
+            .is_some_and(|s| sync_client::enrollment(s).is_ok());
+        let start = match std::env::var("MILKSHED_START_SCREEN").ok().as_deref() {
+            Some("sync") => Screen::Sync,
+            Some("rating") => Screen::RatingVisit,
+            Some("inspect") => store
+                .as_ref()
+                .and_then(|s| s.inspections().ok())
+                .and_then(|l| l.first().map(|i| Screen::Inspect(i.id)))
+                .unwrap_or(Screen::WorkList),
+            _ if enrolled => Screen::WorkList,
+            _ => Screen::Enroll,
+        };
+        AppCtx {
+            store: Rc::new(RefCell::new(store)),
+            open_error,
+            data_dir,
+            screen: Signal::new(start),
+            revision: Signal::new(0),
+        }
+    }
+
+    /// Runs `f` with the store (None if it could not be opened).
+    pub fn with<T>(&self, f: impl FnOnce(&mut Store) -> T) -> Option<T> {
+        self.store.borrow_mut().as_mut().map(f)
+    }
+
+    /// After a write: screens read again.
+    pub fn changed(&self) {
+        let mut r = self.revision;
+        r += 1;
+    }
+
+    pub fn go(&self, to: Screen) {
+        let mut s = self.screen;
+        s.set(to);
+    }
+}
+
+/// Reads the app context (provided by [`super::App`]).
+pub fn use_app() -> AppCtx {
+    use_context::<AppCtx>()
+}
+
+/// The navigation bar.
+#[component]
+pub fn Nav() -> Element {
+    let ctx = use_app();
+    let _ = (ctx.revision)();
+    let waiting = ctx
+        .with(|s| {
+            s.pending(sync_client::SERVER_PEER)
+                .map(|p| p.len())
+                .unwrap_or(0)
+        })
+        .unwrap_or(0);
+    let screen = (ctx.screen)();
+    let class = |active: bool| if active { "active" } else { "" };
+    let (c1, c2, c3) = (ctx.clone(), ctx.clone(), ctx.clone());
+    rsx! {
+        nav {
+            button { id: "nav-work", class: class(matches!(screen, Screen::WorkList | Screen::Inspect(_))), onclick: move |_| c1.go(Screen::WorkList), "Work list" }
+            button { id: "nav-rating", class: class(screen == Screen::RatingVisit), onclick: move |_| c2.go(Screen::RatingVisit), "Rating visit" }
+            button { id: "nav-sync", class: class(screen == Screen::Sync), onclick: move |_| c3.go(Screen::Sync), "Sync ({waiting} waiting)" }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! The work list: farms due and overdue for their routine inspection (every six months, the
+//! frequency met through the end of the month it falls due), the inspections on this device,
+//! and search by farm, permit or producer number.
+
+use chrono::{Local, NaiveDate};
+use dioxus::prelude::*;
+use milkshed_shared::calendar;
+use milkshed_shared::document::{Header, InspectionKind, Person, Subject, SubjectKind};
+use uuid::Uuid;
+
+use super::state::{use_app, AppCtx, Screen};
+use crate::device::sync_client;
+
+/// A farm of the agency's reference data, with its due date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueFarm {
+    pub id: String,
+    pub name: String,
+    pub permit: String,
+    pub producer_number: String,
+    pub btu: String,
+    pub pounds_sold_daily: Option<u64>,
+    pub due: Option<NaiveDate>,
+    /// Bacterial counts over 100,000 among the last four results.
+    pub lab_over: usize,
+}
+
+/// The farms of the reference data, most overdue first.
+pub fn due_farms(ctx: &AppCtx) -> Vec<DueFarm> {
+    let rows = ctx
+        .with(|s| s.references("farm").unwrap_or_default())
+        .unwrap_or_default();
+    let mut farms: Vec<DueFarm> = rows
+        .into_iter()
+        .map(|v| {
+            let s = |k: &str| {
+                v.get(k)
+                    .and_then(|x| x.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let last = v
+                .get("last_inspection")
+                .and_then(|x| x.as_str())
+                .and_then(|d| d.parse::<NaiveDate>().ok());
+            let id = s("id");
+            let lab_over = ctx
+                .with(|st| st.reference("lab_results", &id).ok().flatten())
+                .flatten()
+                .and_then(|l| l.get("results").and_then(|r| r.as_array()).cloned())
+                .map(|r| {
+                    r.iter()
+                        .rev()
+                        .take(4)
+                        .filter(|x| {
+                            x.get("bacteria").and_then(|b| b.as_u64()).unwrap_or(0) > 100_000
+                        })
+                        .count()
+                })
+                .unwrap_or(0);
+            DueFarm {
+                name: s("name"),
+                permit: s("permit"),
+                producer_number: s("producer_number"),
+                btu: s("btu"),
+                pounds_sold_daily: v.get("pounds_sold_daily").and_then(|x| x.as_u64()),
+                due: last.map(|l| calendar::deadline(l, 6)),
+                lab_over,
+                id,
+            }
+        })
+        .collect();
+    farms.sort_by_key(|f| (f.due.unwrap_or(NaiveDate::MIN), f.name.clone()));
+    farms
+}
+
+/// Starts an inspection of `kind` of a farm and opens it.
+pub fn start_inspection(
+    ctx: &AppCtx,
+    farm: &DueFarm,
+    kind: InspectionKind,
+    seed: Option<u64>,
+) -> Option<Uuid> {
+    let now = Local::now().fixed_offset();
+    ctx.with(|store| {
+        let e = sync_client::enrollment(store).ok()?;
+        let header = Header {
+            id: Uuid::now_v7(),
+            kind,
+            agency: e.agency,
+            subject: Subject {
+                kind: SubjectKind::Farm,
+                id: farm.id.clone(),
+                name: farm.name.clone(),
+                permit: Some(farm.permit.clone()).filter(|p| !p.is_empty()),
+                producer_number: Some(farm.producer_number.clone()).filter(|p| !p.is_empty()),
+            },
+            inspector: Person {
+                id: e.user_id,
+                name: e.user_name,
+            },
+            catalog: milkshed_shared::catalog::DEFAULT_CATALOG.into(),
+            started_at: now,
+            follows: None,
+        };
+        let id = store.create_inspection(&header).ok()?;
+        if let Some(p) = farm.pounds_sold_daily {
+            let _ = store.edit(id, &now, |d| d.set_pounds_sold_daily(p, &now));
+        }
+        if let Some(seed) = seed {
+            let _ = store.edit(id, &now, |d| d.set_selection_seed(seed, &now));
+        }
+        Some(id)
+    })
+    .flatten()
+}
+
+#[component]
+pub fn WorkList() -> Element {
+    let ctx = use_app();
+    let _ = (ctx.revision)();
+    let mut query = use_signal(String::new);
+    let q = query().to_lowercase();
+    let today = Local::now().date_naive();
+    let farms: Vec<DueFarm> = due_farms(&ctx)
+        .into_iter()
+        .filter(|f| {
+            q.is_empty()
+                || [&f.name, &f.permit, &f.producer_number]
+                    .iter()
+                    .any(|x| x.to_lowercase().contains(&q))
+        })
+        .collect();
+    let mine = ctx
+        .with(|s| s.inspections().unwrap_or_default())
+        .unwrap_or_default();
+    let mine: Vec<_> = mine
+        .into_iter()
+        .filter(|i| q.is_empty() || i.subject_name.to_lowercase().contains(&q))
+        .collect();
+    rsx! {
+        h1 { "Work list" }
+        input { id: "search", class: "wide", placeholder: "Search farm, permit or producer number", value: "{query}", oninput: move |e| query.set(e.value()) }
+        h2 { "On this device" }
+        if mine.is_empty() {
+            p { "No inspections yet: start one from a farm below." }
+        }
+        ul { class: "list",
+            for i in mine {
+                li { key: "{i.id}",
+                    button {
+                        class: "open-inspection",
+                        onclick: {
+                            let ctx = ctx.clone();
+                            move |_| ctx.go(Screen::Inspect(i.id))
+                        },
+                        span { {format!("{} — {}", i.subject_name, i.kind.replace('_', " "))} }
+                        span { class: "badge", "{i.status} · {i.violations} violations" }
+                    }
+                }
+            }
+        }
+        h2 { "Farms due" }
+        if farms.is_empty() {
+            p { "No farms yet: sync to receive the agency's farms, plants and haulers." }
+        }
+        ul { class: "list",
+            for f in farms {
+                li { key: "{f.id}",
+                    button {
+                        class: "start-inspection",
+                        onclick: {
+                            let ctx = ctx.clone();
+                            let f = f.clone();
+                            move |_| {
+                                if let Some(id) = start_inspection(&ctx, &f, InspectionKind::RoutineFarm, None) {
+                                    ctx.changed();
+                                    ctx.go(Screen::Inspect(id));
+                                }
+                            }
+                        },
+                        span { "{f.name} · {f.producer_number} · permit {f.permit}" }
+                        span {
+                            class: if f.due.is_some_and(|d| d < today) { "overdue" } else { "" },
+                            {match f.due { Some(d) if d < today => format!("overdue since {d}"), Some(d) => format!("due by {d}"), None => "never inspected".to_string() }}
+                            if f.lab_over >= 2 { " · 2 of last 4 over: warning letter" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

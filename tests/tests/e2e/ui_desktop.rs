@@ -1,0 +1,381 @@
+//! The field app's real window, driven like a person would under Xvfb: xdotool clicks and
+//! types, `import` takes screenshots, and the device store and the server say what happened.
+//! Positions are those of the app's fixed 900 × 1100 layout.
+//!
+//! Screenshots go to `target/ui-screens/`, and to `docs/screens/` when
+//! `MILKSHED_UPDATE_SCREENS=1`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use milkshed_app::device::Store;
+use milkshed_shared::document::Status;
+use milkshed_tests::{workspace_root, TestServer};
+
+struct Display {
+    num: u32,
+    xvfb: Child,
+}
+
+impl Display {
+    fn start() -> Display {
+        let num = 50 + std::process::id() % 200;
+        let xvfb = Command::new("Xvfb")
+            .args([
+                format!(":{num}").as_str(),
+                "-screen",
+                "0",
+                "900x1100x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is needed for the UI tests (scripts/test installs it)");
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{num}"));
+        wait_for("Xvfb to start", Duration::from_secs(10), || socket.exists());
+        Display { num, xvfb }
+    }
+
+    fn name(&self) -> String {
+        format!(":{}", self.num)
+    }
+
+    fn xdotool(&self, args: &[&str]) {
+        let ok = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", self.name())
+            .status()
+            .expect("xdotool is needed")
+            .success();
+        assert!(ok, "xdotool {args:?}");
+    }
+
+    fn click(&self, x: u32, y: u32) {
+        self.xdotool(&["mousemove", &x.to_string(), &y.to_string(), "click", "1"]);
+        settle();
+    }
+
+    fn type_text(&self, text: &str) {
+        self.xdotool(&["type", "--delay", "150", text]);
+        settle();
+    }
+
+    fn screenshot(&self, name: &str) {
+        let dir = workspace_root().join("target/ui-screens");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.png"));
+        let ok = Command::new("import")
+            .args(["-window", "root", path.to_str().unwrap()])
+            .env("DISPLAY", self.name())
+            .status()
+            .expect("imagemagick's import is needed")
+            .success();
+        assert!(ok, "screenshot {name}");
+        if std::env::var("MILKSHED_UPDATE_SCREENS").as_deref() == Ok("1") {
+            let docs = workspace_root().join("docs/screens");
+            std::fs::create_dir_all(&docs).unwrap();
+            std::fs::copy(&path, docs.join(format!("{name}.png"))).unwrap();
+        }
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        let _ = self.xvfb.kill();
+        let _ = self.xvfb.wait();
+    }
+}
+
+/// Time for the webview to render after an input event.
+fn settle() {
+    std::thread::sleep(Duration::from_millis(600));
+}
+
+fn wait_for(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn app_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
+    let app = dir.join("milkshed-app");
+    assert!(
+        app.exists(),
+        "build the app first: cargo build -p milkshed-app (scripts/test does)"
+    );
+    app
+}
+
+struct App {
+    child: Child,
+}
+
+impl App {
+    fn launch(display: &Display, data: &Path, probe: &Path) -> App {
+        let child = Command::new(app_binary())
+            .env("DISPLAY", display.name())
+            .env("MILKSHED_DATA_DIR", data)
+            .env("MILKSHED_UI_PROBE", probe)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let name = display.name();
+        wait_for("the app window", Duration::from_secs(30), || {
+            Command::new("xdotool")
+                .args(["search", "--name", "Milkshed"])
+                .env("DISPLAY", &name)
+                .output()
+                .map(|o| !o.stdout.is_empty())
+                .unwrap_or(false)
+        });
+        std::thread::sleep(Duration::from_secs(2));
+        App { child }
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn store(data: &Path) -> Store {
+    Store::open(&data.join("device.db")).unwrap()
+}
+
+/// Offline first, then online: enroll, sync, inspect a farm from the work list, sign, submit,
+/// sync; amend and re-sign a returned inspection; a rating visit over 3 farms whose live 2359k
+/// rating is the rating engine's.
+#[test]
+fn a_sanitarians_day_through_the_real_window() {
+    let server = TestServer::start();
+    let display = Display::start();
+    let data = tempfile::tempdir().unwrap();
+    let probe = data.path().join("probe.json");
+    let app = App::launch(&display, data.path(), &probe);
+    display.screenshot("1-enroll");
+
+    // enroll
+    display.click(450, 144);
+    display.xdotool(&["key", "ctrl+a"]);
+    display.type_text(&server.url());
+    display.click(450, 273);
+    display.type_text("ann");
+    display.click(450, 338);
+    display.type_text("milkshed-demo");
+    display.click(113, 389);
+    wait_for("enrollment", Duration::from_secs(20), || {
+        store(data.path()).setting("enrollment").unwrap().is_some()
+    });
+
+    // sync: the agency's farms and Ann's inspections come down
+    display.click(747, 32);
+    display.click(74, 232);
+    wait_for("reference data", Duration::from_secs(30), || {
+        store(data.path()).reference_count("farm").unwrap() >= 12
+    });
+    settle();
+    display.screenshot("2-sync");
+    display.click(152, 32);
+    display.screenshot("3-work-list");
+
+    // inspect K. R. Olson from the work list: three violations, signed, submitted
+    display.click(450, 138);
+    display.type_text("55-0105");
+    display.click(450, 320);
+    wait_for("the new inspection", Duration::from_secs(10), || {
+        store(data.path())
+            .inspections()
+            .unwrap()
+            .iter()
+            .any(|i| i.subject_name == "K. R. Olson")
+    });
+    let olson = store(data.path())
+        .inspections()
+        .unwrap()
+        .into_iter()
+        .find(|i| i.subject_name == "K. R. Olson")
+        .unwrap()
+        .id;
+    display.click(450, 862); // item 4
+    display.click(450, 802); // item 3
+    display.click(450, 502); // item 2A
+    wait_for("three violations", Duration::from_secs(10), || {
+        store(data.path())
+            .inspection(olson)
+            .unwrap()
+            .violations()
+            .count()
+            == 3
+    });
+    display.screenshot("4-inspect");
+    display.click(309, 234); // Sign & submit
+    display.xdotool(&[
+        "mousemove",
+        "60",
+        "400",
+        "mousedown",
+        "1",
+        "mousemove",
+        "120",
+        "450",
+        "mousemove",
+        "200",
+        "390",
+        "mousemove",
+        "300",
+        "440",
+        "mouseup",
+        "1",
+    ]);
+    settle();
+    display.click(103, 518); // Sign the report
+    wait_for("the signature", Duration::from_secs(10), || {
+        store(data.path()).inspection(olson).unwrap().status == Status::Signed
+    });
+    display.screenshot("5-signed");
+    display.click(617, 390); // Submit for review
+    wait_for("submission", Duration::from_secs(10), || {
+        store(data.path()).inspection(olson).unwrap().status == Status::Submitted
+    });
+    let signed = store(data.path()).inspection(olson).unwrap();
+    assert!(
+        !signed.signatures[0].strokes.is_empty(),
+        "the drawn signature is kept"
+    );
+
+    // a returned inspection: the supervisor's comments show; amend, re-sign, submit
+    display.click(152, 32);
+    display.click(450, 138);
+    display.xdotool(&["key", "ctrl+a", "BackSpace"]);
+    display.type_text("Barkley");
+    display.click(450, 236);
+    let barkley = store(data.path())
+        .inspections()
+        .unwrap()
+        .into_iter()
+        .find(|i| i.subject_name == "John Barkley")
+        .unwrap()
+        .id;
+    assert_eq!(
+        store(data.path()).inspection(barkley).unwrap().status,
+        Status::Returned
+    );
+    display.screenshot("6-returned");
+    display.click(450, 932); // item 4, amended
+    wait_for("the amendment", Duration::from_secs(10), || {
+        store(data.path())
+            .inspection(barkley)
+            .unwrap()
+            .violations()
+            .count()
+            == 3
+    });
+    display.click(309, 304);
+    // the earlier signatures (inspector, producer) are listed above the pad
+    display.xdotool(&[
+        "mousemove",
+        "60",
+        "560",
+        "mousedown",
+        "1",
+        "mousemove",
+        "200",
+        "600",
+        "mouseup",
+        "1",
+    ]);
+    settle();
+    display.screenshot("6b-amended-sign");
+    display.click(103, 684);
+    wait_for("the re-signature", Duration::from_secs(10), || {
+        store(data.path()).inspection(barkley).unwrap().status == Status::Signed
+    });
+    display.click(617, 486); // below three signatures now
+    wait_for("re-submission", Duration::from_secs(10), || {
+        store(data.path()).inspection(barkley).unwrap().status == Status::Submitted
+    });
+
+    // online again: both reach the agency record
+    display.click(747, 32);
+    display.click(74, 232);
+    let db = || server.db();
+    wait_for("the server to hold both", Duration::from_secs(30), || {
+        let n: i64 = db()
+            .query_row("SELECT count(*) FROM inspections WHERE status = 'submitted' AND integrity = 'intact' AND subject_name IN ('K. R. Olson', 'John Barkley')", [], |r| r.get(0))
+            .unwrap();
+        n == 2
+    });
+    let signatures: i64 = db()
+        .query_row(
+            "SELECT count(*) FROM signatures WHERE inspection_id = ?1 AND role = 'inspector'",
+            [barkley.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        signatures, 2,
+        "the returned inspection keeps both signatures"
+    );
+    let olson_debits: i64 = db()
+        .query_row(
+            "SELECT total_debits FROM inspections WHERE id = ?1",
+            [olson.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(olson_debits, 7);
+
+    // a rating visit over 3 farms: the live rating is the engine's
+    display.click(450, 32);
+    display.screenshot("7-rating-visit");
+    for n in 0..3u32 {
+        // farms drawn, in drawing order; the live rating box pushes the list down once shown
+        let y = if n == 0 { 316 } else { 376 } + 62 * n;
+        let before = store(data.path()).inspections().unwrap().len();
+        display.click(450, y);
+        wait_for("a rating visit", Duration::from_secs(10), || {
+            store(data.path()).inspections().unwrap().len() == before + 1
+        });
+        display.click(450, 862); // item 4
+        display.click(450, 802); // item 3
+        let _ = std::fs::remove_file(&probe);
+        display.click(450, 32); // back to the rating visit
+        wait_for("the live rating", Duration::from_secs(10), || {
+            probe.exists()
+        });
+    }
+    display.screenshot("8-rating-visit-live");
+    let shown: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&probe).unwrap()).unwrap();
+    let visits: Vec<_> = {
+        let mut s = store(data.path());
+        s.inspections()
+            .unwrap()
+            .into_iter()
+            .filter(|i| i.kind == "rating_visit_farm")
+            .map(|i| s.inspection(i.id).unwrap())
+            .collect()
+    };
+    assert_eq!(visits.len(), 3);
+    let sheet = milkshed_shared::worksheet::raw_milk_from_visits(
+        "Great Cows BTU",
+        chrono::Local::now().date_naive(),
+        &visits,
+    )
+    .unwrap();
+    let engine = milkshed_shared::worksheet::rate(&sheet).to_value();
+    assert_eq!(shown["rating"], engine["rating"]);
+    assert_eq!(shown["farms_rated"], 3);
+    assert!(engine["rating"].as_u64().unwrap() < 100, "{engine}");
+    drop(app);
+}
