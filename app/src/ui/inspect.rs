@@ -176,6 +176,10 @@ pub fn Inspect(id: Uuid) -> Element {
         .pounds_sold_daily
         .map(|p| p.to_string())
         .unwrap_or_default();
+    let processed = i
+        .pounds_processed_daily
+        .map(|p| p.to_string())
+        .unwrap_or_default();
     rsx! {
         h1 { "{i.header.subject.name}" }
         p { "{subtitle}" }
@@ -226,6 +230,25 @@ pub fn Inspect(id: Uuid) -> Element {
             }
         }
         if tab() == 0 {
+        if tab() == 0 && matches!(i.header.subject.kind, SubjectKind::Plant | SubjectKind::ReceivingStation | SubjectKind::TransferStation) {
+            div { class: "row",
+                label { "Pounds processed daily" }
+                input {
+                    id: "pounds-processed",
+                    r#type: "number",
+                    disabled: !editable,
+                    value: "{processed}",
+                    onchange: {
+                        let ctx = ctx.clone();
+                        move |e: FormEvent| {
+                            if let Ok(p) = e.value().trim().parse::<u64>() {
+                                edit(&ctx, id, message, |d| d.set_pounds_processed_daily(p, &now()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
         h2 { "Items" }
         for item in ids.iter() {
             {

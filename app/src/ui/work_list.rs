@@ -74,6 +74,94 @@ pub fn due_farms(ctx: &AppCtx) -> Vec<DueFarm> {
     farms
 }
 
+/// A plant, station or hauler of the reference data, with its due date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueOther {
+    pub id: String,
+    pub name: String,
+    pub permit: String,
+    pub subject: SubjectKind,
+    pub due: Option<NaiveDate>,
+}
+
+/// Plants and receiving stations every 3 months, transfer stations every 6, hauler/sampler
+/// evaluations every 24 months — each met through the end of the month it falls due.
+pub fn due_others(ctx: &AppCtx) -> Vec<DueOther> {
+    let mut out = Vec::new();
+    for kind in ["plant", "hauler"] {
+        let rows = ctx
+            .with(|s| s.references(kind).unwrap_or_default())
+            .unwrap_or_default();
+        for v in rows {
+            let s = |k: &str| {
+                v.get(k)
+                    .and_then(|x| x.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let subject = match (kind, s("kind").as_str()) {
+                ("hauler", _) => SubjectKind::Hauler,
+                (_, "receiving_station") => SubjectKind::ReceivingStation,
+                (_, "transfer_station") => SubjectKind::TransferStation,
+                _ => SubjectKind::Plant,
+            };
+            let months = match subject {
+                SubjectKind::Hauler => 24,
+                SubjectKind::TransferStation => 6,
+                _ => 3,
+            };
+            let last = v
+                .get("last_inspection")
+                .or_else(|| v.get("last_evaluation"))
+                .and_then(|x| x.as_str())
+                .and_then(|d| d.parse::<NaiveDate>().ok());
+            out.push(DueOther {
+                id: s("id"),
+                name: s("name"),
+                permit: s("permit"),
+                subject,
+                due: last.map(|l| calendar::deadline(l, months)),
+            });
+        }
+    }
+    out.sort_by_key(|o| (o.due.unwrap_or(NaiveDate::MIN), o.name.clone()));
+    out
+}
+
+/// Starts a plant inspection or a hauler/sampler evaluation and opens it.
+pub fn start_other(ctx: &AppCtx, o: &DueOther) -> Option<Uuid> {
+    let now = Local::now().fixed_offset();
+    ctx.with(|store| {
+        let e = sync_client::enrollment(store).ok()?;
+        let kind = if o.subject == SubjectKind::Hauler {
+            InspectionKind::HaulerSampler
+        } else {
+            InspectionKind::Plant
+        };
+        let header = Header {
+            id: Uuid::now_v7(),
+            kind,
+            agency: e.agency,
+            subject: Subject {
+                kind: o.subject,
+                id: o.id.clone(),
+                name: o.name.clone(),
+                permit: Some(o.permit.clone()).filter(|p| !p.is_empty()),
+                producer_number: None,
+            },
+            inspector: Person {
+                id: e.user_id,
+                name: e.user_name,
+            },
+            catalog: milkshed_shared::catalog::DEFAULT_CATALOG.into(),
+            started_at: now,
+            follows: None,
+        };
+        store.create_inspection(&header).ok()
+    })
+    .flatten()
+}
+
 /// Starts an inspection of `kind` of a farm and opens it.
 pub fn start_inspection(
     ctx: &AppCtx,
@@ -131,6 +219,15 @@ pub fn WorkList() -> Element {
                     .any(|x| x.to_lowercase().contains(&q))
         })
         .collect();
+    let others: Vec<DueOther> = due_others(&ctx)
+        .into_iter()
+        .filter(|o| {
+            q.is_empty()
+                || [&o.name, &o.permit]
+                    .iter()
+                    .any(|x| x.to_lowercase().contains(&q))
+        })
+        .collect();
     let mine = ctx
         .with(|s| s.inspections().unwrap_or_default())
         .unwrap_or_default();
@@ -184,6 +281,31 @@ pub fn WorkList() -> Element {
                             class: if f.due.is_some_and(|d| d < today) { "overdue" } else { "" },
                             {match f.due { Some(d) if d < today => format!("overdue since {d}"), Some(d) => format!("due by {d}"), None => "never inspected".to_string() }}
                             if f.lab_over >= 2 { " · 2 of last 4 over: warning letter" }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { "Plants, stations and hauler/samplers" }
+        ul { class: "list",
+            for o in others {
+                li { key: "{o.id}",
+                    button {
+                        class: "start-other",
+                        onclick: {
+                            let ctx = ctx.clone();
+                            let o = o.clone();
+                            move |_| {
+                                if let Some(id) = start_other(&ctx, &o) {
+                                    ctx.changed();
+                                    ctx.go(Screen::Inspect(id));
+                                }
+                            }
+                        },
+                        span { {format!("{} · {} · {}", o.name, o.subject.as_str().replace('_', " "), o.permit)} }
+                        span {
+                            class: if o.due.is_some_and(|d| d < today) { "overdue" } else { "" },
+                            {match o.due { Some(d) if d < today => format!("overdue since {d}"), Some(d) => format!("due by {d}"), None => "not yet inspected".to_string() }}
                         }
                     }
                 }
