@@ -2,6 +2,7 @@
 //! drive it directly; the screens call it and show what it returns.
 
 pub mod photos;
+pub mod report;
 pub mod store;
 pub mod sync_client;
 

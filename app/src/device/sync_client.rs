@@ -367,3 +367,32 @@ fn upload_photos(
     }
     Ok(uploaded)
 }
+
+/// Syncs in the background every `every` while something is waiting and the device is
+/// enrolled, with its own connection to the store; `synced` is told after each successful sync
+/// and stops the loop by returning false. Failures (no signal) are silent: the next round tries
+/// again, and nothing waiting is lost.
+pub fn spawn_auto_sync(
+    store_path: std::path::PathBuf,
+    every: Duration,
+    mut synced: impl FnMut() -> bool + Send + 'static,
+) {
+    std::thread::spawn(move || loop {
+        std::thread::sleep(every);
+        let Ok(mut store) = Store::open(&store_path) else {
+            continue;
+        };
+        let Ok(e) = enrollment(&store) else { continue };
+        let waiting = store
+            .pending(SERVER_PEER)
+            .map(|p| !p.is_empty())
+            .unwrap_or(false)
+            || store
+                .photos_to_upload()
+                .map(|p| !p.is_empty())
+                .unwrap_or(false);
+        if waiting && sync(&mut store, &e).is_ok() && !synced() {
+            return;
+        }
+    });
+}

@@ -10,11 +10,11 @@ use milkshed_shared::catalog::{Catalog, Form};
 use milkshed_shared::document::{
     Inspection, ItemState, PhotoRef, SignerRole, Status, SubjectKind, HAULER_SAMPLER_ITEMS,
 };
-use milkshed_shared::rating::raw_milk::farm_total_debits;
 use uuid::Uuid;
 
 use super::state::{use_app, AppCtx};
 use crate::device::process_photo;
+use crate::device::report::total_debits;
 
 /// What the next tap records: unrecorded → violated (minor, then major where the item varies)
 /// → in compliance → not applicable → unrecorded.
@@ -44,25 +44,6 @@ fn form_of(i: &Inspection) -> Option<&'static Form> {
         SubjectKind::Farm => Some(&c.farm),
         SubjectKind::Hauler => None,
         _ => Some(&c.plant),
-    }
-}
-
-/// The Total Debits of the findings so far (farm caps applied; plants: the whole-plant line).
-pub fn total_debits(i: &Inspection) -> u32 {
-    let Some(form) = form_of(i) else { return 0 };
-    let mut points = vec![0u32; form.columns.len()];
-    for f in i.violations() {
-        if let (Some(col), ItemState::Violated { points: p, .. }) =
-            (form.column_for_id(&f.item), &f.state)
-        {
-            let w = p.unwrap_or(form.columns[col].default_points());
-            points[col] = points[col].max(w);
-        }
-    }
-    if i.header.subject.kind == SubjectKind::Farm {
-        farm_total_debits(form, &points)
-    } else {
-        points.iter().sum()
     }
 }
 
@@ -408,6 +389,43 @@ pub fn Inspect(id: Uuid) -> Element {
                         move |_| edit(&ctx, id, message, |d| d.submit(&now()))
                     },
                     "Submit for review"
+                }
+            }
+        }
+        if tab() == 2 {
+            h2 { "The producer's report" }
+            for (bold, line) in crate::device::report::report_lines(&i) {
+                if bold { p { strong { "{line}" } } } else { p { "{line}" } }
+            }
+            div { class: "row",
+                button {
+                    id: "export-report",
+                    class: "big",
+                    onclick: {
+                        let ctx = ctx.clone();
+                        let i = i.clone();
+                        let mut message = message;
+                        move |_| {
+                            let photos: Vec<crate::device::report::ReportPhoto> = i
+                                .photos
+                                .iter()
+                                .filter_map(|p| {
+                                    let jpeg = ctx.with(|s| s.thumbnail(&p.hash).ok().flatten()).flatten()?;
+                                    let (width, height) = image::ImageReader::new(std::io::Cursor::new(&jpeg)).with_guessed_format().ok()?.into_dimensions().ok()?;
+                                    Some(crate::device::report::ReportPhoto { jpeg, width, height, caption: format!("item {}", p.item.clone().unwrap_or_default()) })
+                                })
+                                .collect();
+                            let pdf = crate::device::report::report_pdf(&i, &photos);
+                            let dir = ctx.data_dir.join("reports");
+                            let name: String = i.header.subject.name.chars().map(|c| if c.is_alphanumeric() { c } else { '-' }).collect();
+                            let path = dir.join(format!("{name}-{}.pdf", i.header.started_at.format("%Y-%m-%d")));
+                            match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, &pdf)) {
+                                Ok(()) => message.set(Some(format!("Report saved: {}", path.display()))),
+                                Err(e) => message.set(Some(format!("The report could not be saved: {e}"))),
+                            }
+                        }
+                    },
+                    "Export the report (PDF)"
                 }
             }
         }

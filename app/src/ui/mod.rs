@@ -14,11 +14,33 @@ pub use state::{AppCtx, Screen};
 
 const STYLE: &str = include_str!("style.css");
 
+/// How often the app tries to sync on its own when something is waiting.
+const AUTO_SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The root component.
 #[component]
 pub fn App() -> Element {
     let ctx = use_context_provider(AppCtx::open);
     let screen = ctx.screen;
+    // automatic sync: a background thread tries every minute while something is waiting, and
+    // tells the screens to read again when it synced
+    use_hook({
+        let ctx = ctx.clone();
+        move || {
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+            crate::device::sync_client::spawn_auto_sync(
+                ctx.data_dir.join("device.db"),
+                AUTO_SYNC_EVERY,
+                move || tx.send(()).is_ok(),
+            );
+            spawn(async move {
+                while rx.recv().await.is_some() {
+                    ctx.with(|s| s.close_documents());
+                    ctx.changed();
+                }
+            });
+        }
+    });
     rsx! {
         style { {STYLE} }
         if let Some(err) = ctx.open_error.clone() {

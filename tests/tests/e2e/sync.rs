@@ -246,3 +246,33 @@ fn a_hundred_devices_sync_at_once() {
         assert_eq!(found, 1, "{id} is accounted for");
     }
 }
+
+/// Automatic sync: when a connection appears, what is waiting goes without a tap.
+#[test]
+fn waiting_work_syncs_on_its_own_when_the_server_is_reachable() {
+    let server = TestServer::start();
+    let mut d = TestDevice::enroll(&server.url(), "ann");
+    let id = d.inspect_farm("farm-3", &["6"]);
+    let path = d.dir.path().join("device.db");
+    let (tx, rx) = std::sync::mpsc::channel();
+    milkshed_app::device::sync_client::spawn_auto_sync(
+        path,
+        std::time::Duration::from_millis(100),
+        move || {
+            // one sync is enough: tell the test, then stop the loop
+            let _ = tx.send(());
+            false
+        },
+    );
+    rx.recv_timeout(std::time::Duration::from_secs(20))
+        .expect("an automatic sync");
+    let n: i64 = server
+        .db()
+        .query_row(
+            "SELECT count(*) FROM inspections WHERE id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+}
