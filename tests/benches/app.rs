@@ -38,6 +38,7 @@ fn seed(dir: &Path) {
         .to_string(),
     )
     .unwrap();
+    milkshed_app::device::session::open_session(&mut s, chrono::Utc::now()).unwrap();
     let farms: Vec<(String, serde_json::Value)> = (0..2000)
         .map(|n| {
             let id = format!("farm-{n}");

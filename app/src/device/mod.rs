@@ -3,6 +3,7 @@
 
 pub mod photos;
 pub mod report;
+pub mod session;
 pub mod store;
 pub mod sync_client;
 

@@ -165,6 +165,9 @@ pub fn enroll(
         "user_id": e.user_id, "user_name": e.user_name, "role": e.role,
     });
     store.set_setting("enrollment", &json.to_string())?;
+    // the server checked the password: keep its hash for signing in offline, and sign in
+    super::session::remember_password(store, password)?;
+    super::session::open_session(store, Utc::now())?;
     Ok(e)
 }
 

@@ -55,3 +55,36 @@ pub fn Enroll() -> Element {
         }
     }
 }
+
+/// Signing in on an enrolled device, with or without a connection.
+#[component]
+pub fn SignIn() -> Element {
+    let ctx = use_app();
+    let mut password = use_signal(String::new);
+    let mut message = use_signal(|| None::<String>);
+    let who = ctx
+        .with(|s| sync_client::enrollment(s).ok())
+        .flatten()
+        .map(|e| format!("{} ({})", e.user_name, e.agency))
+        .unwrap_or_default();
+    let sign_in = move |_| match ctx
+        .with(|s| crate::device::session::sign_in(s, &password(), chrono::Utc::now()))
+    {
+        Some(Ok(true)) => ctx.go(Screen::WorkList),
+        Some(Ok(false)) => message.set(Some("Wrong password.".into())),
+        Some(Err(e)) => message.set(Some(e.to_string())),
+        None => message.set(Some("the device store is not open".into())),
+    };
+    rsx! {
+        main {
+            h1 { "Milkshed — sign in" }
+            p { "{who}" }
+            label { "Password" }
+            input { id: "password", class: "wide", r#type: "password", value: "{password}", oninput: move |e| password.set(e.value()) }
+            if let Some(m) = message() {
+                div { class: "error", "{m}" }
+            }
+            button { id: "sign-in", class: "big primary", onclick: sign_in, "Sign in" }
+        }
+    }
+}

@@ -48,6 +48,7 @@ pub fn App() -> Element {
         } else {
             match screen() {
                 Screen::Enroll => rsx! { enroll::Enroll {} },
+                Screen::SignIn => rsx! { enroll::SignIn {} },
                 other => rsx! {
                     state::Nav {}
                     main {
@@ -56,7 +57,7 @@ pub fn App() -> Element {
                             Screen::Inspect(id) => rsx! { inspect::Inspect { id } },
                             Screen::Sync => rsx! { sync_view::SyncView {} },
                             Screen::RatingVisit => rsx! { rating_visit::RatingVisit {} },
-                            Screen::Enroll => rsx! {},
+                            Screen::Enroll | Screen::SignIn => rsx! {},
                         }
                     }
                 },

@@ -15,6 +15,7 @@ use crate::device::Store;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Enroll,
+    SignIn,
     WorkList,
     Inspect(Uuid),
     Sync,
@@ -53,6 +54,13 @@ impl AppCtx {
                 .and_then(|s| s.inspections().ok())
                 .and_then(|l| l.first().map(|i| Screen::Inspect(i.id)))
                 .unwrap_or(Screen::WorkList),
+            _ if enrolled
+                && !store
+                    .as_ref()
+                    .is_some_and(|s| crate::device::session::signed_in(s, chrono::Utc::now())) =>
+            {
+                Screen::SignIn
+            }
             _ if enrolled => Screen::WorkList,
             _ => Screen::Enroll,
         };
