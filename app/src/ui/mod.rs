@@ -1,6 +1,7 @@
 //! The app's screens (Dioxus 0.7). The device store is the source of truth: every handler makes
 //! one store call that commits, then bumps `revision` so the screens read again.
 
+mod enforcement_view;
 mod enroll;
 mod inspect;
 mod rating_visit;
@@ -57,6 +58,7 @@ pub fn App() -> Element {
                             Screen::Inspect(id) => rsx! { inspect::Inspect { id } },
                             Screen::Sync => rsx! { sync_view::SyncView {} },
                             Screen::RatingVisit => rsx! { rating_visit::RatingVisit {} },
+                            Screen::Enforcement => rsx! { enforcement_view::EnforcementView {} },
                             Screen::Enroll | Screen::SignIn => rsx! {},
                         }
                     }

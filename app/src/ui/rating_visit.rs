@@ -136,5 +136,7 @@ pub fn RatingVisit() -> Element {
                 }
             }
         }
+        h2 { "Enforcement" }
+        button { id: "open-2359j", class: "big", onclick: { let ctx = ctx.clone(); move |_| ctx.go(Screen::Enforcement) }, "Enforcement worksheet (FORM 2359j)" }
     }
 }

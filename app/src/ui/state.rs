@@ -20,6 +20,7 @@ pub enum Screen {
     Inspect(Uuid),
     Sync,
     RatingVisit,
+    Enforcement,
 }
 
 /// Shared by every screen.
@@ -49,6 +50,7 @@ impl AppCtx {
         let start = match std::env::var("MILKSHED_START_SCREEN").ok().as_deref() {
             Some("sync") => Screen::Sync,
             Some("rating") => Screen::RatingVisit,
+            Some("enforcement") => Screen::Enforcement,
             Some("inspect") => store
                 .as_ref()
                 .and_then(|s| s.inspections().ok())
@@ -113,7 +115,7 @@ pub fn Nav() -> Element {
     rsx! {
         nav {
             button { id: "nav-work", class: class(matches!(screen, Screen::WorkList | Screen::Inspect(_))), onclick: move |_| c1.go(Screen::WorkList), "Work list" }
-            button { id: "nav-rating", class: class(screen == Screen::RatingVisit), onclick: move |_| c2.go(Screen::RatingVisit), "Rating visit" }
+            button { id: "nav-rating", class: class(matches!(screen, Screen::RatingVisit | Screen::Enforcement)), onclick: move |_| c2.go(Screen::RatingVisit), "Rating visit" }
             button { id: "nav-sync", class: class(screen == Screen::Sync), onclick: move |_| c3.go(Screen::Sync), "Sync ({waiting} waiting)" }
         }
     }

@@ -119,7 +119,12 @@ struct App {
 
 impl App {
     fn launch(display: &Display, data: &Path, probe: &Path) -> App {
+        Self::launch_at(display, data, probe, None)
+    }
+
+    fn launch_at(display: &Display, data: &Path, probe: &Path, screen: Option<&str>) -> App {
         let child = Command::new(app_binary())
+            .env("MILKSHED_START_SCREEN", screen.unwrap_or("work"))
             .env("DISPLAY", display.name())
             .env("MILKSHED_DATA_DIR", data)
             .env("MILKSHED_UI_PROBE", probe)
@@ -377,5 +382,14 @@ fn a_sanitarians_day_through_the_real_window() {
     assert_eq!(shown["rating"], engine["rating"]);
     assert_eq!(shown["farms_rated"], 3);
     assert!(engine["rating"].as_u64().unwrap() < 100, "{engine}");
+    drop(app);
+
+    // the enforcement worksheet, filled in the app and kept as it is typed
+    let app = App::launch_at(&display, data.path(), &probe, Some("enforcement"));
+    display.click(67, 762); // Part I item 5: complies
+    wait_for("the 2359j entry", Duration::from_secs(10), || {
+        store(data.path()).setting("enforcement_draft").unwrap().is_some_and(|d| d.contains("\"complies\":true"))
+    });
+    display.screenshot("9-enforcement");
     drop(app);
 }
