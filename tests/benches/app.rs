@@ -6,28 +6,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use milkshed_app::device::Store;
 use milkshed_shared::document::{Header, InspectionKind, ItemState, Person, Subject, SubjectKind};
-use milkshed_tests::now;
+use milkshed_tests::{app_binary, now, Display};
 use uuid::Uuid;
-
-fn app_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let app = exe
-        .parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .join("milkshed-app");
-    assert!(
-        app.exists(),
-        "build it first: cargo build --release -p milkshed-app"
-    );
-    app
-}
 
 fn seed(dir: &Path) {
     let mut s = Store::open(&dir.join("device.db")).unwrap();
@@ -87,39 +73,6 @@ fn seed(dir: &Path) {
     }
 }
 
-struct Xvfb(Child, String);
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn xvfb() -> Xvfb {
-    let num = 300 + std::process::id() % 200;
-    let child = Command::new("Xvfb")
-        .args([
-            format!(":{num}").as_str(),
-            "-screen",
-            "0",
-            "900x1100x24",
-            "-nolisten",
-            "tcp",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let socket = PathBuf::from(format!("/tmp/.X11-unix/X{num}"));
-    let start = Instant::now();
-    while !socket.exists() {
-        assert!(start.elapsed() < Duration::from_secs(10));
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Xvfb(child, format!(":{num}"))
-}
-
 fn launch(display: &str, dir: &Path, probe: &Path, screen: Option<&str>) -> Child {
     let _ = std::fs::remove_file(probe);
     let mut cmd = Command::new(app_binary());
@@ -146,14 +99,14 @@ fn main() {
         "seeded 2,000 farms and 500 inspections in {:?}",
         t.elapsed()
     );
-    let x = xvfb();
+    let x = Display::start(300);
     let probe = dir.path().join("probe.json");
 
     // cold start to the work list on screen, 5 launches
     let mut starts = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
-        let mut app = launch(&x.1, dir.path(), &probe, None);
+        let mut app = launch(&x.name(), dir.path(), &probe, None);
         while !probe.exists() {
             assert!(
                 t.elapsed() < Duration::from_secs(60),
@@ -173,7 +126,7 @@ fn main() {
     starts.sort();
 
     // tap to durable: open the latest inspection, tap item 1 (the top row) twenty times
-    let mut app = launch(&x.1, dir.path(), &probe, Some("inspect"));
+    let mut app = launch(&x.name(), dir.path(), &probe, Some("inspect"));
     std::thread::sleep(Duration::from_secs(4));
     let conn = rusqlite::Connection::open(dir.path().join("device.db")).unwrap();
     let last_change = || -> i64 {
@@ -188,7 +141,7 @@ fn main() {
         let t = Instant::now();
         let ok = Command::new("xdotool")
             .args(["mousemove", "450", "376", "click", "1"])
-            .env("DISPLAY", &x.1)
+            .env("DISPLAY", x.name())
             .status()
             .unwrap()
             .success();

@@ -432,3 +432,74 @@ pub fn server_counts(dir: &Path) -> (i64, i64) {
     let conn = rusqlite::Connection::open(dir.join("agency.db")).unwrap();
     milkshed_sync_server::db::counts(&conn, demo::AGENCY).unwrap()
 }
+
+/// An X display of its own (Xvfb at 900 × 1100) for driving the app's real window; stopped on
+/// drop. `base` keeps displays of concurrent runs apart.
+pub struct Display {
+    num: u32,
+    xvfb: Child,
+}
+
+impl Display {
+    pub fn start(base: u32) -> Display {
+        let num = base + std::process::id() % 200;
+        let xvfb = Command::new("Xvfb")
+            .args([
+                format!(":{num}").as_str(),
+                "-screen",
+                "0",
+                "900x1100x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is needed for the UI tests (scripts/test installs it)");
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{num}"));
+        let start = std::time::Instant::now();
+        while !socket.exists() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "Xvfb did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Display { num, xvfb }
+    }
+
+    /// The `DISPLAY` value.
+    pub fn name(&self) -> String {
+        format!(":{}", self.num)
+    }
+
+    /// Runs xdotool on this display.
+    pub fn xdotool(&self, args: &[&str]) {
+        let ok = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", self.name())
+            .status()
+            .expect("xdotool is needed")
+            .success();
+        assert!(ok, "xdotool {args:?}");
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        let _ = self.xvfb.kill();
+        let _ = self.xvfb.wait();
+    }
+}
+
+/// The app binary next to the running test or bench executable (`cargo build` makes it).
+pub fn app_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let app = exe
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("milkshed-app");
+    assert!(app.exists(), "build the app first: cargo build -p milkshed-app (scripts/test does; benches need --release)");
+    app
+}

@@ -337,12 +337,15 @@ fn upload_photos(
         }
         let st: PhotoStatus = serde_json::from_slice(&body)
             .map_err(|err| SyncClientError::Malformed(err.to_string()))?;
-        let mut offset = if st.complete {
-            bytes.len()
-        } else {
-            st.received.unwrap_or(0) as usize
-        };
-        while offset < bytes.len() {
+        if st.complete {
+            store.mark_photo_uploaded(&hash)?;
+            uploaded += 1;
+            continue;
+        }
+        // resume where the server stopped; even with every byte there, one more (empty)
+        // request makes the server verify and keep the photo
+        let mut offset = (st.received.unwrap_or(0) as usize).min(bytes.len());
+        loop {
             let end = (offset + CHUNK_BYTES).min(bytes.len());
             let resp = agent
                 .put(&format!("{url}?offset={offset}&total={}", bytes.len()))
@@ -361,11 +364,19 @@ fn upload_photos(
                 }
                 return Err(err);
             }
+            let st: PhotoStatus = serde_json::from_slice(&body)
+                .map_err(|err| SyncClientError::Malformed(err.to_string()))?;
+            if st.complete {
+                store.mark_photo_uploaded(&hash)?;
+                uploaded += 1;
+                break;
+            }
             offset = end;
-        }
-        if offset >= bytes.len() {
-            store.mark_photo_uploaded(&hash)?;
-            uploaded += 1;
+            if offset >= bytes.len() {
+                return Err(SyncClientError::Malformed(format!(
+                    "the server did not keep photo {hash} after all its bytes"
+                )));
+            }
         }
     }
     Ok(uploaded)

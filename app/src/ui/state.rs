@@ -86,6 +86,16 @@ impl AppCtx {
         r += 1;
     }
 
+    /// Inspections whose latest changes the server has not acknowledged.
+    pub fn waiting(&self) -> usize {
+        self.with(|s| {
+            s.pending(sync_client::SERVER_PEER)
+                .map(|p| p.len())
+                .unwrap_or(0)
+        })
+        .unwrap_or(0)
+    }
+
     pub fn go(&self, to: Screen) {
         let mut s = self.screen;
         s.set(to);

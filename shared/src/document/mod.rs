@@ -565,17 +565,35 @@ impl InspectionDoc {
         Ok(())
     }
 
+    /// Sets one value in one of the document's maps, as one change.
+    fn put_in(
+        &mut self,
+        map: &str,
+        key: &str,
+        value: u64,
+        message: &str,
+        now: &DateTime<FixedOffset>,
+    ) -> Result<()> {
+        self.editable()?;
+        let m = self.obj(&ROOT, map)?;
+        self.doc.put(&m, key, value)?;
+        commit(&mut self.doc, message, now);
+        Ok(())
+    }
+
     /// A farm's pounds of milk sold daily (MMSR L302–306).
     pub fn set_pounds_sold_daily(
         &mut self,
         pounds: u64,
         now: &DateTime<FixedOffset>,
     ) -> Result<()> {
-        self.editable()?;
-        let v = self.obj(&ROOT, keys::VOLUME)?;
-        self.doc.put(&v, keys::POUNDS_SOLD_DAILY, pounds)?;
-        commit(&mut self.doc, "pounds sold daily", now);
-        Ok(())
+        self.put_in(
+            keys::VOLUME,
+            keys::POUNDS_SOLD_DAILY,
+            pounds,
+            "pounds sold daily",
+            now,
+        )
     }
 
     /// A plant's pounds processed daily (MMSR L479–481).
@@ -584,11 +602,13 @@ impl InspectionDoc {
         pounds: u64,
         now: &DateTime<FixedOffset>,
     ) -> Result<()> {
-        self.editable()?;
-        let v = self.obj(&ROOT, keys::VOLUME)?;
-        self.doc.put(&v, keys::POUNDS_PROCESSED_DAILY, pounds)?;
-        commit(&mut self.doc, "pounds processed daily", now);
-        Ok(())
+        self.put_in(
+            keys::VOLUME,
+            keys::POUNDS_PROCESSED_DAILY,
+            pounds,
+            "pounds processed daily",
+            now,
+        )
     }
 
     /// A product's daily pounds (plants), for partial debits.
@@ -598,11 +618,13 @@ impl InspectionDoc {
         pounds: u64,
         now: &DateTime<FixedOffset>,
     ) -> Result<()> {
-        self.editable()?;
-        let p = self.obj(&ROOT, keys::PRODUCTS)?;
-        self.doc.put(&p, name, pounds)?;
-        commit(&mut self.doc, &format!("product {name}"), now);
-        Ok(())
+        self.put_in(
+            keys::PRODUCTS,
+            name,
+            pounds,
+            &format!("product {name}"),
+            now,
+        )
     }
 
     /// A rating visit's random-selection seed (recorded so the draw can be reproduced).

@@ -203,6 +203,30 @@ fn a_server_killed_mid_merge_loses_nothing_and_sync_resumes() {
         d.sync().unwrap();
     }
     let (docs, photos) = server_counts(dir.path());
+    if photos != 40 {
+        let conn = rusqlite::Connection::open(dir.path().join("agency.db")).unwrap();
+        let mut stmt = conn.prepare("SELECT p.hash, (SELECT count(*) FROM photos s WHERE s.hash = p.hash) FROM inspection_photos p").unwrap();
+        let rows: Vec<(String, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        let missing: Vec<_> = rows.iter().filter(|r| r.1 == 0).collect();
+        eprintln!(
+            "referenced {} missing {:?}; device photos {} to upload {:?}",
+            rows.len(),
+            missing,
+            d.store.photo_count().unwrap(),
+            d.store.photos_to_upload().unwrap()
+        );
+        eprintln!(
+            "partials: {:?}",
+            std::fs::read_dir(dir.path().join("photos-partial")).map(|r| r
+                .flatten()
+                .map(|e| (e.file_name(), e.metadata().map(|m| m.len()).unwrap_or(0)))
+                .collect::<Vec<_>>())
+        );
+    }
     assert_eq!(docs, 40 + 3, "40 synced and the demo's 3");
     assert_eq!(photos, 40);
     drop(server);

@@ -5,54 +5,21 @@
 //! Screenshots go to `target/ui-screens/`, and to `docs/screens/` when
 //! `MILKSHED_UPDATE_SCREENS=1`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use milkshed_app::device::Store;
 use milkshed_shared::document::Status;
-use milkshed_tests::{workspace_root, TestServer};
+use milkshed_tests::{app_binary, workspace_root, Display, TestServer};
 
-struct Display {
-    num: u32,
-    xvfb: Child,
+trait Drive {
+    fn click(&self, x: u32, y: u32);
+    fn type_text(&self, text: &str);
+    fn screenshot(&self, name: &str);
 }
 
-impl Display {
-    fn start() -> Display {
-        let num = 50 + std::process::id() % 200;
-        let xvfb = Command::new("Xvfb")
-            .args([
-                format!(":{num}").as_str(),
-                "-screen",
-                "0",
-                "900x1100x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb is needed for the UI tests (scripts/test installs it)");
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{num}"));
-        wait_for("Xvfb to start", Duration::from_secs(10), || socket.exists());
-        Display { num, xvfb }
-    }
-
-    fn name(&self) -> String {
-        format!(":{}", self.num)
-    }
-
-    fn xdotool(&self, args: &[&str]) {
-        let ok = Command::new("xdotool")
-            .args(args)
-            .env("DISPLAY", self.name())
-            .status()
-            .expect("xdotool is needed")
-            .success();
-        assert!(ok, "xdotool {args:?}");
-    }
-
+impl Drive for Display {
     fn click(&self, x: u32, y: u32) {
         self.xdotool(&["mousemove", &x.to_string(), &y.to_string(), "click", "1"]);
         settle();
@@ -82,13 +49,6 @@ impl Display {
     }
 }
 
-impl Drop for Display {
-    fn drop(&mut self) {
-        let _ = self.xvfb.kill();
-        let _ = self.xvfb.wait();
-    }
-}
-
 /// Time for the webview to render after an input event.
 fn settle() {
     std::thread::sleep(Duration::from_millis(600));
@@ -100,17 +60,6 @@ fn wait_for(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
         assert!(start.elapsed() < limit, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-fn app_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
-    let app = dir.join("milkshed-app");
-    assert!(
-        app.exists(),
-        "build the app first: cargo build -p milkshed-app (scripts/test does)"
-    );
-    app
 }
 
 struct App {
@@ -163,7 +112,7 @@ fn store(data: &Path) -> Store {
 #[test]
 fn a_sanitarians_day_through_the_real_window() {
     let server = TestServer::start();
-    let display = Display::start();
+    let display = Display::start(50);
     let data = tempfile::tempdir().unwrap();
     let probe = data.path().join("probe.json");
     let app = App::launch(&display, data.path(), &probe);
@@ -388,7 +337,10 @@ fn a_sanitarians_day_through_the_real_window() {
     let app = App::launch_at(&display, data.path(), &probe, Some("enforcement"));
     display.click(67, 762); // Part I item 5: complies
     wait_for("the 2359j entry", Duration::from_secs(10), || {
-        store(data.path()).setting("enforcement_draft").unwrap().is_some_and(|d| d.contains("\"complies\":true"))
+        store(data.path())
+            .setting("enforcement_draft")
+            .unwrap()
+            .is_some_and(|d| d.contains("\"complies\":true"))
     });
     display.screenshot("9-enforcement");
     drop(app);
