@@ -100,8 +100,14 @@ pub struct ChildServer {
 impl ChildServer {
     /// `exe` is `env!("CARGO_BIN_EXE_milkshed-test-server")` of the calling test.
     pub fn start(exe: &str, dir: &Path) -> ChildServer {
+        Self::start_on(exe, dir, 0)
+    }
+
+    /// Starts on a given port (0: any), e.g. to come back on the same address after a kill.
+    pub fn start_on(exe: &str, dir: &Path, port: u16) -> ChildServer {
         let mut child = Command::new(exe)
             .arg(dir)
+            .arg(port.to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

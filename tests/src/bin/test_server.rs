@@ -1,6 +1,7 @@
 //! A `milkshed-server serve` stand-in the end-to-end tests start as a child process (so they
 //! can SIGKILL it): `milkshed-test-server DATA_DIR` serves on 127.0.0.1 port 0 with the demo
-//! agency and prints `listening ADDR` once ready.
+//! agency and prints `listening ADDR` once ready. An optional second argument is the port to
+//! bind (to come back on the same address after being killed).
 
 use std::sync::Arc;
 
@@ -14,7 +15,8 @@ fn main() -> anyhow::Result<()> {
     demo::seed(&state).map_err(|e| anyhow::anyhow!("{e}"))?;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let port = std::env::args().nth(2).unwrap_or_else(|| "0".into());
+        let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
         println!("listening {}", listener.local_addr()?);
         server::launch_with_listener(state, listener, std::future::pending()).await
     })?;

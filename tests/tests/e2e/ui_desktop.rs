@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use milkshed_app::device::Store;
 use milkshed_shared::document::Status;
-use milkshed_tests::{app_binary, workspace_root, Display, TestServer};
+use milkshed_tests::{app_binary, workspace_root, ChildServer, Display};
 
 trait Drive {
     fn click(&self, x: u32, y: u32);
@@ -106,12 +106,16 @@ fn store(data: &Path) -> Store {
     Store::open(&data.join("device.db")).unwrap()
 }
 
-/// Offline first, then online: enroll, sync, inspect a farm from the work list, sign, submit,
-/// sync; amend and re-sign a returned inspection; a rating visit over 3 farms whose live 2359k
-/// rating is the rating engine's.
+/// Against a real `milkshed-server` process: enroll and sync, then offline (the server is
+/// killed) inspect a farm from the work list, sign, submit, and amend and re-sign a returned
+/// inspection; then online again, sync; a rating visit over 3 farms whose live 2359k rating is
+/// the rating engine's; the 2359j worksheet filled in the app.
 #[test]
 fn a_sanitarians_day_through_the_real_window() {
-    let server = TestServer::start();
+    let server_dir = tempfile::tempdir().unwrap();
+    let exe = env!("CARGO_BIN_EXE_milkshed-test-server");
+    let server = ChildServer::start(exe, server_dir.path());
+    let port = server.addr.port();
     let display = Display::start(50);
     let data = tempfile::tempdir().unwrap();
     let probe = data.path().join("probe.json");
@@ -139,6 +143,8 @@ fn a_sanitarians_day_through_the_real_window() {
     });
     settle();
     display.screenshot("2-sync");
+    // the signal is gone: everything below is recorded offline
+    server.kill();
     display.click(152, 32);
     display.screenshot("3-work-list");
 
@@ -259,10 +265,21 @@ fn a_sanitarians_day_through_the_real_window() {
         store(data.path()).inspection(barkley).unwrap().status == Status::Submitted
     });
 
-    // online again: both reach the agency record
+    // a sync with no server fails gracefully and loses nothing
     display.click(747, 32);
     display.click(74, 232);
-    let db = || server.db();
+    settle();
+    display.screenshot("2b-offline-sync");
+    assert_eq!(
+        store(data.path()).pending("server").unwrap().len(),
+        2,
+        "both wait for the signal"
+    );
+
+    // online again (the server comes back on its address): both reach the agency record
+    let _server = ChildServer::start_on(exe, server_dir.path(), port);
+    display.click(74, 232);
+    let db = || rusqlite::Connection::open(server_dir.path().join("agency.db")).unwrap();
     wait_for("the server to hold both", Duration::from_secs(30), || {
         let n: i64 = db()
             .query_row("SELECT count(*) FROM inspections WHERE status = 'submitted' AND integrity = 'intact' AND subject_name IN ('K. R. Olson', 'John Barkley')", [], |r| r.get(0))
