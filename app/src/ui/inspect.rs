@@ -78,6 +78,8 @@ pub fn Inspect(id: Uuid) -> Element {
     let mut strokes = use_signal(String::new);
     let mut drawing = use_signal(|| false);
     let mut tab = use_signal(|| 0u8);
+    let mut product_name = use_signal(String::new);
+    let mut product_pounds = use_signal(String::new);
     let Some(Ok(i)) = ctx.with(|s| s.inspection(id)) else {
         return rsx! { div { class: "error", "This inspection could not be read from the device." } };
     };
@@ -93,6 +95,10 @@ pub fn Inspect(id: Uuid) -> Element {
         })
         .unwrap_or_default();
     let editable = i.status.editable();
+    let is_plant = matches!(
+        i.header.subject.kind,
+        SubjectKind::Plant | SubjectKind::ReceivingStation | SubjectKind::TransferStation
+    );
     let violations = i.violations().count();
     let debits = total_debits(&i);
     let label = |item: &str| -> (String, Vec<u32>) {
@@ -108,6 +114,7 @@ pub fn Inspect(id: Uuid) -> Element {
             ),
         }
     };
+    let product_names: Vec<String> = i.products.iter().map(|(n, _)| n.clone()).collect();
     let thumbs: Vec<(String, String, String)> = i
         .photos
         .iter()
@@ -230,11 +237,45 @@ pub fn Inspect(id: Uuid) -> Element {
                 }
             }
         }
+        if tab() == 0 && is_plant {
+            h2 { "Products" }
+            for (name, lb) in i.products.iter() {
+                div { class: "row", key: "{name}", span { "{name}: {lb} lb daily" } }
+            }
+            if editable {
+                div { class: "row",
+                    input { id: "product-name", placeholder: "Product (e.g. Half and half)", value: "{product_name}", oninput: move |e| product_name.set(e.value()) }
+                    input { id: "product-pounds", r#type: "number", placeholder: "pounds daily", value: "{product_pounds}", oninput: move |e| product_pounds.set(e.value()) }
+                    button {
+                        class: "big",
+                        onclick: {
+                            let ctx = ctx.clone();
+                            move |_| {
+                                let name = product_name().trim().to_string();
+                                if let (false, Ok(p)) = (name.is_empty(), product_pounds().trim().parse::<u64>()) {
+                                    edit(&ctx, id, message, move |d| d.set_product(&name, p, &now()));
+                                    product_name.set(String::new());
+                                    product_pounds.set(String::new());
+                                }
+                            }
+                        },
+                        "Add product"
+                    }
+                }
+            }
+        }
         h2 { "Items" }
         for item in ids.iter() {
             {
                 let finding = i.findings.iter().find(|f| &f.item == item).cloned();
                 let note = finding.as_ref().map(|f| f.note.clone()).unwrap_or_default();
+                let partial = form
+                    .and_then(|f| f.column_for_id(item).map(|c| f.columns[c].partial_by_product))
+                    .unwrap_or(false);
+                let (affected, points_now) = match finding.as_ref().map(|f| &f.state) {
+                    Some(ItemState::Violated { products, points }) => (products.clone(), *points),
+                    _ => (Vec::new(), None),
+                };
                 let (text, allowed) = label(item);
                 let state = finding.as_ref().map(|f| f.state.clone());
                 let (class, right) = match &state {
@@ -270,6 +311,34 @@ pub fn Inspect(id: Uuid) -> Element {
                     button { key: "{item}", id: "item-{item}", class: class, disabled: !editable, onclick: tap,
                         span { "{item} — {text}" }
                         span { class: "badge", "{right}" }
+                    }
+                    if partial && matches!(state, Some(ItemState::Violated { .. })) && !product_names.is_empty() {
+                        div { class: "note row",
+                            span { "Debit only against:" }
+                            for name in product_names.iter() {
+                                {
+                                    let on = affected.contains(name);
+                                    let ctx = ctx.clone();
+                                    let item = item.clone();
+                                    let name = name.clone();
+                                    let current = affected.clone();
+                                    let points = points_now;
+                                    rsx! {
+                                        button {
+                                            class: if on { "big primary" } else { "big" },
+                                            disabled: !editable,
+                                            onclick: move |_| {
+                                                let mut products = current.clone();
+                                                if on { products.retain(|p| p != &name) } else { products.push(name.clone()) }
+                                                let item = item.clone();
+                                                edit(&ctx, id, message, move |d| d.set_finding(&item, &ItemState::Violated { points, products }, &now()));
+                                            },
+                                            "{name}"
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
                     if matches!(state, Some(ItemState::Violated { .. })) {
                         div { class: "note",

@@ -53,6 +53,36 @@ pub fn RatingVisit() -> Element {
         })
         .unwrap_or_default();
     let today = chrono::Local::now().date_naive();
+    // plant visits: the live 2359L of each plant rated on this device
+    let plant_visits: Vec<milkshed_shared::document::Inspection> = ctx
+        .with(|s| {
+            s.inspections()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|i| i.kind == InspectionKind::RatingVisitPlant.as_str())
+                .filter_map(|i| s.inspection(i.id).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let plants: Vec<(
+        super::work_list::DueOther,
+        Option<(uuid::Uuid, Result<serde_json::Value, String>)>,
+    )> = super::work_list::due_others(&ctx)
+        .into_iter()
+        .filter(|o| o.subject != milkshed_shared::document::SubjectKind::Hauler)
+        .map(|o| {
+            let rated = plant_visits
+                .iter()
+                .find(|v| v.header.subject.id == o.id)
+                .map(|v| {
+                    let r = worksheet::plant_from_visit(v, today)
+                        .map(|w| worksheet::rate(&w).to_value())
+                        .map_err(|e| e.to_string());
+                    (v.header.id, r)
+                });
+            (o, rated)
+        })
+        .collect();
     let rated = if visits.is_empty() {
         None
     } else {
@@ -130,6 +160,36 @@ pub fn RatingVisit() -> Element {
                                 },
                                 span { "{f.name} · {f.producer_number}" }
                                 span { class: "badge", {match existing { Some((_, n)) => format!("recorded · {n} violations"), None => "to visit".to_string() }} }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { "Plants and stations (FORM 2359L)" }
+        ul { class: "list",
+            for (o, rated) in plants {
+                {
+                    let ctx = ctx.clone();
+                    let existing = rated.as_ref().map(|r| r.0);
+                    let badge = match &rated {
+                        Some((_, Ok(v))) => format!("2359L rating {}", v["rating"]),
+                        Some((_, Err(e))) => e.clone(),
+                        None => "to rate".to_string(),
+                    };
+                    rsx! {
+                        li { key: "{o.id}",
+                            button {
+                                class: "rate-plant",
+                                onclick: move |_| {
+                                    let id = existing.or_else(|| super::work_list::start_plant_visit(&ctx, &o));
+                                    if let Some(id) = id {
+                                        ctx.changed();
+                                        ctx.go(Screen::Inspect(id));
+                                    }
+                                },
+                                span { "{o.name} · {o.permit}" }
+                                span { class: "badge", "{badge}" }
                             }
                         }
                     }

@@ -96,9 +96,11 @@ impl AppCtx {
         .unwrap_or(0)
     }
 
+    /// Opens a screen, at its top.
     pub fn go(&self, to: Screen) {
         let mut s = self.screen;
         s.set(to);
+        let _ = dioxus::document::eval("window.scrollTo(0, 0)");
     }
 }
 

@@ -128,16 +128,25 @@ pub fn due_others(ctx: &AppCtx) -> Vec<DueOther> {
     out
 }
 
+/// Starts a rating officer's visit of a plant or station (feeding its FORM 2359L).
+pub fn start_plant_visit(ctx: &AppCtx, o: &DueOther) -> Option<Uuid> {
+    start_with_kind(ctx, o, InspectionKind::RatingVisitPlant)
+}
+
 /// Starts a plant inspection or a hauler/sampler evaluation and opens it.
 pub fn start_other(ctx: &AppCtx, o: &DueOther) -> Option<Uuid> {
+    let kind = if o.subject == SubjectKind::Hauler {
+        InspectionKind::HaulerSampler
+    } else {
+        InspectionKind::Plant
+    };
+    start_with_kind(ctx, o, kind)
+}
+
+fn start_with_kind(ctx: &AppCtx, o: &DueOther, kind: InspectionKind) -> Option<Uuid> {
     let now = Local::now().fixed_offset();
     ctx.with(|store| {
         let e = sync_client::enrollment(store).ok()?;
-        let kind = if o.subject == SubjectKind::Hauler {
-            InspectionKind::HaulerSampler
-        } else {
-            InspectionKind::Plant
-        };
         let header = Header {
             id: Uuid::now_v7(),
             kind,

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use milkshed_app::device::Store;
-use milkshed_shared::document::Status;
+use milkshed_shared::document::{ItemState, Status};
 use milkshed_tests::{app_binary, workspace_root, ChildServer, Display};
 
 trait Drive {
@@ -360,5 +360,56 @@ fn a_sanitarians_day_through_the_real_window() {
             .is_some_and(|d| d.contains("\"complies\":true"))
     });
     display.screenshot("9-enforcement");
+    drop(app);
+
+    // a plant rating visit: its volume, a product, and a partial debit against that product
+    let app = App::launch_at(&display, data.path(), &probe, Some("rating"));
+    display.click(880, 230);
+    display.xdotool(&["key", "End"]);
+    settle();
+    display.click(450, 802); // the first plant
+    let plant_visit = || {
+        let mut s = store(data.path());
+        let id = s
+            .inspections()
+            .unwrap()
+            .into_iter()
+            .find(|i| i.kind == "rating_visit_plant")
+            .map(|i| i.id)?;
+        s.inspection(id).ok()
+    };
+    wait_for("the plant visit", Duration::from_secs(10), || {
+        plant_visit().is_some()
+    });
+    display.click(350, 284);
+    display.type_text("500000");
+    display.xdotool(&["key", "Tab"]);
+    settle();
+    display.click(135, 383);
+    display.type_text("Tubs");
+    display.click(390, 383);
+    display.type_text("7000");
+    display.click(589, 383);
+    wait_for("the product", Duration::from_secs(10), || {
+        plant_visit()
+            .is_some_and(|v| v.products.len() == 1 && v.pounds_processed_daily == Some(500_000))
+    });
+    display.click(880, 140);
+    display.xdotool(&["key", "End"]);
+    settle();
+    display.click(450, 666); // item 19, capping
+    display.click(246, 728); // only against Tubs
+    wait_for("the partial debit", Duration::from_secs(10), || {
+        plant_visit().is_some_and(|v| v.findings.iter().any(|f| f.item == "19" && matches!(&f.state, ItemState::Violated { products, .. } if products == &["Tubs".to_string()])))
+    });
+    display.screenshot("10-plant-visit");
+    let visit = plant_visit().unwrap();
+    let sheet =
+        milkshed_shared::worksheet::plant_from_visit(&visit, chrono::Local::now().date_naive())
+            .unwrap();
+    let rated = milkshed_shared::worksheet::rate(&sheet).to_value();
+    // 70 cwt of tubs × 5 over the plant's 5,000 cwt: 100 − 0.07 → 100
+    assert_eq!(rated["total_product"], 350);
+    assert_eq!(rated["rating"], 100);
     drop(app);
 }
