@@ -10,6 +10,9 @@ use milkshed_shared::worksheet;
 use super::state::{use_app, Screen};
 use super::work_list::{due_farms, start_inspection};
 
+/// A plant's visit on this device and its 2359L (or why it cannot be rated yet).
+type PlantRated = (uuid::Uuid, Result<serde_json::Value, String>);
+
 #[component]
 pub fn RatingVisit() -> Element {
     let ctx = use_app();
@@ -64,25 +67,23 @@ pub fn RatingVisit() -> Element {
                 .collect()
         })
         .unwrap_or_default();
-    let plants: Vec<(
-        super::work_list::DueOther,
-        Option<(uuid::Uuid, Result<serde_json::Value, String>)>,
-    )> = super::work_list::due_others(&ctx)
-        .into_iter()
-        .filter(|o| o.subject != milkshed_shared::document::SubjectKind::Hauler)
-        .map(|o| {
-            let rated = plant_visits
-                .iter()
-                .find(|v| v.header.subject.id == o.id)
-                .map(|v| {
-                    let r = worksheet::plant_from_visit(v, today)
-                        .map(|w| worksheet::rate(&w).to_value())
-                        .map_err(|e| e.to_string());
-                    (v.header.id, r)
-                });
-            (o, rated)
-        })
-        .collect();
+    let plants: Vec<(super::work_list::DueOther, Option<PlantRated>)> =
+        super::work_list::due_others(&ctx)
+            .into_iter()
+            .filter(|o| o.subject != milkshed_shared::document::SubjectKind::Hauler)
+            .map(|o| {
+                let rated = plant_visits
+                    .iter()
+                    .find(|v| v.header.subject.id == o.id)
+                    .map(|v| {
+                        let r = worksheet::plant_from_visit(v, today)
+                            .map(|w| worksheet::rate(&w).to_value())
+                            .map_err(|e| e.to_string());
+                        (v.header.id, r)
+                    });
+                (o, rated)
+            })
+            .collect();
     let rated = if visits.is_empty() {
         None
     } else {
