@@ -25,6 +25,92 @@ pub struct DueFarm {
     pub lab_over: usize,
 }
 
+/// A farm's next routine inspection: every six months, or by its Appendix P category when the
+/// agency has categorized it (`"appendix_p": 12 | 6 | 4 | 3`, re-categorized on
+/// `"recategorized_on"`), met through the end of the month it falls due.
+pub fn farm_due(last: NaiveDate, farm: &serde_json::Value) -> NaiveDate {
+    let category = match farm.get("appendix_p").and_then(|c| c.as_u64()) {
+        Some(12) => Some(calendar::AppendixP::Months12),
+        Some(6) => Some(calendar::AppendixP::Months6),
+        Some(4) => Some(calendar::AppendixP::Months4),
+        Some(3) => Some(calendar::AppendixP::Months3),
+        _ => None,
+    };
+    let recategorized = farm
+        .get("recategorized_on")
+        .and_then(|d| d.as_str())
+        .and_then(|d| d.parse().ok());
+    match category {
+        Some(c) => calendar::appendix_p_due(last, c, recategorized),
+        None => calendar::deadline(last, 6),
+    }
+}
+
+/// Inspections with violations, submitted or accepted, whose reinspection has not been made:
+/// `(the inspection, subject, due date)`.
+pub fn reinspections_due(ctx: &AppCtx) -> Vec<(Uuid, String, NaiveDate)> {
+    ctx.with(reinspections_due_in).unwrap_or_default()
+}
+
+/// [`reinspections_due`] over a store.
+pub fn reinspections_due_in(s: &mut crate::device::Store) -> Vec<(Uuid, String, NaiveDate)> {
+    {
+        let all: Vec<_> = s
+            .inspections()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|i| s.inspection(i.id).ok())
+            .collect();
+        all.iter()
+            .filter(|i| {
+                i.header.kind == InspectionKind::RoutineFarm
+                    || i.header.kind == InspectionKind::Plant
+            })
+            .filter(|i| {
+                matches!(
+                    i.status,
+                    milkshed_shared::document::Status::Submitted
+                        | milkshed_shared::document::Status::Accepted
+                )
+            })
+            .filter(|i| i.violations().next().is_some())
+            .filter(|i| !all.iter().any(|r| r.header.follows == Some(i.header.id)))
+            .map(|i| {
+                let base = i.ended_at.unwrap_or(i.header.started_at).date_naive();
+                (
+                    i.header.id,
+                    i.header.subject.name.clone(),
+                    base + chrono::Days::new(crate::device::report::REINSPECTION_DAYS as u64),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Starts the reinspection of an inspection: same subject and kind of items, linked to it.
+pub fn start_reinspection(ctx: &AppCtx, of: Uuid) -> Option<Uuid> {
+    let now = Local::now().fixed_offset();
+    ctx.with(|store| {
+        let e = sync_client::enrollment(store).ok()?;
+        let original = store.inspection(of).ok()?;
+        let header = Header {
+            id: Uuid::now_v7(),
+            kind: InspectionKind::Reinspection,
+            agency: e.agency,
+            subject: original.header.subject.clone(),
+            inspector: Person {
+                id: e.user_id,
+                name: e.user_name,
+            },
+            catalog: original.header.catalog.clone(),
+            started_at: now,
+            follows: Some(of),
+        };
+        store.create_inspection(&header).ok()
+    })
+    .flatten()
+}
+
 /// The farms of the reference data, most overdue first.
 pub fn due_farms(ctx: &AppCtx) -> Vec<DueFarm> {
     let rows = ctx
@@ -64,7 +150,7 @@ pub fn due_farms(ctx: &AppCtx) -> Vec<DueFarm> {
                 producer_number: s("producer_number"),
                 btu: s("btu"),
                 pounds_sold_daily: v.get("pounds_sold_daily").and_then(|x| x.as_u64()),
-                due: last.map(|l| calendar::deadline(l, 6)),
+                due: last.map(|l| farm_due(l, &v)),
                 lab_over,
                 id,
             }
@@ -237,6 +323,10 @@ pub fn WorkList() -> Element {
                     .any(|x| x.to_lowercase().contains(&q))
         })
         .collect();
+    let reinspections: Vec<_> = reinspections_due(&ctx)
+        .into_iter()
+        .filter(|(_, name, _)| q.is_empty() || name.to_lowercase().contains(&q))
+        .collect();
     let mine = ctx
         .with(|s| s.inspections().unwrap_or_default())
         .unwrap_or_default();
@@ -273,6 +363,29 @@ pub fn WorkList() -> Element {
                         },
                         span { {format!("{} — {}", i.subject_name, i.kind.replace('_', " "))} }
                         span { class: "badge", "{i.status} · {i.violations} violations" }
+                    }
+                }
+            }
+        }
+        if !reinspections.is_empty() {
+            h2 { "Reinspections due" }
+            ul { class: "list",
+                for (of, name, due) in reinspections {
+                    li { key: "re-{of}",
+                        button {
+                            class: "start-reinspection",
+                            onclick: {
+                                let ctx = ctx.clone();
+                                move |_| {
+                                    if let Some(id) = start_reinspection(&ctx, of) {
+                                        ctx.changed();
+                                        ctx.go(Screen::Inspect(id));
+                                    }
+                                }
+                            },
+                            span { "{name} — reinspection" }
+                            span { class: if due < today { "overdue" } else { "" }, "due by {due}" }
+                        }
                     }
                 }
             }
@@ -331,5 +444,92 @@ pub fn WorkList() -> Element {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_submitted_inspection_with_violations_needs_a_reinspection_until_one_follows_it() {
+        use milkshed_shared::document::SignerRole;
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = crate::device::Store::open(&dir.path().join("d.db")).unwrap();
+        let now = Local::now().fixed_offset();
+        let header = |kind, follows| Header {
+            id: Uuid::now_v7(),
+            kind,
+            agency: "demo".into(),
+            subject: Subject {
+                kind: SubjectKind::Farm,
+                id: "farm-1".into(),
+                name: "Roy Harris".into(),
+                permit: None,
+                producer_number: None,
+            },
+            inspector: Person {
+                id: "u".into(),
+                name: "Ann".into(),
+            },
+            catalog: "pmo-2011".into(),
+            started_at: now,
+            follows,
+        };
+        let id = s
+            .create_inspection(&header(InspectionKind::RoutineFarm, None))
+            .unwrap();
+        s.edit(id, &now, |d| {
+            d.set_finding(
+                "3",
+                &milkshed_shared::document::ItemState::Violated {
+                    points: None,
+                    products: vec![],
+                },
+                &now,
+            )
+        })
+        .unwrap();
+        assert!(
+            reinspections_due_in(&mut s).is_empty(),
+            "a draft is not yet due for reinspection"
+        );
+        s.edit(id, &now, |d| {
+            d.sign(SignerRole::Inspector, "Ann", "", &now).map(|_| ())
+        })
+        .unwrap();
+        s.edit(id, &now, |d| d.submit(&now)).unwrap();
+        let due = reinspections_due_in(&mut s);
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].2, now.date_naive() + chrono::Days::new(30));
+        s.create_inspection(&header(InspectionKind::Reinspection, Some(id)))
+            .unwrap();
+        assert!(reinspections_due_in(&mut s).is_empty());
+    }
+
+    #[test]
+    fn farms_fall_due_by_six_months_or_their_appendix_p_category() {
+        let last = d("2026-05-20");
+        assert_eq!(farm_due(last, &serde_json::json!({})), d("2026-11-30"));
+        assert_eq!(
+            farm_due(last, &serde_json::json!({"appendix_p": 3})),
+            d("2026-08-31")
+        );
+        assert_eq!(
+            farm_due(last, &serde_json::json!({"appendix_p": 12})),
+            d("2027-05-31")
+        );
+        assert_eq!(
+            farm_due(
+                last,
+                &serde_json::json!({"appendix_p": 3, "recategorized_on": "2026-10-01"})
+            ),
+            d("2026-10-31"),
+            "due before the re-categorization: up to 30 days after it"
+        );
     }
 }
