@@ -10,6 +10,7 @@
 //!   ([`rating::table1`]) and combined raw-milk ratings ([`rating::combined`]).
 //! - [`document`]: the Automerge document of an inspection, its typed view, signing and
 //!   tamper detection, conflicts.
+//! - [`ledger`]: the lab ledger's enforcement rules (2 of 4, 3 of 5, frequency, reinstatement).
 //! - [`listing`]: IMS listing decisions, withdrawal triggers, FORM 2359i checks.
 //! - [`policy`]: every reading of an ambiguous MMSR passage, each in one named place.
 //! - [`sync`]: the device–server sync protocol, sans-IO.
@@ -21,6 +22,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod document;
 pub mod exact;
+pub mod ledger;
 pub mod listing;
 pub mod policy;
 pub mod rating;

@@ -112,6 +112,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/photos/{hash}/data", get(photo_data))
         .route("/me", get(me))
+        .route(
+            "/lab-results",
+            post(import_lab).layer(DefaultBodyLimit::max(MAX_SYNC_BYTES)),
+        )
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -611,6 +615,67 @@ async fn photo_data(
             .map_err(ApiError::internal)?
             .ok_or_else(|| ApiError::internal("photo file missing"))?;
         Ok(([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response())
+    })
+    .await
+}
+
+/// `POST /api/lab-results`: a CSV of official results from an approved laboratory, imported
+/// whole or refused whole with every line and field at fault; the answer lists the ledger's
+/// actions now due (written notices with their resample window, suspensions).
+async fn import_lab(
+    State(state): State<Arc<AppState>>,
+    Extension(device): Extension<DeviceAuth>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    if !matches!(device.role, auth::Role::Supervisor | auth::Role::Admin) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only a supervisor or an administrator imports laboratory results",
+        ));
+    }
+    let text = String::from_utf8(body.to_vec())
+        .map_err(|_| ApiError::bad_request("the file is not UTF-8 text"))?;
+    let rows = match crate::lab::parse(&text) {
+        Ok(rows) => rows,
+        Err(problems) => {
+            let list: Vec<serde_json::Value> = problems
+                .iter()
+                .map(|p| json!({"line": p.line, "field": p.field, "message": p.message}))
+                .collect();
+            let first = problems
+                .first()
+                .map(|p| format!("line {}, {}: {}", p.line, p.field, p.message))
+                .unwrap_or_default();
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({"error": "invalid_csv", "message": format!("nothing was imported; {first}"), "problems": list})),
+            )
+                .into_response());
+        }
+    };
+    blocking(move || {
+        let mut conn = state.db.lock().map_err(ApiError::internal)?;
+        let import_id = db::import_lab_results(&mut conn, &device.agency_id, &rows)?;
+        let mut keys: Vec<(String, String)> = rows.iter().map(|r| (r.subject_id.clone(), r.standard.clone())).collect();
+        keys.sort();
+        keys.dedup();
+        let today = Utc::now().date_naive();
+        let mut actions = Vec::new();
+        for (subject, standard) in keys {
+            let history = db::lab_history(&conn, &device.agency_id, &subject, &standard)?;
+            match milkshed_shared::ledger::action_after(&history, today) {
+                milkshed_shared::ledger::LedgerAction::None => {}
+                milkshed_shared::ledger::LedgerAction::WarningLetter { resample_from, resample_by } => actions.push(json!({
+                    "subject_id": subject, "standard": standard, "action": "warning_letter",
+                    "resample_from": resample_from.to_string(), "resample_by": resample_by.to_string(),
+                })),
+                milkshed_shared::ledger::LedgerAction::Suspension => actions.push(json!({
+                    "subject_id": subject, "standard": standard, "action": "suspension",
+                })),
+            }
+        }
+        Ok(Json(json!({"imported": rows.len(), "import_id": import_id, "actions": actions})).into_response())
     })
     .await
 }

@@ -12,7 +12,10 @@ use uuid::Uuid;
 
 use crate::auth::Role;
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_lab_results.sql"),
+];
 
 /// A database failure, or a record that cannot be read back.
 #[derive(Debug, thiserror::Error)]
@@ -553,4 +556,77 @@ pub fn counts(conn: &Connection, agency: &str) -> Result<(i64, i64)> {
         |r| r.get(0),
     )?;
     Ok((docs, photos))
+}
+
+/// One laboratory result to import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabRow {
+    pub lab_number: String,
+    pub sample_date: chrono::NaiveDate,
+    pub subject_id: String,
+    pub standard: String,
+    pub value: String,
+    pub over: bool,
+}
+
+/// Imports results, all or nothing.
+pub fn import_lab_results(conn: &mut Connection, agency: &str, rows: &[LabRow]) -> Result<String> {
+    let import_id = Uuid::now_v7().to_string();
+    let tx = conn.transaction()?;
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO lab_results (agency_id, import_id, lab_number, sample_date, subject_id, standard, value, over, imported_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        let now = now();
+        for r in rows {
+            stmt.execute(params![
+                agency,
+                import_id,
+                r.lab_number,
+                r.sample_date.to_string(),
+                r.subject_id,
+                r.standard,
+                r.value,
+                r.over,
+                now
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(import_id)
+}
+
+/// A subject's results of one standard: `(date, over)`, oldest first.
+pub fn lab_history(
+    conn: &Connection,
+    agency: &str,
+    subject: &str,
+    standard: &str,
+) -> Result<Vec<(chrono::NaiveDate, bool)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT sample_date, over FROM lab_results WHERE agency_id = ?1 AND subject_id = ?2 AND standard = ?3 ORDER BY sample_date",
+    )?;
+    let rows = stmt.query_map(params![agency, subject, standard], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (d, over) = row?;
+        out.push((
+            d.parse()
+                .map_err(|e: chrono::ParseError| DbError::Damaged(e.to_string()))?,
+            over,
+        ));
+    }
+    Ok(out)
+}
+
+/// Number of lab results of an agency.
+pub fn lab_result_count(conn: &Connection, agency: &str) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM lab_results WHERE agency_id = ?1",
+        [agency],
+        |r| r.get(0),
+    )?)
 }

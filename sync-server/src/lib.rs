@@ -14,5 +14,6 @@ pub mod auth;
 pub mod blob;
 pub mod db;
 pub mod demo;
+pub mod lab;
 pub mod rate;
 pub mod server;

@@ -57,7 +57,15 @@ pub fn is_new_permit(issued: NaiveDate, rating_date: NaiveDate) -> bool {
 /// Whether the required number of samples was examined in the window
 /// ([`policy::REQUIRED_SAMPLES`]; Appendix A L8093–8097, L8418–8425).
 pub fn required_number_met(dates: &[NaiveDate], rating_date: NaiveDate) -> bool {
-    let start = window_start(rating_date);
+    required_number_met_between(dates, window_start(rating_date), rating_date)
+}
+
+/// [`required_number_met`] over any window `start..=end`.
+pub fn required_number_met_between(
+    dates: &[NaiveDate],
+    start: NaiveDate,
+    rating_date: NaiveDate,
+) -> bool {
     let mut in_window: Vec<NaiveDate> = dates
         .iter()
         .copied()

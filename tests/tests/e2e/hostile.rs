@@ -583,3 +583,60 @@ fn an_invalid_document_is_refused_and_the_stored_copy_is_unchanged() {
     );
     assert_eq!(fingerprint(server.dir.path()), before);
 }
+
+fn post_csv(server: &TestServer, token: &str, body: &str) -> (u16, Value) {
+    json_of(
+        agent()
+            .post(&format!("{}/api/lab-results", server.url()))
+            .header("authorization", &format!("Bearer {token}"))
+            .header("content-type", "text/csv")
+            .send(body.as_bytes())
+            .unwrap(),
+    )
+}
+
+/// A malformed lab CSV is refused whole, naming the line and field; a good one is imported and
+/// answers with the ledger's actions (2 of 4 over: a written notice; 3 of 5: a suspension).
+#[test]
+fn lab_results_import_whole_or_not_at_all() {
+    let server = TestServer::start();
+    let sue = TestDevice::enroll(&server.url(), "sue");
+    let ann = TestDevice::enroll(&server.url(), "ann");
+    let count = || milkshed_sync_server::db::lab_result_count(&server.db(), "demo").unwrap();
+    let header = "lab_number,sample_date,subject_id,standard,value\n";
+    let bad = format!(
+        "{header}55001,2026-06-05,farm-1,bacteria,90000\n55001,2026-07-05,farm-1,bacteria,lots\n"
+    );
+    let (status, body) = post_csv(&server, &sue.enrollment.token, &bad);
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["problems"][0]["line"], 3);
+    assert_eq!(body["problems"][0]["field"], "value");
+    assert_eq!(count(), 0, "nothing half-imported");
+    let (status, _) = post_csv(
+        &server,
+        &ann.enrollment.token,
+        &format!("{header}55001,2026-06-05,farm-1,bacteria,90000\n"),
+    );
+    assert_eq!(status, 403, "a sanitarian does not import lab results");
+    let good = format!(
+        "{header}55001,2026-06-05,farm-1,bacteria,90000\n55001,2026-07-05,farm-1,bacteria,150000\n55001,2026-08-05,farm-1,bacteria,80000\n55001,2026-09-05,farm-1,bacteria,210000\n\
+         55001,2026-06-05,farm-2,somatic_cells,800000\n55001,2026-07-05,farm-2,somatic_cells,900000\n55001,2026-08-05,farm-2,somatic_cells,100000\n55001,2026-09-05,farm-2,somatic_cells,850000\n"
+    );
+    let (status, body) = post_csv(&server, &sue.enrollment.token, &good);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["imported"], 8);
+    let actions = body["actions"].as_array().unwrap();
+    assert!(
+        actions
+            .iter()
+            .any(|a| a["subject_id"] == "farm-1" && a["action"] == "warning_letter"),
+        "{actions:?}"
+    );
+    assert!(
+        actions
+            .iter()
+            .any(|a| a["subject_id"] == "farm-2" && a["action"] == "suspension"),
+        "{actions:?}"
+    );
+    assert_eq!(count(), 8);
+}

@@ -1,0 +1,200 @@
+//! The laboratory ledger's enforcement rules (PMO Section 6 as the MMSR audits them in Appendix
+//! A; requirements.md T-A10, T-B1, T-B2, T-B7): the sampling frequency, the written notice after
+//! 2 of the last 4 results over a standard with its resample window, the suspension after 3 of
+//! the last 5, and the reinstatement samples.
+
+use chrono::{Datelike, Days, Months, NaiveDate};
+
+/// What the ledger requires after the latest result of one standard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LedgerAction {
+    /// Nothing to do.
+    None,
+    /// 2 of the last 4 over: a written notice, and an extra sample taken no sooner than 3 and
+    /// no later than 21 days after the notice (MMSR seed 004 L8184-8186, L8522-8524).
+    WarningLetter {
+        resample_from: NaiveDate,
+        resample_by: NaiveDate,
+    },
+    /// 3 of the last 5 over: suspension (farms: or a monetary penalty in lieu; plants:
+    /// immediately) (L8187-8193, L8525-8526).
+    Suspension,
+}
+
+/// The action due after results `(date, over)` of one standard, with the notice dated
+/// `notice_date` (usually the day the last result is recorded).
+pub fn action_after(results: &[(NaiveDate, bool)], notice_date: NaiveDate) -> LedgerAction {
+    let mut sorted = results.to_vec();
+    sorted.sort_by_key(|r| r.0);
+    let last_n = |n: usize| sorted.iter().rev().take(n).filter(|r| r.1).count();
+    let last_over = sorted.last().is_some_and(|r| r.1);
+    if last_over && last_n(5) >= 3 {
+        LedgerAction::Suspension
+    } else if last_over && last_n(4) >= 2 {
+        LedgerAction::WarningLetter {
+            resample_from: notice_date + Days::new(3),
+            resample_by: notice_date + Days::new(21),
+        }
+    } else {
+        LedgerAction::None
+    }
+}
+
+/// Whether samples meet the frequency: at least 4 in 4 separate months of every 6 consecutive
+/// months from `from` to `to` (L8093-8105), a month with two sampling dates 20 days apart
+/// counting twice when only 3 months were sampled. Returns the first 6-month window that falls
+/// short, by its first day.
+pub fn first_frequency_gap(
+    samples: &[NaiveDate],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Option<NaiveDate> {
+    let mut start = from.with_day(1)?;
+    loop {
+        let end = start.checked_add_months(Months::new(6))?;
+        if end.pred_opt()? > to {
+            return None;
+        }
+        let window: Vec<NaiveDate> = samples
+            .iter()
+            .copied()
+            .filter(|d| *d >= start && *d < end)
+            .collect();
+        let rating_date = end.pred_opt()?;
+        // the same count as the rating's "required number of samples" over this window
+        let in_months: Vec<NaiveDate> = window.into_iter().filter(|d| *d <= rating_date).collect();
+        if !crate::rating::lab::required_number_met_between(&in_months, start, rating_date) {
+            return Some(start);
+        }
+        start = start.checked_add_months(Months::new(1))?;
+    }
+}
+
+/// Reinstatement samples after a suspension: at most 2 a week, on separate days, all within
+/// 3 weeks of the first (L8204-8206, L8546-8548).
+pub fn reinstatement_samples_ok(samples: &[NaiveDate]) -> bool {
+    let mut s = samples.to_vec();
+    s.sort_unstable();
+    let Some(first) = s.first().copied() else {
+        return false;
+    };
+    let separate_days = s.windows(2).all(|w| w[0] != w[1]);
+    let within_three_weeks = s.iter().all(|d| *d < first + Days::new(21));
+    let two_a_week = s.iter().all(|d| {
+        s.iter()
+            .filter(|x| **x >= *d && **x < *d + Days::new(7))
+            .count()
+            <= 2
+    });
+    separate_days && within_three_weeks && two_a_week
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn results(over: &[bool]) -> Vec<(NaiveDate, bool)> {
+        over.iter()
+            .enumerate()
+            .map(|(i, o)| {
+                (
+                    d("2026-01-10")
+                        .checked_add_months(Months::new(i as u32))
+                        .unwrap(),
+                    *o,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn two_of_four_is_a_notice_with_a_resample_window() {
+        let a = action_after(&results(&[false, true, false, true]), d("2026-05-12"));
+        assert_eq!(
+            a,
+            LedgerAction::WarningLetter {
+                resample_from: d("2026-05-15"),
+                resample_by: d("2026-06-02")
+            }
+        );
+        assert_eq!(
+            action_after(&results(&[false, false, false, true]), d("2026-05-12")),
+            LedgerAction::None
+        );
+        assert_eq!(
+            action_after(&results(&[true, true, false, false]), d("2026-05-12")),
+            LedgerAction::None,
+            "the last within: no new action"
+        );
+    }
+
+    #[test]
+    fn three_of_five_is_a_suspension() {
+        assert_eq!(
+            action_after(&results(&[true, false, true, false, true]), d("2026-06-12")),
+            LedgerAction::Suspension
+        );
+        assert!(
+            matches!(
+                action_after(
+                    &results(&[true, false, false, false, true, true]),
+                    d("2026-07-12")
+                ),
+                LedgerAction::WarningLetter { .. }
+            ),
+            "only 2 of the last 5"
+        );
+    }
+
+    #[test]
+    fn the_four_in_six_frequency() {
+        let monthly: Vec<NaiveDate> = (0..12)
+            .map(|m| d("2025-01-15").checked_add_months(Months::new(m)).unwrap())
+            .collect();
+        assert_eq!(
+            first_frequency_gap(&monthly, d("2025-01-01"), d("2025-12-31")),
+            None
+        );
+        let mut gappy = monthly.clone();
+        gappy.retain(|x| x.month() != 4 && x.month() != 5 && x.month() != 6);
+        assert_eq!(
+            first_frequency_gap(&gappy, d("2025-01-01"), d("2025-12-31")),
+            Some(d("2025-01-01"))
+        );
+        // a month with two dates 20 days apart makes up for one missing month
+        let mut split = monthly.clone();
+        split.retain(|x| x.month() != 5);
+        split.push(d("2025-04-30"));
+        split.push(d("2025-04-02"));
+        assert_eq!(
+            first_frequency_gap(&split, d("2025-01-01"), d("2025-12-31")),
+            None
+        );
+    }
+
+    #[test]
+    fn reinstatement_samples() {
+        assert!(reinstatement_samples_ok(&[
+            d("2026-03-02"),
+            d("2026-03-05"),
+            d("2026-03-10")
+        ]));
+        assert!(
+            !reinstatement_samples_ok(&[d("2026-03-02"), d("2026-03-03"), d("2026-03-04")]),
+            "three in one week"
+        );
+        assert!(
+            !reinstatement_samples_ok(&[d("2026-03-02"), d("2026-03-02")]),
+            "same day"
+        );
+        assert!(
+            !reinstatement_samples_ok(&[d("2026-03-02"), d("2026-03-25")]),
+            "beyond three weeks"
+        );
+        assert!(!reinstatement_samples_ok(&[]));
+    }
+}

@@ -1,0 +1,189 @@
+//! Importing laboratory results (CSV from an approved laboratory) into the lab ledger: the
+//! whole file is checked first and refused with the line and field at fault, so nothing is
+//! half-imported; then the ledger's actions due (written notices, suspensions) are computed by
+//! `shared::ledger`.
+
+use chrono::NaiveDate;
+use milkshed_shared::catalog::{Catalog, DEFAULT_CATALOG};
+use milkshed_shared::exact::parse_decimal;
+
+use crate::db::LabRow;
+
+/// The columns a lab CSV must have, in this order.
+pub const HEADER: [&str; 5] = [
+    "lab_number",
+    "sample_date",
+    "subject_id",
+    "standard",
+    "value",
+];
+
+/// A problem with one line of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsvProblem {
+    pub line: u64,
+    pub field: String,
+    pub message: String,
+}
+
+fn limit(standard: &str) -> Option<milkshed_shared::exact::Exact> {
+    let c = Catalog::builtin(DEFAULT_CATALOG).ok()?;
+    c.farm
+        .lab_standard(standard)
+        .or_else(|| c.plant.lab_standard(standard))
+        .and_then(|s| s.limit_value())
+}
+
+/// Parses and checks a lab CSV; every problem is reported, none imported when any.
+pub fn parse(text: &str) -> Result<Vec<LabRow>, Vec<CsvProblem>> {
+    let mut problems = Vec::new();
+    let mut rows = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    match reader.headers() {
+        Ok(h) if h.iter().eq(HEADER.iter().copied()) => {}
+        Ok(h) => problems.push(CsvProblem {
+            line: 1,
+            field: "header".into(),
+            message: format!(
+                "expected {}, found {}",
+                HEADER.join(","),
+                h.iter().collect::<Vec<_>>().join(",")
+            ),
+        }),
+        Err(e) => problems.push(CsvProblem {
+            line: 1,
+            field: "header".into(),
+            message: e.to_string(),
+        }),
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    for (n, record) in reader.records().enumerate() {
+        let line = n as u64 + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(CsvProblem {
+                    line,
+                    field: "line".into(),
+                    message: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let field = |i: usize| record.get(i).unwrap_or_default().to_string();
+        let mut bad = |f: &str, m: String| {
+            problems.push(CsvProblem {
+                line,
+                field: f.into(),
+                message: m,
+            })
+        };
+        let lab_number = field(0);
+        if lab_number.len() != 5 || !lab_number.chars().all(|c| c.is_ascii_digit()) {
+            bad(
+                "lab_number",
+                format!("\"{lab_number}\" is not a 5-digit lab number (FIPS + 3)"),
+            );
+        }
+        let sample_date = match field(1).parse::<NaiveDate>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                bad(
+                    "sample_date",
+                    format!("\"{}\" is not a date (YYYY-MM-DD)", field(1)),
+                );
+                None
+            }
+        };
+        let subject_id = field(2);
+        if subject_id.is_empty() {
+            bad("subject_id", "empty".into());
+        }
+        let standard = field(3);
+        let value = field(4);
+        let over = match standard.as_str() {
+            "drug_residue" => match value.as_str() {
+                "positive" => Some(true),
+                "negative" => Some(false),
+                _ => {
+                    bad(
+                        "value",
+                        "drug residue is \"positive\" or \"negative\"".into(),
+                    );
+                    None
+                }
+            },
+            "bacteria" | "somatic_cells" | "cooling_temperature" | "coliform" => {
+                match (parse_decimal(&value), limit(&standard)) {
+                    (Some(v), Some(l)) => Some(v > l),
+                    (None, _) => {
+                        bad("value", format!("\"{value}\" is not a number"));
+                        None
+                    }
+                    (_, None) => None,
+                }
+            }
+            other => {
+                bad("standard", format!("\"{other}\" is not bacteria, somatic_cells, cooling_temperature, coliform or drug_residue"));
+                None
+            }
+        };
+        if let (Some(sample_date), Some(over)) = (sample_date, over) {
+            rows.push(LabRow {
+                lab_number,
+                sample_date,
+                subject_id,
+                standard,
+                value,
+                over,
+            });
+        }
+    }
+    if problems.is_empty() && rows.is_empty() {
+        problems.push(CsvProblem {
+            line: 2,
+            field: "line".into(),
+            message: "the file has no results".into(),
+        });
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_good_file_parses_and_marks_results_over_the_standard() {
+        let rows = parse("lab_number,sample_date,subject_id,standard,value\n55001,2026-10-05,farm-1,bacteria,150000\n55001,2026-10-05,farm-1,somatic_cells,200000\n55001,2026-10-05,farm-1,drug_residue,negative\n").unwrap();
+        assert_eq!(rows.len(), 3);
+        assert!(rows[0].over);
+        assert!(!rows[1].over);
+    }
+
+    #[test]
+    fn every_bad_line_and_field_is_named() {
+        let p = parse("lab_number,sample_date,subject_id,standard,value\n55001,2026-10-05,farm-1,bacteria,150000\n5500,2026-13-05,farm-1,bacteria,abc\n55001,2026-10-05,farm-1,yeast,3\n").unwrap_err();
+        let found: Vec<(u64, &str)> = p.iter().map(|p| (p.line, p.field.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                (3, "lab_number"),
+                (3, "sample_date"),
+                (3, "value"),
+                (4, "standard")
+            ]
+        );
+        let p = parse("date,farm\n").unwrap_err();
+        assert_eq!(p[0].field, "header");
+    }
+}
