@@ -70,6 +70,55 @@ pub fn first_frequency_gap(
     }
 }
 
+/// The kinds of enforcement action an agency takes on a permit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionKind {
+    WarningLetter,
+    IntentToSuspend,
+    Suspension,
+    ReinstatementInspection,
+    Revocation,
+    Hearing,
+}
+
+impl ActionKind {
+    pub const ALL: [ActionKind; 6] = [
+        ActionKind::WarningLetter,
+        ActionKind::IntentToSuspend,
+        ActionKind::Suspension,
+        ActionKind::ReinstatementInspection,
+        ActionKind::Revocation,
+        ActionKind::Hearing,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::WarningLetter => "warning_letter",
+            ActionKind::IntentToSuspend => "intent_to_suspend",
+            ActionKind::Suspension => "suspension",
+            ActionKind::ReinstatementInspection => "reinstatement_inspection",
+            ActionKind::Revocation => "revocation",
+            ActionKind::Hearing => "hearing",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ActionKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The deadline the MMSR sets for what must follow the action, where it sets one: a
+    /// written notice's extra sample within 21 days (L8184-8186); a reinstatement inspection
+    /// within one week of the permit holder's notice (L8168-8171). The others have no deadline
+    /// in the seeds (requirements.md marks them [GAP]).
+    pub fn deadline(self, issued_on: NaiveDate) -> Option<NaiveDate> {
+        match self {
+            ActionKind::WarningLetter => Some(issued_on + Days::new(21)),
+            ActionKind::ReinstatementInspection => Some(issued_on + Days::new(7)),
+            _ => None,
+        }
+    }
+}
+
 /// Reinstatement samples after a suspension: at most 2 a week, on separate days, all within
 /// 3 weeks of the first (L8204-8206, L8546-8548).
 pub fn reinstatement_samples_ok(samples: &[NaiveDate]) -> bool {
@@ -174,6 +223,21 @@ mod tests {
             first_frequency_gap(&split, d("2025-01-01"), d("2025-12-31")),
             None
         );
+    }
+
+    #[test]
+    fn action_deadlines() {
+        assert_eq!(
+            ActionKind::WarningLetter.deadline(d("2026-12-20")),
+            Some(d("2027-01-10"))
+        );
+        assert_eq!(
+            ActionKind::ReinstatementInspection.deadline(d("2024-02-26")),
+            Some(d("2024-03-04"))
+        );
+        assert_eq!(ActionKind::Suspension.deadline(d("2026-12-20")), None);
+        assert_eq!(ActionKind::parse("hearing"), Some(ActionKind::Hearing));
+        assert_eq!(ActionKind::parse("fine"), None);
     }
 
     #[test]

@@ -116,6 +116,9 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/lab-results",
             post(import_lab).layer(DefaultBodyLimit::max(MAX_SYNC_BYTES)),
         )
+        .route("/actions", post(add_action))
+        .route("/actions/overdue", get(overdue_actions))
+        .route("/actions/{id}/complete", post(complete_action))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -676,6 +679,132 @@ async fn import_lab(
             }
         }
         Ok(Json(json!({"imported": rows.len(), "import_id": import_id, "actions": actions})).into_response())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActionIn {
+    subject_id: String,
+    kind: String,
+    issued_on: chrono::NaiveDate,
+    cause: String,
+    #[serde(default)]
+    amends: Option<String>,
+}
+
+fn office(device: &DeviceAuth) -> ApiResult<()> {
+    if matches!(device.role, auth::Role::Supervisor | auth::Role::Admin) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only a supervisor or an administrator records enforcement actions",
+        ))
+    }
+}
+
+/// `POST /api/actions`: records an enforcement action with its deadline (append-only; an
+/// amendment names the action it amends).
+async fn add_action(
+    State(state): State<Arc<AppState>>,
+    Extension(device): Extension<DeviceAuth>,
+    body: Bytes,
+) -> ApiResult<Json<serde_json::Value>> {
+    office(&device)?;
+    let a: ActionIn =
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("action: {e}")))?;
+    let kind = milkshed_shared::ledger::ActionKind::parse(&a.kind).ok_or_else(|| {
+        ApiError::bad_request("kind is one of warning_letter, intent_to_suspend, suspension, reinstatement_inspection, revocation, hearing")
+    })?;
+    if a.cause.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "link the action to its cause (a finding or a lab result)",
+        ));
+    }
+    blocking(move || {
+        let conn = state.db.lock().map_err(ApiError::internal)?;
+        if let Some(amended) = &a.amends {
+            if !db::action_exists(&conn, &device.agency_id, amended)? {
+                return Err(ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    "no such action to amend in your agency",
+                ));
+            }
+        }
+        let due_on = kind.deadline(a.issued_on);
+        let id = db::add_action(
+            &conn,
+            &device.agency_id,
+            &db::NewAction {
+                subject_id: &a.subject_id,
+                kind: kind.as_str(),
+                issued_on: a.issued_on,
+                due_on,
+                cause: &a.cause,
+                issued_by: &device.user_id,
+                amends: a.amends.as_deref(),
+            },
+        )?;
+        Ok(Json(
+            json!({"id": id, "due_on": due_on.map(|d| d.to_string())}),
+        ))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct CompleteIn {
+    on: chrono::NaiveDate,
+}
+
+/// `POST /api/actions/{id}/complete`: what the action required was done on a date.
+async fn complete_action(
+    State(state): State<Arc<AppState>>,
+    Extension(device): Extension<DeviceAuth>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<serde_json::Value>> {
+    office(&device)?;
+    let c: CompleteIn = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("completion: {e}")))?;
+    blocking(move || {
+        let conn = state.db.lock().map_err(ApiError::internal)?;
+        if !db::action_exists(&conn, &device.agency_id, &id)? {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such action in your agency",
+            ));
+        }
+        db::complete_action(&conn, &id, c.on, &device.user_id)?;
+        Ok(Json(json!({"id": id, "completed_on": c.on.to_string()})))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct OverdueQuery {
+    today: Option<chrono::NaiveDate>,
+}
+
+/// `GET /api/actions/overdue[?today=YYYY-MM-DD]`: actions past their deadline, not done.
+async fn overdue_actions(
+    State(state): State<Arc<AppState>>,
+    Extension(device): Extension<DeviceAuth>,
+    Query(q): Query<OverdueQuery>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let today = q.today.unwrap_or_else(|| Utc::now().date_naive());
+    blocking(move || {
+        let conn = state.db.lock().map_err(ApiError::internal)?;
+        let list: Vec<serde_json::Value> = db::overdue_actions(&conn, &device.agency_id, today)?
+            .into_iter()
+            .map(|(id, subject, kind, issued, due)| json!({"id": id, "subject_id": subject, "kind": kind, "issued_on": issued, "due_on": due}))
+            .collect();
+        Ok(Json(json!({"today": today.to_string(), "overdue": list})))
     })
     .await
 }

@@ -15,6 +15,7 @@ use crate::auth::Role;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_lab_results.sql"),
+    include_str!("../migrations/0003_enforcement_actions.sql"),
 ];
 
 /// A database failure, or a record that cannot be read back.
@@ -629,4 +630,69 @@ pub fn lab_result_count(conn: &Connection, agency: &str) -> Result<i64> {
         [agency],
         |r| r.get(0),
     )?)
+}
+
+/// A new enforcement action.
+pub struct NewAction<'a> {
+    pub subject_id: &'a str,
+    pub kind: &'a str,
+    pub issued_on: chrono::NaiveDate,
+    pub due_on: Option<chrono::NaiveDate>,
+    pub cause: &'a str,
+    pub issued_by: &'a str,
+    pub amends: Option<&'a str>,
+}
+
+/// Records an enforcement action (append-only); returns its id.
+pub fn add_action(conn: &Connection, agency: &str, a: &NewAction<'_>) -> Result<String> {
+    let id = Uuid::now_v7().to_string();
+    conn.execute(
+        "INSERT INTO enforcement_actions (id, agency_id, subject_id, kind, issued_on, due_on, cause, issued_by, amends, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![id, agency, a.subject_id, a.kind, a.issued_on.to_string(), a.due_on.map(|d| d.to_string()), a.cause, a.issued_by, a.amends, now()],
+    )?;
+    Ok(id)
+}
+
+/// Whether an action of the agency exists.
+pub fn action_exists(conn: &Connection, agency: &str, id: &str) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM enforcement_actions WHERE agency_id = ?1 AND id = ?2",
+            params![agency, id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// Records that what an action required was done.
+pub fn complete_action(conn: &Connection, id: &str, on: chrono::NaiveDate, by: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO action_events (action_id, event, on_date, by_user, created_at) VALUES (?1, 'completed', ?2, ?3, ?4)",
+        params![id, on.to_string(), by, now()],
+    )?;
+    Ok(())
+}
+
+/// An action on the overdue list: `(id, subject, kind, issued_on, due_on)`.
+pub type OverdueAction = (String, String, String, String, String);
+
+/// Actions past their deadline and not completed (nor superseded by an amendment).
+pub fn overdue_actions(
+    conn: &Connection,
+    agency: &str,
+    today: chrono::NaiveDate,
+) -> Result<Vec<OverdueAction>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id, a.subject_id, a.kind, a.issued_on, a.due_on FROM enforcement_actions a
+         WHERE a.agency_id = ?1 AND a.due_on IS NOT NULL AND a.due_on < ?2
+           AND NOT EXISTS (SELECT 1 FROM action_events e WHERE e.action_id = a.id AND e.event = 'completed')
+           AND NOT EXISTS (SELECT 1 FROM enforcement_actions b WHERE b.amends = a.id)
+         ORDER BY a.due_on, a.id",
+    )?;
+    let rows = stmt.query_map(params![agency, today.to_string()], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
 }

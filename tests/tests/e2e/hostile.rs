@@ -640,3 +640,86 @@ fn lab_results_import_whole_or_not_at_all() {
     );
     assert_eq!(count(), 8);
 }
+
+fn post_json(server: &TestServer, token: &str, path: &str, body: &Value) -> (u16, Value) {
+    json_of(
+        agent()
+            .post(&format!("{}{path}", server.url()))
+            .header("authorization", &format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .send(body.to_string().as_bytes())
+            .unwrap(),
+    )
+}
+
+/// Enforcement actions carry their deadline, show on the overdue list until done, are amended
+/// by new linked records, and are never changed in place or deleted.
+#[test]
+fn enforcement_actions_and_the_overdue_list() {
+    let server = TestServer::start();
+    let sue = TestDevice::enroll(&server.url(), "sue");
+    let ann = TestDevice::enroll(&server.url(), "ann");
+    let t = sue.enrollment.token.clone();
+    let letter = serde_json::json!({"subject_id": "farm-1", "kind": "warning_letter", "issued_on": "2026-10-01", "cause": "lab: 2 of the last 4 bacterial counts over"});
+    let (status, body) = post_json(&server, &ann.enrollment.token, "/api/actions", &letter);
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = post_json(&server, &t, "/api/actions", &letter);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["due_on"], "2026-10-22",
+        "the resample is due within 21 days of the notice"
+    );
+    let id = body["id"].as_str().unwrap().to_string();
+    let overdue = |today: &str| {
+        json_of(
+            agent()
+                .get(&format!(
+                    "{}/api/actions/overdue?today={today}",
+                    server.url()
+                ))
+                .header("authorization", &format!("Bearer {t}"))
+                .call()
+                .unwrap(),
+        )
+        .1["overdue"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(overdue("2026-10-22"), 0, "due through its last day");
+    assert_eq!(overdue("2026-10-23"), 1);
+    let (status, _) = post_json(
+        &server,
+        &t,
+        &format!("/api/actions/{id}/complete"),
+        &serde_json::json!({"on": "2026-10-20"}),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(overdue("2026-10-23"), 0);
+    // an amendment is a new record linked to the one it amends
+    let (status, body) = post_json(
+        &server,
+        &t,
+        "/api/actions",
+        &serde_json::json!({"subject_id": "farm-1", "kind": "suspension", "issued_on": "2026-11-02", "cause": "lab: 3 of the last 5 over", "amends": id}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = post_json(
+        &server,
+        &t,
+        "/api/actions",
+        &serde_json::json!({"subject_id": "farm-1", "kind": "fine", "issued_on": "2026-11-02", "cause": "x"}),
+    );
+    assert_eq!(status, 400);
+    // the record itself cannot be changed or deleted, even from the database
+    let conn = server.db();
+    assert!(conn
+        .execute(
+            "UPDATE enforcement_actions SET kind = 'hearing' WHERE id = ?1",
+            [&id]
+        )
+        .is_err());
+    assert!(conn
+        .execute("DELETE FROM enforcement_actions WHERE id = ?1", [&id])
+        .is_err());
+}

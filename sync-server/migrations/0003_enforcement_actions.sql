@@ -1,0 +1,31 @@
+-- Enforcement actions (warning letter, intent to suspend, suspension, reinstatement inspection,
+-- revocation, hearing): dated, attributed, linked to their cause and to what they amend.
+-- Append-only: records are never updated or deleted; completion is an event.
+CREATE TABLE enforcement_actions (
+    id TEXT PRIMARY KEY,
+    agency_id TEXT NOT NULL,
+    subject_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    issued_on TEXT NOT NULL,
+    due_on TEXT,
+    cause TEXT NOT NULL,
+    issued_by TEXT NOT NULL,
+    amends TEXT REFERENCES enforcement_actions(id),
+    created_at TEXT NOT NULL
+);
+CREATE INDEX enforcement_actions_due ON enforcement_actions(agency_id, due_on);
+
+CREATE TABLE action_events (
+    action_id TEXT NOT NULL REFERENCES enforcement_actions(id),
+    event TEXT NOT NULL,
+    on_date TEXT NOT NULL,
+    by_user TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE TRIGGER enforcement_actions_no_update BEFORE UPDATE ON enforcement_actions
+BEGIN SELECT RAISE(ABORT, 'enforcement actions are never changed in place; record an amendment'); END;
+CREATE TRIGGER enforcement_actions_no_delete BEFORE DELETE ON enforcement_actions
+BEGIN SELECT RAISE(ABORT, 'enforcement actions are kept; they are never deleted'); END;
+CREATE TRIGGER action_events_no_delete BEFORE DELETE ON action_events
+BEGIN SELECT RAISE(ABORT, 'action events are kept; they are never deleted'); END;
