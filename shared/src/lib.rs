@@ -13,6 +13,7 @@
 //! - [`ledger`]: the lab ledger's enforcement rules (2 of 4, 3 of 5, frequency, reinstatement).
 //! - [`listing`]: IMS listing decisions, withdrawal triggers, FORM 2359i checks.
 //! - [`policy`]: every reading of an ambiguous MMSR passage, each in one named place.
+//! - [`residue`]: Appendix N drug residue events: notices, shipping hold, 12-month repeats.
 //! - [`sync`]: the device–server sync protocol, sans-IO.
 //! - [`worksheet`]: the JSON worksheet exchange format (`milkshed-server rate`), its validation
 //!   with JSON paths, and its results.
@@ -26,5 +27,6 @@ pub mod ledger;
 pub mod listing;
 pub mod policy;
 pub mod rating;
+pub mod residue;
 pub mod sync;
 pub mod worksheet;
