@@ -87,26 +87,56 @@ pub fn reinspections_due_in(s: &mut crate::device::Store) -> Vec<(Uuid, String, 
     }
 }
 
+/// Creates an inspection by the signed-in inspector of this device (who, and for which agency,
+/// the enrollment says).
+fn create_by_me(
+    store: &mut crate::device::Store,
+    kind: InspectionKind,
+    subject: Subject,
+    catalog: String,
+    follows: Option<Uuid>,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Option<Uuid> {
+    let e = sync_client::enrollment(store).ok()?;
+    let header = Header {
+        id: Uuid::now_v7(),
+        kind,
+        agency: e.agency,
+        subject,
+        inspector: Person {
+            id: e.user_id,
+            name: e.user_name,
+        },
+        catalog,
+        started_at: now,
+        follows,
+    };
+    store.create_inspection(&header).ok()
+}
+
+/// "overdue since …", "due by …", or what to say when never inspected.
+fn due_text(due: Option<NaiveDate>, today: NaiveDate, never: &str) -> String {
+    match due {
+        Some(d) if d < today => format!("overdue since {d}"),
+        Some(d) => format!("due by {d}"),
+        None => never.to_string(),
+    }
+}
+
 /// Starts the reinspection of an inspection: same subject and kind of items, linked to it.
 pub fn start_reinspection(ctx: &AppCtx, of: Uuid) -> Option<Uuid> {
     let now = Local::now().fixed_offset();
     ctx.with(|store| {
-        let e = sync_client::enrollment(store).ok()?;
         let original = store.inspection(of).ok()?;
-        let header = Header {
-            id: Uuid::now_v7(),
-            kind: InspectionKind::Reinspection,
-            agency: e.agency,
-            subject: original.header.subject.clone(),
-            inspector: Person {
-                id: e.user_id,
-                name: e.user_name,
-            },
-            catalog: original.header.catalog.clone(),
-            started_at: now,
-            follows: Some(of),
-        };
-        store.create_inspection(&header).ok()
+        let h = original.header;
+        create_by_me(
+            store,
+            InspectionKind::Reinspection,
+            h.subject,
+            h.catalog,
+            Some(of),
+            now,
+        )
     })
     .flatten()
 }
@@ -230,31 +260,17 @@ pub fn start_other(ctx: &AppCtx, o: &DueOther) -> Option<Uuid> {
 }
 
 fn start_with_kind(ctx: &AppCtx, o: &DueOther, kind: InspectionKind) -> Option<Uuid> {
+    let subject = Subject {
+        kind: o.subject,
+        id: o.id.clone(),
+        name: o.name.clone(),
+        permit: Some(o.permit.clone()).filter(|p| !p.is_empty()),
+        producer_number: None,
+    };
     let now = Local::now().fixed_offset();
-    ctx.with(|store| {
-        let e = sync_client::enrollment(store).ok()?;
-        let header = Header {
-            id: Uuid::now_v7(),
-            kind,
-            agency: e.agency,
-            subject: Subject {
-                kind: o.subject,
-                id: o.id.clone(),
-                name: o.name.clone(),
-                permit: Some(o.permit.clone()).filter(|p| !p.is_empty()),
-                producer_number: None,
-            },
-            inspector: Person {
-                id: e.user_id,
-                name: e.user_name,
-            },
-            catalog: milkshed_shared::catalog::DEFAULT_CATALOG.into(),
-            started_at: now,
-            follows: None,
-        };
-        store.create_inspection(&header).ok()
-    })
-    .flatten()
+    let catalog = milkshed_shared::catalog::DEFAULT_CATALOG.to_string();
+    ctx.with(|store| create_by_me(store, kind, subject, catalog, None, now))
+        .flatten()
 }
 
 /// Starts an inspection of `kind` of a farm and opens it.
@@ -265,28 +281,16 @@ pub fn start_inspection(
     seed: Option<u64>,
 ) -> Option<Uuid> {
     let now = Local::now().fixed_offset();
+    let subject = Subject {
+        kind: SubjectKind::Farm,
+        id: farm.id.clone(),
+        name: farm.name.clone(),
+        permit: Some(farm.permit.clone()).filter(|p| !p.is_empty()),
+        producer_number: Some(farm.producer_number.clone()).filter(|p| !p.is_empty()),
+    };
+    let catalog = milkshed_shared::catalog::DEFAULT_CATALOG.to_string();
     ctx.with(|store| {
-        let e = sync_client::enrollment(store).ok()?;
-        let header = Header {
-            id: Uuid::now_v7(),
-            kind,
-            agency: e.agency,
-            subject: Subject {
-                kind: SubjectKind::Farm,
-                id: farm.id.clone(),
-                name: farm.name.clone(),
-                permit: Some(farm.permit.clone()).filter(|p| !p.is_empty()),
-                producer_number: Some(farm.producer_number.clone()).filter(|p| !p.is_empty()),
-            },
-            inspector: Person {
-                id: e.user_id,
-                name: e.user_name,
-            },
-            catalog: milkshed_shared::catalog::DEFAULT_CATALOG.into(),
-            started_at: now,
-            follows: None,
-        };
-        let id = store.create_inspection(&header).ok()?;
+        let id = create_by_me(store, kind, subject, catalog, None, now)?;
         if let Some(p) = farm.pounds_sold_daily {
             let _ = store.edit(id, &now, |d| d.set_pounds_sold_daily(p, &now));
         }
@@ -412,7 +416,7 @@ pub fn WorkList() -> Element {
                         span { "{f.name} · {f.producer_number} · permit {f.permit}" }
                         span {
                             class: if f.due.is_some_and(|d| d < today) { "overdue" } else { "" },
-                            {match f.due { Some(d) if d < today => format!("overdue since {d}"), Some(d) => format!("due by {d}"), None => "never inspected".to_string() }}
+                            {due_text(f.due, today, "never inspected")}
                             if f.lab_over >= 2 { " · 2 of last 4 over: warning letter" }
                         }
                     }
@@ -438,7 +442,7 @@ pub fn WorkList() -> Element {
                         span { {format!("{} · {} · {}", o.name, o.subject.as_str().replace('_', " "), o.permit)} }
                         span {
                             class: if o.due.is_some_and(|d| d < today) { "overdue" } else { "" },
-                            {match o.due { Some(d) if d < today => format!("overdue since {d}"), Some(d) => format!("due by {d}"), None => "not yet inspected".to_string() }}
+                            {due_text(o.due, today, "not yet inspected")}
                         }
                     }
                 }
