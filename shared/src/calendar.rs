@@ -70,6 +70,20 @@ pub enum AppendixP {
 }
 
 impl AppendixP {
+    pub const ALL: [AppendixP; 4] = [
+        AppendixP::Months12,
+        AppendixP::Months6,
+        AppendixP::Months4,
+        AppendixP::Months3,
+    ];
+
+    /// The category of an interval in months (12, 6, 4 or 3).
+    pub fn from_months(months: u64) -> Option<AppendixP> {
+        Self::ALL
+            .into_iter()
+            .find(|c| u64::from(c.months()) == months)
+    }
+
     pub fn months(self) -> u32 {
         match self {
             AppendixP::Months12 => 12,

@@ -138,6 +138,48 @@ pub fn reinstatement_samples_ok(samples: &[NaiveDate]) -> bool {
     separate_days && within_three_weeks && two_a_week
 }
 
+/// Where reinstatement of a permit suspended for a lab standard stands (MMSR L8197-8206,
+/// L8540-8548, Category IV).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reinstatement {
+    /// No reinstating accelerated sample since the suspension.
+    AwaitingSamples,
+    /// The accelerated samples break the pattern: more than 2 a week, two on one day, or
+    /// spread over more than 3 weeks.
+    OutOfPattern,
+    /// The latest accelerated sample is still over the standard.
+    StillOver,
+    /// The resampling shows the milk within the standard: a temporary permit may be issued
+    /// (for somatic cells on the samples alone; for bacteria and cooling temperature after a
+    /// reinspection within one week of the notice of correction).
+    MayReinstate { reinspection_needed: bool },
+}
+
+/// The reinstatement of a permit suspended on `suspended_on` for `standard`, from that
+/// standard's results `(date, over)`: the samples after the suspension are the reinstating
+/// accelerated samples.
+pub fn reinstatement(
+    standard: &str,
+    suspended_on: NaiveDate,
+    results: &[(NaiveDate, bool)],
+) -> Reinstatement {
+    let mut after: Vec<(NaiveDate, bool)> = results
+        .iter()
+        .copied()
+        .filter(|(d, _)| *d > suspended_on)
+        .collect();
+    after.sort_by_key(|r| r.0);
+    let dates: Vec<NaiveDate> = after.iter().map(|r| r.0).collect();
+    match after.last() {
+        None => Reinstatement::AwaitingSamples,
+        Some(_) if !reinstatement_samples_ok(&dates) => Reinstatement::OutOfPattern,
+        Some((_, true)) => Reinstatement::StillOver,
+        Some((_, false)) => Reinstatement::MayReinstate {
+            reinspection_needed: standard != "somatic_cells",
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,5 +302,41 @@ mod tests {
             "beyond three weeks"
         );
         assert!(!reinstatement_samples_ok(&[]));
+    }
+
+    #[test]
+    fn reinstatement_after_a_suspension() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let before = [(d("2026-09-01"), true), (d("2026-10-01"), true)];
+        let suspended = d("2026-10-02");
+        assert_eq!(
+            reinstatement("somatic_cells", suspended, &before),
+            Reinstatement::AwaitingSamples
+        );
+        let mut r = before.to_vec();
+        r.push((d("2026-10-05"), true));
+        assert_eq!(
+            reinstatement("somatic_cells", suspended, &r),
+            Reinstatement::StillOver
+        );
+        r.push((d("2026-10-07"), false));
+        assert_eq!(
+            reinstatement("somatic_cells", suspended, &r),
+            Reinstatement::MayReinstate {
+                reinspection_needed: false
+            }
+        );
+        assert_eq!(
+            reinstatement("bacteria", suspended, &r),
+            Reinstatement::MayReinstate {
+                reinspection_needed: true
+            }
+        );
+        // a third sample in one week breaks the pattern
+        r.push((d("2026-10-08"), false));
+        assert_eq!(
+            reinstatement("somatic_cells", suspended, &r),
+            Reinstatement::OutOfPattern
+        );
     }
 }

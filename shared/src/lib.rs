@@ -13,6 +13,9 @@
 //! - [`ledger`]: the lab ledger's enforcement rules (2 of 4, 3 of 5, frequency, reinstatement).
 //! - [`listing`]: IMS listing decisions, withdrawal triggers, FORM 2359i checks.
 //! - [`policy`]: every reading of an ambiguous MMSR passage, each in one named place.
+//! - [`reference`]: versioned reference data (product codes, FIPS, laboratory codes).
+//! - [`register`]: the IMS listing register's clocks: reminders, 2359o, re-ratings, withdrawals.
+//! - [`registry`]: facility kinds and frequencies, permit statuses, retention, the 40 % warning.
 //! - [`residue`]: Appendix N drug residue events: notices, shipping hold, 12-month repeats.
 //! - [`sync`]: the device–server sync protocol, sans-IO.
 //! - [`worksheet`]: the JSON worksheet exchange format (`milkshed-server rate`), its validation
@@ -27,6 +30,9 @@ pub mod ledger;
 pub mod listing;
 pub mod policy;
 pub mod rating;
+pub mod reference;
+pub mod register;
+pub mod registry;
 pub mod residue;
 pub mod sync;
 pub mod worksheet;

@@ -50,11 +50,11 @@ impl ApiError {
         }
     }
 
-    fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
-    fn internal(e: impl std::fmt::Display) -> Self {
+    pub(crate) fn internal(e: impl std::fmt::Display) -> Self {
         // the detail goes to the server log, not to the client
         eprintln!("milkshed-server: internal error: {e}");
         Self::new(
@@ -87,9 +87,9 @@ impl From<rusqlite::Error> for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> ApiResult<T> + Send + 'static,
 ) -> ApiResult<T> {
     tokio::task::spawn_blocking(f)
@@ -119,6 +119,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/actions", post(add_action))
         .route("/actions/overdue", get(overdue_actions))
         .route("/actions/{id}/complete", post(complete_action))
+        .merge(crate::record::routes())
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -639,26 +640,20 @@ async fn import_lab(
     }
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| ApiError::bad_request("the file is not UTF-8 text"))?;
-    let rows = match crate::lab::parse(&text) {
+    let mut rows = match crate::lab::parse(&text) {
         Ok(rows) => rows,
-        Err(problems) => {
-            let list: Vec<serde_json::Value> = problems
-                .iter()
-                .map(|p| json!({"line": p.line, "field": p.field, "message": p.message}))
-                .collect();
-            let first = problems
-                .first()
-                .map(|p| format!("line {}, {}: {}", p.line, p.field, p.message))
-                .unwrap_or_default();
-            return Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Json(json!({"error": "invalid_csv", "message": format!("nothing was imported; {first}"), "problems": list})),
-            )
-                .into_response());
-        }
+        Err(problems) => return Ok(csv_refusal(&problems)),
     };
     blocking(move || {
         let mut conn = state.db.lock().map_err(ApiError::internal)?;
+        let labs = db::registry::laboratories(&conn, &device.agency_id)?;
+        let edition = milkshed_shared::reference::Edition::builtin(
+            &db::registry::agency_settings(&conn, &device.agency_id)?.reference_edition,
+        )
+        .map_err(ApiError::internal)?;
+        if let Err(problems) = crate::lab::check_laboratories(&mut rows, &labs, edition) {
+            return Ok(csv_refusal(&problems));
+        }
         let import_id = db::import_lab_results(&mut conn, &device.agency_id, &rows)?;
         let mut keys: Vec<(String, String)> = rows.iter().map(|r| (r.subject_id.clone(), r.standard.clone())).collect();
         keys.sort();
@@ -681,6 +676,23 @@ async fn import_lab(
         Ok(Json(json!({"imported": rows.len(), "import_id": import_id, "actions": actions})).into_response())
     })
     .await
+}
+
+/// A refused CSV: 422 with every line and field at fault; nothing was imported.
+fn csv_refusal(problems: &[crate::lab::CsvProblem]) -> Response {
+    let list: Vec<serde_json::Value> = problems
+        .iter()
+        .map(|p| json!({"line": p.line, "field": p.field, "message": p.message}))
+        .collect();
+    let first = problems
+        .first()
+        .map(|p| format!("line {}, {}: {}", p.line, p.field, p.message))
+        .unwrap_or_default();
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(json!({"error": "invalid_csv", "message": format!("nothing was imported; {first}"), "problems": list})),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]

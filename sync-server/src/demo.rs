@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::auth::{hash_password, Role};
 use crate::db;
+use crate::record;
 use crate::server::AppState;
 
 /// The demo agency's id.
@@ -55,7 +56,7 @@ pub fn seed(state: &AppState) -> Result<bool, Box<dyn std::error::Error>> {
     for (username, name, role) in USERS {
         ids.push(db::add_user(&conn, AGENCY, username, name, *role, &hash)?);
     }
-    reference(&conn)?;
+    reference(&mut conn, &ids[4])?;
     let ann = Person {
         id: ids[0].clone(),
         name: USERS[0].1.into(),
@@ -68,21 +69,66 @@ pub fn seed(state: &AppState) -> Result<bool, Box<dyn std::error::Error>> {
     Ok(true)
 }
 
-fn reference(conn: &Connection) -> Result<(), Box<dyn std::error::Error>> {
+/// The demo's registry: a BTU of twelve farms with permits, lab results from the State's
+/// central laboratory, two plants and a receiving station, three haulers — all through the
+/// registry, which publishes them to the devices' reference data.
+fn reference(conn: &mut Connection, admin: &str) -> Result<(), Box<dyn std::error::Error>> {
     let today = Utc::now().date_naive();
+    db::registry::set_home_state(conn, AGENCY, "WI")?;
+    db::registry::add_laboratory(
+        conn,
+        AGENCY,
+        &db::registry::Laboratory {
+            lab_number: "55001".into(),
+            name: "State Central Milk Laboratory".into(),
+            classification: "F".into(),
+            approved_until: (today + Duration::days(365)).to_string(),
+        },
+        admin,
+    )?;
+    let mut add = |v: serde_json::Value| -> Result<(), Box<dyn std::error::Error>> {
+        let f = record::FacilityInput::from_json(&v)?;
+        record::add_facility_record(conn, AGENCY, admin, &f).map_err(|e| format!("{e:?}"))?;
+        Ok(())
+    };
+    add(json!({"id": "btu-1", "kind": "btu", "name": "Great Cows BTU", "number": "00123"}))?;
     for (n, (name, producer, permit, pounds)) in FARMS.iter().enumerate() {
-        let id = format!("farm-{}", n + 1);
-        db::put_reference(
-            conn,
-            AGENCY,
-            "farm",
-            &id,
-            &json!({
-                "id": id, "name": name, "producer_number": producer, "permit": permit,
-                "pounds_sold_daily": pounds, "btu": "Great Cows BTU", "county": "Dane",
-                "last_inspection": (today - Duration::days(30 * (n as i64 % 7 + 1))).to_string(),
-            }),
+        add(json!({
+            "id": format!("farm-{}", n + 1), "kind": "dairy_farm", "name": name, "number": producer,
+            "pounds_daily": pounds, "listing": "btu-1",
+            "permit": {"number": permit, "issued_on": (today - Duration::days(900)).to_string()},
+            "last_inspection": (today - Duration::days(30 * (n as i64 % 7 + 1))).to_string(),
+        }))?;
+    }
+    for (id, name, kind, permit) in [
+        ("plant-1", "I.M.A. Dairy", "milk_plant", "MP-55-201"),
+        ("plant-2", "Metro Dairy Co.", "milk_plant", "MP-55-202"),
+        (
+            "station-1",
+            "Metro Receiving Station (RS)",
+            "receiving_station",
+            "RS-55-301",
+        ),
+    ] {
+        add(json!({"id": id, "kind": kind, "name": name,
+                   "permit": {"number": permit, "issued_on": (today - Duration::days(2000)).to_string()},
+                   "last_inspection": (today - Duration::days(40)).to_string()}))?;
+    }
+    for (id, name, permit, state) in [
+        ("hauler-1", "Gus Petersen", "BH-5501", "WI"),
+        ("hauler-2", "Rita Vogel", "BH-5502", "WI"),
+        ("hauler-3", "Tom Quist", "MN-H-0877", "MN"),
+    ] {
+        add(
+            json!({"id": id, "kind": "hauler", "name": name, "permit_state": state,
+                   "permit": {"number": permit, "issued_on": (today - Duration::days(1200)).to_string()},
+                   "last_inspection": (today - Duration::days(400)).to_string()}),
         )?;
+    }
+    // the devices' lab summaries (work list warnings) and the ledger's official results
+    let mut rows = Vec::new();
+    for n in 0..FARMS.len() {
+        let id = format!("farm-{}", n + 1);
         let counts = [42_000, 61_000, 38_000, 120_000];
         let results: Vec<_> = (0..4)
             .map(|k| json!({"date": (today - Duration::days(30 * (4 - k))).to_string(), "bacteria": counts[(n + k as usize) % 4], "somatic_cells": 210_000 + 40_000 * k, "temperature_f": 38}))
@@ -94,38 +140,22 @@ fn reference(conn: &Connection) -> Result<(), Box<dyn std::error::Error>> {
             &id,
             &json!({"farm": id, "results": results}),
         )?;
+        for k in 0..4usize {
+            let date = today - Duration::days(30 * (4 - k as i64));
+            let bacteria = counts[(n + k) % 4];
+            rows.push(db::LabRow {
+                lab_number: "55001".into(),
+                sample_date: date,
+                subject_id: id.clone(),
+                standard: "bacteria".into(),
+                value: bacteria.to_string(),
+                over: bacteria > 100_000,
+                line: 0,
+                lab_classification: Some("F".into()),
+            });
+        }
     }
-    for (id, name, kind, permit) in [
-        ("plant-1", "I.M.A. Dairy", "milk_plant", "MP-55-201"),
-        ("plant-2", "Metro Dairy Co.", "milk_plant", "MP-55-202"),
-        (
-            "station-1",
-            "Metro Receiving Station",
-            "receiving_station",
-            "RS-55-301",
-        ),
-    ] {
-        db::put_reference(
-            conn,
-            AGENCY,
-            "plant",
-            id,
-            &json!({"id": id, "name": name, "kind": kind, "permit": permit}),
-        )?;
-    }
-    for (id, name, permit) in [
-        ("hauler-1", "Gus Petersen", "BH-5501"),
-        ("hauler-2", "Rita Vogel", "BH-5502"),
-        ("hauler-3", "Tom Quist", "BH-5503"),
-    ] {
-        db::put_reference(
-            conn,
-            AGENCY,
-            "hauler",
-            id,
-            &json!({"id": id, "name": name, "permit": permit, "last_evaluation": (today - Duration::days(400)).to_string()}),
-        )?;
-    }
+    db::import_lab_results(conn, AGENCY, &rows)?;
     Ok(())
 }
 

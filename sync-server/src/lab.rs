@@ -141,6 +141,8 @@ pub fn parse(text: &str) -> Result<Vec<LabRow>, Vec<CsvProblem>> {
                 standard,
                 value,
                 over,
+                line,
+                lab_classification: None,
             });
         }
     }
@@ -153,6 +155,58 @@ pub fn parse(text: &str) -> Result<Vec<LabRow>, Vec<CsvProblem>> {
     }
     if problems.is_empty() {
         Ok(rows)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Checks each result's laboratory against the agency's register: the laboratory must be
+/// listed, of a classification usable for official IMS tests (F or C, seed 001 L290-295) and
+/// approved on the sample date (ratings may not use results of an unapproved laboratory, MMSR
+/// L318-319, L502-504). Records the classification on each row; every refusal names its line.
+pub fn check_laboratories(
+    rows: &mut [LabRow],
+    labs: &[crate::db::registry::Laboratory],
+    edition: &milkshed_shared::reference::Edition,
+) -> Result<(), Vec<CsvProblem>> {
+    let mut problems = Vec::new();
+    for r in rows.iter_mut() {
+        let mut bad = |m: String| {
+            problems.push(CsvProblem {
+                line: r.line,
+                field: "lab_number".into(),
+                message: m,
+            })
+        };
+        if let Err(m) = edition.lab_kind(&r.lab_number) {
+            bad(m);
+            continue;
+        }
+        let Some(lab) = labs.iter().find(|l| l.lab_number == r.lab_number) else {
+            bad(format!(
+                "laboratory {} is not in this agency's register of approved laboratories",
+                r.lab_number
+            ));
+            continue;
+        };
+        if edition.classification_usable(&lab.classification) != Some(true) {
+            bad(format!(
+                "laboratory {} ({}) is classified {}: not usable for official tests",
+                r.lab_number, lab.name, lab.classification
+            ));
+            continue;
+        }
+        if lab.approved_until.as_str() < r.sample_date.to_string().as_str() {
+            bad(format!(
+                "laboratory {} ({}) was approved until {}, before the sample of {}",
+                r.lab_number, lab.name, lab.approved_until, r.sample_date
+            ));
+            continue;
+        }
+        r.lab_classification = Some(lab.classification.clone());
+    }
+    if problems.is_empty() {
+        Ok(())
     } else {
         Err(problems)
     }
@@ -185,5 +239,44 @@ mod tests {
         );
         let p = parse("date,farm\n").unwrap_err();
         assert_eq!(p[0].field, "header");
+    }
+
+    #[test]
+    fn results_of_unlisted_removed_or_lapsed_laboratories_are_refused() {
+        use crate::db::registry::Laboratory;
+        let labs = [
+            Laboratory {
+                lab_number: "55001".into(),
+                name: "State Central Lab".into(),
+                classification: "F".into(),
+                approved_until: "2027-06-30".into(),
+            },
+            Laboratory {
+                lab_number: "55150".into(),
+                name: "Badger Commercial".into(),
+                classification: "N".into(),
+                approved_until: "2027-06-30".into(),
+            },
+            Laboratory {
+                lab_number: "55160".into(),
+                name: "Lapsed Lab".into(),
+                classification: "C".into(),
+                approved_until: "2026-05-31".into(),
+            },
+        ];
+        let edition = milkshed_shared::reference::Edition::builtin(
+            milkshed_shared::reference::DEFAULT_EDITION,
+        )
+        .unwrap();
+        let mut rows = parse("lab_number,sample_date,subject_id,standard,value\n55001,2026-06-05,farm-1,bacteria,1\n55150,2026-06-05,farm-1,bacteria,1\n55160,2026-06-05,farm-1,bacteria,1\n55999,2026-06-05,farm-1,bacteria,1\n").unwrap();
+        let p = check_laboratories(&mut rows, &labs, edition).unwrap_err();
+        let lines: Vec<u64> = p.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [3, 4, 5]);
+        assert!(p[0].message.contains("classified N"));
+        assert!(p[1].message.contains("approved until 2026-05-31"));
+        assert!(p[2].message.contains("not in this agency's register"));
+        let mut good = rows[..1].to_vec();
+        check_laboratories(&mut good, &labs, edition).unwrap();
+        assert_eq!(good[0].lab_classification.as_deref(), Some("F"));
     }
 }

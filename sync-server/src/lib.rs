@@ -12,8 +12,10 @@
 pub mod api;
 pub mod auth;
 pub mod blob;
+pub mod board;
 pub mod db;
 pub mod demo;
 pub mod lab;
 pub mod rate;
+pub mod record;
 pub mod server;

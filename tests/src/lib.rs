@@ -509,3 +509,49 @@ pub fn app_binary() -> PathBuf {
     assert!(app.exists(), "build the app first: cargo build -p milkshed-app (scripts/test does; benches need --release)");
     app
 }
+
+/// An HTTP agent that returns 4xx/5xx answers instead of failing on them.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// An answer's status and JSON body (`null` when the body is not JSON).
+pub fn json_of(resp: ureq::http::Response<ureq::Body>) -> (u16, serde_json::Value) {
+    let status = resp.status().as_u16();
+    let body = resp.into_body().read_to_vec().unwrap();
+    (
+        status,
+        serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// `POST` JSON to an `/api/` path with a device token.
+pub fn post_json(
+    server: &str,
+    token: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    json_of(
+        agent()
+            .post(&format!("{server}{path}"))
+            .header("authorization", &format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .send(body.to_string().as_bytes())
+            .unwrap(),
+    )
+}
+
+/// `GET` an `/api/` path with a device token.
+pub fn get_json(server: &str, token: &str, path: &str) -> (u16, serde_json::Value) {
+    json_of(
+        agent()
+            .get(&format!("{server}{path}"))
+            .header("authorization", &format!("Bearer {token}"))
+            .call()
+            .unwrap(),
+    )
+}

@@ -29,13 +29,10 @@ pub struct DueFarm {
 /// agency has categorized it (`"appendix_p": 12 | 6 | 4 | 3`, re-categorized on
 /// `"recategorized_on"`), met through the end of the month it falls due.
 pub fn farm_due(last: NaiveDate, farm: &serde_json::Value) -> NaiveDate {
-    let category = match farm.get("appendix_p").and_then(|c| c.as_u64()) {
-        Some(12) => Some(calendar::AppendixP::Months12),
-        Some(6) => Some(calendar::AppendixP::Months6),
-        Some(4) => Some(calendar::AppendixP::Months4),
-        Some(3) => Some(calendar::AppendixP::Months3),
-        _ => None,
-    };
+    let category = farm
+        .get("appendix_p")
+        .and_then(|c| c.as_u64())
+        .and_then(calendar::AppendixP::from_months);
     let recategorized = farm
         .get("recategorized_on")
         .and_then(|d| d.as_str())

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // tests unwrap: a panic is the failure report
 
+mod agency_record;
 mod hostile;
 mod rate_examples;
 mod sync;

@@ -12,10 +12,13 @@ use uuid::Uuid;
 
 use crate::auth::Role;
 
+pub mod registry;
+
 const MIGRATIONS: &[&str] = &[
-    include_str!("../migrations/0001_init.sql"),
-    include_str!("../migrations/0002_lab_results.sql"),
-    include_str!("../migrations/0003_enforcement_actions.sql"),
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_lab_results.sql"),
+    include_str!("../../migrations/0003_enforcement_actions.sql"),
+    include_str!("../../migrations/0004_registry.sql"),
 ];
 
 /// A database failure, or a record that cannot be read back.
@@ -568,6 +571,10 @@ pub struct LabRow {
     pub standard: String,
     pub value: String,
     pub over: bool,
+    /// The line of the CSV it came from.
+    pub line: u64,
+    /// The laboratory's classification (F, C) when imported.
+    pub lab_classification: Option<String>,
 }
 
 /// Imports results, all or nothing.
@@ -576,8 +583,8 @@ pub fn import_lab_results(conn: &mut Connection, agency: &str, rows: &[LabRow]) 
     let tx = conn.transaction()?;
     {
         let mut stmt = tx.prepare_cached(
-            "INSERT INTO lab_results (agency_id, import_id, lab_number, sample_date, subject_id, standard, value, over, imported_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO lab_results (agency_id, import_id, lab_number, sample_date, subject_id, standard, value, over, imported_at, lab_classification)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
         let now = now();
         for r in rows {
@@ -590,7 +597,8 @@ pub fn import_lab_results(conn: &mut Connection, agency: &str, rows: &[LabRow]) 
                 r.standard,
                 r.value,
                 r.over,
-                now
+                now,
+                r.lab_classification
             ])?;
         }
     }

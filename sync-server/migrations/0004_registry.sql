@@ -1,0 +1,183 @@
+-- The agency record's registers: facilities and permits with their history, laboratories,
+-- Appendix N drug residue events, IMS listings with their ratings and 2359o permissions, and
+-- the reference edition each agency uses. Every table here is append-only: history is events,
+-- an amendment is a new row; triggers refuse UPDATE and DELETE.
+
+CREATE TABLE facilities (
+    id TEXT PRIMARY KEY,
+    agency_id TEXT NOT NULL REFERENCES agencies(id),
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    -- dairy farms: producer number; shippers: the IMS Plant/BTU number; haulers: none
+    number TEXT,
+    -- the State whose agency permits it (haulers may hold another State's permit)
+    permit_state TEXT NOT NULL,
+    pounds_daily INTEGER,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE INDEX facilities_agency ON facilities(agency_id, kind, name);
+
+-- Facts about a facility that change over time: pounds, joining or leaving a listing.
+CREATE TABLE facility_events (
+    facility_id TEXT NOT NULL REFERENCES facilities(id),
+    event TEXT NOT NULL,
+    value TEXT,
+    effective_on TEXT NOT NULL,
+    by_user TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX facility_events_facility ON facility_events(facility_id, recorded_at);
+
+-- A farm belongs to one listing only (Procedures L107-117; I-3): one row per farm, and a move
+-- is recorded as an event before the row is replaced through the registry's one function.
+CREATE TABLE listing_members (
+    agency_id TEXT NOT NULL,
+    farm_id TEXT NOT NULL PRIMARY KEY REFERENCES facilities(id),
+    shipper_id TEXT NOT NULL REFERENCES facilities(id),
+    since TEXT NOT NULL
+);
+CREATE INDEX listing_members_shipper ON listing_members(shipper_id);
+
+CREATE TABLE permits (
+    id TEXT PRIMARY KEY,
+    agency_id TEXT NOT NULL,
+    facility_id TEXT NOT NULL REFERENCES facilities(id),
+    number TEXT NOT NULL,
+    issuing_state TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (agency_id, issuing_state, number)
+);
+
+CREATE TABLE permit_events (
+    permit_id TEXT NOT NULL REFERENCES permits(id),
+    status TEXT NOT NULL,
+    effective_on TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    by_user TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX permit_events_permit ON permit_events(permit_id, effective_on, recorded_at);
+
+CREATE TABLE laboratories (
+    agency_id TEXT NOT NULL,
+    lab_number TEXT NOT NULL,
+    name TEXT NOT NULL,
+    -- F approved, C conditional, N removed (seed 001 L290-295)
+    classification TEXT NOT NULL,
+    approved_until TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX laboratories_number ON laboratories(agency_id, lab_number, recorded_at);
+
+CREATE TABLE residue_events (
+    id TEXT PRIMARY KEY,
+    agency_id TEXT NOT NULL,
+    producer_id TEXT NOT NULL,
+    sampled_on TEXT NOT NULL,
+    sampled_at_time TEXT NOT NULL,
+    load INTEGER NOT NULL,
+    tanker TEXT,
+    plant TEXT NOT NULL,
+    test_method TEXT NOT NULL,
+    result TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX residue_events_producer ON residue_events(agency_id, producer_id, sampled_on);
+
+-- notified (regulatory_agency, permit_holder) with the time; negative (a clearing result);
+-- disposition (the signed report, its fields as JSON)
+CREATE TABLE residue_steps (
+    event_id TEXT NOT NULL REFERENCES residue_events(id),
+    step TEXT NOT NULL,
+    at TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    by_user TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+
+CREATE TABLE listing_ratings (
+    id TEXT PRIMARY KEY,
+    agency_id TEXT NOT NULL,
+    shipper_id TEXT NOT NULL REFERENCES facilities(id),
+    rating_dates TEXT NOT NULL,
+    sanitation_rating INTEGER,
+    enforcement_rating INTEGER NOT NULL,
+    earliest_rating_date TEXT NOT NULL,
+    expiry TEXT NOT NULL,
+    product_codes TEXT NOT NULL,
+    reference_edition TEXT NOT NULL,
+    triggers TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX listing_ratings_shipper ON listing_ratings(shipper_id, earliest_rating_date);
+
+-- sent / received (2359o), withdrawn, notified (a withdrawal's recipients)
+CREATE TABLE listing_events (
+    rating_id TEXT NOT NULL REFERENCES listing_ratings(id),
+    event TEXT NOT NULL,
+    on_date TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    by_user TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+
+ALTER TABLE agencies ADD COLUMN reference_edition TEXT NOT NULL DEFAULT 'form-2359i-2011';
+ALTER TABLE agencies ADD COLUMN retention_months INTEGER NOT NULL DEFAULT 60;
+-- the State (two letters) whose permits the agency issues
+ALTER TABLE agencies ADD COLUMN home_state TEXT;
+-- the laboratory's classification when the result was imported (F or C; N is refused)
+ALTER TABLE lab_results ADD COLUMN lab_classification TEXT;
+
+CREATE TRIGGER facilities_no_delete BEFORE DELETE ON facilities
+BEGIN SELECT RAISE(ABORT, 'registry records are kept; they are never deleted'); END;
+CREATE TRIGGER facilities_no_update BEFORE UPDATE ON facilities
+BEGIN SELECT RAISE(ABORT, 'registry records are never changed in place; record an event'); END;
+CREATE TRIGGER facility_events_append_only BEFORE UPDATE ON facility_events
+BEGIN SELECT RAISE(ABORT, 'history is never changed'); END;
+CREATE TRIGGER facility_events_kept BEFORE DELETE ON facility_events
+BEGIN SELECT RAISE(ABORT, 'history is never deleted'); END;
+CREATE TRIGGER permits_no_update BEFORE UPDATE ON permits
+BEGIN SELECT RAISE(ABORT, 'permits are never changed in place; record a status event'); END;
+CREATE TRIGGER permits_no_delete BEFORE DELETE ON permits
+BEGIN SELECT RAISE(ABORT, 'permits are kept; they are never deleted'); END;
+CREATE TRIGGER permit_events_append_only BEFORE UPDATE ON permit_events
+BEGIN SELECT RAISE(ABORT, 'permit history is never changed'); END;
+CREATE TRIGGER permit_events_kept BEFORE DELETE ON permit_events
+BEGIN SELECT RAISE(ABORT, 'permit history is never deleted'); END;
+CREATE TRIGGER laboratories_append_only BEFORE UPDATE ON laboratories
+BEGIN SELECT RAISE(ABORT, 'laboratory approvals are recorded anew, never changed'); END;
+CREATE TRIGGER residue_events_append_only BEFORE UPDATE ON residue_events
+BEGIN SELECT RAISE(ABORT, 'drug residue events are never changed; record a step'); END;
+CREATE TRIGGER residue_events_kept BEFORE DELETE ON residue_events
+BEGIN SELECT RAISE(ABORT, 'drug residue events are never deleted'); END;
+CREATE TRIGGER residue_steps_append_only BEFORE UPDATE ON residue_steps
+BEGIN SELECT RAISE(ABORT, 'drug residue steps are never changed'); END;
+CREATE TRIGGER residue_steps_kept BEFORE DELETE ON residue_steps
+BEGIN SELECT RAISE(ABORT, 'drug residue steps are never deleted'); END;
+CREATE TRIGGER listing_ratings_append_only BEFORE UPDATE ON listing_ratings
+BEGIN SELECT RAISE(ABORT, 'ratings are never changed; a new rating replaces the old one'); END;
+CREATE TRIGGER listing_ratings_kept BEFORE DELETE ON listing_ratings
+BEGIN SELECT RAISE(ABORT, 'ratings are never deleted'); END;
+CREATE TRIGGER listing_events_append_only BEFORE UPDATE ON listing_events
+BEGIN SELECT RAISE(ABORT, 'listing events are never changed'); END;
+CREATE TRIGGER listing_events_kept BEFORE DELETE ON listing_events
+BEGIN SELECT RAISE(ABORT, 'listing events are never deleted'); END;
+CREATE TRIGGER lab_results_append_only BEFORE UPDATE ON lab_results
+BEGIN SELECT RAISE(ABORT, 'laboratory results are never changed'); END;
+CREATE TRIGGER lab_results_retained BEFORE DELETE ON lab_results
+WHEN old.sample_date > date('now', '-24 months')
+BEGIN SELECT RAISE(ABORT, 'laboratory results are kept at least 24 months'); END;
+
+-- Retention (MMSR L8240-8242, L8566-8568; T-K1, T-K2): an inspection record younger than 24
+-- months is never deleted, whatever deletes it. The document holds the signatures and the whole
+-- Automerge history; the projection's child tables are rebuilt from it on every merge.
+CREATE TRIGGER documents_retained BEFORE DELETE ON documents
+WHEN old.updated_at > datetime('now', '-24 months')
+BEGIN SELECT RAISE(ABORT, 'inspection records are kept at least 24 months'); END;
+CREATE TRIGGER inspections_retained BEFORE DELETE ON inspections
+WHEN old.started_at > datetime('now', '-24 months')
+BEGIN SELECT RAISE(ABORT, 'inspection records are kept at least 24 months'); END;
