@@ -77,6 +77,19 @@ impl FacilityKind {
             FacilityKind::Btu => None,
         }
     }
+
+    /// The MMSR lines of [`Self::routine_months`].
+    pub fn routine_source(self) -> &'static str {
+        match self {
+            FacilityKind::DairyFarm => "MMSR L7987-7996",
+            FacilityKind::MilkPlant
+            | FacilityKind::ReceivingStation
+            | FacilityKind::CondensedDryPlant => "MMSR L8289-8298",
+            FacilityKind::TransferStation | FacilityKind::AsepticPlant => "MMSR L8289-8299",
+            FacilityKind::Hauler => "MMSR L8675-8681",
+            FacilityKind::Btu => "",
+        }
+    }
 }
 
 /// The status of a permit (requirements.md §3.3).

@@ -129,7 +129,53 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/enroll", post(enroll))
         .nest("/api", api)
+        .nest("/review", crate::web::router(state.clone()))
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::to("/review") }),
+        )
         .with_state(state)
+}
+
+/// Checks a user's credentials (argon2, a few at a time so a crowd cannot exhaust memory); the
+/// same refusal whichever part is wrong.
+pub(crate) async fn check_credentials(
+    state: &Arc<AppState>,
+    agency: &str,
+    username: &str,
+    password: &str,
+) -> ApiResult<db::UserRow> {
+    let _permit = state
+        .password_checks
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
+    let (st, agency, username, password) = (
+        state.clone(),
+        agency.to_string(),
+        username.to_string(),
+        password.to_string(),
+    );
+    blocking(move || {
+        let bad = || {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "wrong agency, user name or password",
+            )
+        };
+        let user = {
+            let conn = st.db.lock().map_err(ApiError::internal)?;
+            db::user_by_name(&conn, &agency, &username)?
+        };
+        let user = user.ok_or_else(bad)?;
+        // the slow hash runs without holding the database
+        if !user.active || !auth::verify_password(&password, &user.password_hash) {
+            return Err(bad());
+        }
+        Ok(user)
+    })
+    .await
 }
 
 /// Authenticates the device token of every `/api/` request.
@@ -207,29 +253,8 @@ async fn enroll(
             "actor must be the device's Automerge actor id in hex",
         ));
     }
-    let permits = state.clone();
-    let _permit = permits
-        .password_checks
-        .acquire()
-        .await
-        .map_err(ApiError::internal)?;
+    let user = check_credentials(&state, &req.agency, &req.username, &req.password).await?;
     blocking(move || {
-        let bad = || {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "bad_credentials",
-                "wrong agency, user name or password",
-            )
-        };
-        let user = {
-            let conn = state.db.lock().map_err(ApiError::internal)?;
-            db::user_by_name(&conn, &req.agency, &req.username)?
-        };
-        let user = user.ok_or_else(bad)?;
-        // the slow hash runs without holding the database
-        if !user.active || !auth::verify_password(&req.password, &user.password_hash) {
-            return Err(bad());
-        }
         let conn = state.db.lock().map_err(ApiError::internal)?;
         if db::actor_taken(&conn, &req.actor)? {
             return Err(ApiError::new(

@@ -162,7 +162,8 @@ pub fn board(conn: &rusqlite::Connection, agency: &str, today: NaiveDate) -> Res
                 last: latest.map(|d| d.to_string()),
                 due: due.to_string(),
                 rule: format!(
-                    "every {months} months, through the end of the month it falls due (MMSR L837-839, L8289-8299)"
+                    "every {months} months ({}), met through the end of the month it falls due (MMSR L837-839)",
+                    kind.routine_source()
                 ),
             });
         }
@@ -186,7 +187,8 @@ pub fn board(conn: &rusqlite::Connection, agency: &str, today: NaiveDate) -> Res
                 *s == subject && k == kind && on.as_str() >= last_date.to_string().as_str()
             })
         };
-        match ledger::action_after(&history, last_date) {
+        // a notice sent today opens its resample window today
+        match ledger::action_after(&history, today) {
             LedgerAction::WarningLetter { resample_by, .. } if !acted("warning_letter") => {
                 b.lab_breaches.push(LabBreach {
                     subject: name_of(&subject),

@@ -122,7 +122,8 @@ fn reference(conn: &mut Connection, admin: &str) -> Result<(), Box<dyn std::erro
         add(
             json!({"id": id, "kind": "hauler", "name": name, "permit_state": state,
                    "permit": {"number": permit, "issued_on": (today - Duration::days(1200)).to_string()},
-                   "last_inspection": (today - Duration::days(400)).to_string()}),
+                   // Rita Vogel's evaluation is past its 24 months
+                   "last_inspection": (today - Duration::days(if id == "hauler-2" { 800 } else { 400 })).to_string()}),
         )?;
     }
     // the devices' lab summaries (work list warnings) and the ledger's official results
@@ -130,8 +131,17 @@ fn reference(conn: &mut Connection, admin: &str) -> Result<(), Box<dyn std::erro
     for n in 0..FARMS.len() {
         let id = format!("farm-{}", n + 1);
         let counts = [42_000, 61_000, 38_000, 120_000];
+        // Davis & Nelson: the latest count is the second of the last four over, so a written
+        // notice is owed
+        let bacteria = |k: usize| {
+            if n == 7 && k == 3 {
+                180_000
+            } else {
+                counts[(n + k) % 4]
+            }
+        };
         let results: Vec<_> = (0..4)
-            .map(|k| json!({"date": (today - Duration::days(30 * (4 - k))).to_string(), "bacteria": counts[(n + k as usize) % 4], "somatic_cells": 210_000 + 40_000 * k, "temperature_f": 38}))
+            .map(|k| json!({"date": (today - Duration::days(30 * (4 - k))).to_string(), "bacteria": bacteria(k as usize), "somatic_cells": 210_000 + 40_000 * k, "temperature_f": 38}))
             .collect();
         db::put_reference(
             conn,
@@ -142,7 +152,7 @@ fn reference(conn: &mut Connection, admin: &str) -> Result<(), Box<dyn std::erro
         )?;
         for k in 0..4usize {
             let date = today - Duration::days(30 * (4 - k as i64));
-            let bacteria = counts[(n + k) % 4];
+            let bacteria = bacteria(k);
             rows.push(db::LabRow {
                 lab_number: "55001".into(),
                 sample_date: date,
@@ -156,6 +166,95 @@ fn reference(conn: &mut Connection, admin: &str) -> Result<(), Box<dyn std::erro
         }
     }
     db::import_lab_results(conn, AGENCY, &rows)?;
+    open_matters(conn, admin, today)?;
+    Ok(())
+}
+
+/// What a supervisor finds open on the demo's board: a resample past its deadline, a drug
+/// residue positive with one notice still owed, a suspended permit, and a BTU listing whose
+/// 2359o has not come back.
+fn open_matters(
+    conn: &mut Connection,
+    admin: &str,
+    today: chrono::NaiveDate,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let letter_on = today - Duration::days(30);
+    db::add_action(
+        conn,
+        AGENCY,
+        &db::NewAction {
+            subject_id: "farm-2",
+            kind: "warning_letter",
+            issued_on: letter_on,
+            due_on: milkshed_shared::ledger::ActionKind::WarningLetter.deadline(letter_on),
+            cause: "lab: 2 of the last 4 somatic cell counts over",
+            issued_by: admin,
+            amends: None,
+        },
+    )?;
+    let sampled = today - Duration::days(1);
+    let event = db::registry::add_residue_event(
+        conn,
+        AGENCY,
+        &db::registry::NewResidue {
+            producer_id: "farm-10",
+            sampled_on: sampled,
+            sampled_at_time: "05:50",
+            load: true,
+            tanker: Some("T-17"),
+            plant: "I.M.A. Dairy",
+            test_method: "Charm SL (beta-lactam)",
+            result: "positive",
+            by: admin,
+        },
+    )?;
+    db::registry::add_residue_step(
+        conn,
+        &event,
+        "notified",
+        &format!("{sampled}T06:20:00-06:00"),
+        &json!({"party": "regulatory_agency", "how": "phone"}),
+        admin,
+    )?;
+    let tx = conn.transaction()?;
+    let permit = db::registry::permits_of(&tx, "farm-11")?
+        .pop()
+        .ok_or("farm-11 has no permit")?;
+    db::registry::add_permit_event(
+        &tx,
+        &permit.id,
+        "suspended",
+        today - Duration::days(5),
+        "3 of the last 5 somatic cell counts over the standard",
+        admin,
+    )?;
+    tx.commit()?;
+    let rated = today - Duration::days(20);
+    let er = 93;
+    let rating = db::registry::add_listing_rating(
+        conn,
+        AGENCY,
+        &db::registry::NewListingRating {
+            shipper_id: "btu-1",
+            rating_dates: &[rated],
+            sanitation_rating: Some(91),
+            enforcement_rating: er,
+            earliest_rating_date: rated,
+            expiry: milkshed_shared::calendar::listing_expiry(rated, er),
+            product_codes: &[1],
+            reference_edition: milkshed_shared::reference::DEFAULT_EDITION,
+            triggers: &json!([]),
+            by: admin,
+        },
+    )?;
+    db::registry::add_listing_event(
+        conn,
+        &rating,
+        "permission_sent",
+        rated + Duration::days(2),
+        &json!({}),
+        admin,
+    )?;
     Ok(())
 }
 

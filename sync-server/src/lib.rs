@@ -19,3 +19,4 @@ pub mod lab;
 pub mod rate;
 pub mod record;
 pub mod server;
+pub mod web;

@@ -153,8 +153,9 @@ async fn serve(
     tls: Option<(PathBuf, PathBuf)>,
     allow_plain_http: bool,
 ) -> anyhow::Result<()> {
-    let state =
-        Arc::new(AppState::open(&data).with_context(|| format!("opening {}", data.display()))?);
+    let mut state = AppState::open(&data).with_context(|| format!("opening {}", data.display()))?;
+    state.secure_cookies = tls.is_some();
+    let state = Arc::new(state);
     if with_demo && demo::seed(&state).map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))? {
         eprintln!(
             "seeded the demo agency `{}`: users {} (password `{}`)",

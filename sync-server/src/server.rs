@@ -24,6 +24,8 @@ pub struct AppState {
     /// Password checks at once: argon2 takes 19 MiB each, so 100 devices enrolling together
     /// must queue rather than take 2 GB.
     pub password_checks: tokio::sync::Semaphore,
+    /// Mark the review pages' cookies `Secure` (the server is behind TLS).
+    pub secure_cookies: bool,
 }
 
 /// Why the server could not start.
@@ -70,6 +72,7 @@ impl AppState {
             server_actor,
             dir: dir.to_path_buf(),
             password_checks: tokio::sync::Semaphore::new(PASSWORD_CHECKS),
+            secure_cookies: false,
         })
     }
 }

@@ -555,3 +555,121 @@ pub fn get_json(server: &str, token: &str, path: &str) -> (u16, serde_json::Valu
             .unwrap(),
     )
 }
+
+/// A browser-like client of the review pages: signs in, keeps the session cookie, does not
+/// follow redirects (so tests see them), and reads the CSRF token from the last page.
+pub struct WebClient {
+    pub base: String,
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+    agent: ureq::Agent,
+}
+
+/// A page's status, `Location` (for redirects) and body.
+pub struct WebAnswer {
+    pub status: u16,
+    pub location: Option<String>,
+    pub set_cookie: Option<String>,
+    pub body: String,
+}
+
+impl WebClient {
+    pub fn new(base: &str) -> WebClient {
+        WebClient {
+            base: base.to_string(),
+            cookie: None,
+            csrf: None,
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .build()
+                .into(),
+        }
+    }
+
+    fn answer(&mut self, resp: ureq::http::Response<ureq::Body>) -> WebAnswer {
+        let status = resp.status().as_u16();
+        let header = |n: &str| {
+            resp.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let location = header("location");
+        let set_cookie = header("set-cookie");
+        if let Some(c) = &set_cookie {
+            let pair = c.split(';').next().unwrap_or_default().to_string();
+            self.cookie = (!pair.ends_with('=')).then_some(pair);
+        }
+        let body = resp.into_body().read_to_string().unwrap_or_default();
+        if let Some(i) = body.find("name=\"csrf\" value=\"") {
+            let rest = &body[i + 19..];
+            self.csrf = rest.split('"').next().map(str::to_string);
+        }
+        WebAnswer {
+            status,
+            location,
+            set_cookie,
+            body,
+        }
+    }
+
+    pub fn get(&mut self, path: &str) -> WebAnswer {
+        let mut req = self.agent.get(&format!("{}{path}", self.base));
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", c);
+        }
+        let resp = req.call().unwrap();
+        self.answer(resp)
+    }
+
+    /// Posts a form (fields are sent as given; add the CSRF token yourself, or use
+    /// [`WebClient::submit`]).
+    pub fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> WebAnswer {
+        let body: String = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut req = self
+            .agent
+            .post(&format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", c);
+        }
+        let resp = req.send(body.as_bytes()).unwrap();
+        self.answer(resp)
+    }
+
+    /// Posts a form with the session's CSRF token.
+    pub fn submit(&mut self, path: &str, fields: &[(&str, &str)]) -> WebAnswer {
+        let csrf = self.csrf.clone().unwrap_or_default();
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post(path, &all)
+    }
+
+    pub fn login(&mut self, agency: &str, username: &str, password: &str) -> WebAnswer {
+        self.post(
+            "/review/login",
+            &[
+                ("agency", agency),
+                ("username", username),
+                ("password", password),
+            ],
+        )
+    }
+}
+
+fn form_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -13,12 +13,14 @@ use uuid::Uuid;
 use crate::auth::Role;
 
 pub mod registry;
+pub mod web;
 
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_lab_results.sql"),
     include_str!("../../migrations/0003_enforcement_actions.sql"),
     include_str!("../../migrations/0004_registry.sql"),
+    include_str!("../../migrations/0005_web_sessions.sql"),
 ];
 
 /// A database failure, or a record that cannot be read back.

@@ -3,8 +3,10 @@
 #![allow(clippy::unwrap_used)] // tests unwrap: a panic is the failure report
 
 mod agency_record;
+mod browser;
 mod hostile;
 mod rate_examples;
+mod review_pages;
 mod sync;
 mod tidy;
 mod ui_desktop;

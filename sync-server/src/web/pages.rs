@@ -1,0 +1,656 @@
+//! The review pages' handlers: the queue, an inspection with its review, a photo, the board of
+//! what is overdue or breached, the registry's facilities and the listing register.
+
+use std::sync::Arc;
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Extension;
+use chrono::{NaiveDate, Utc};
+use maud::{html, Markup};
+use milkshed_shared::catalog::Catalog;
+use milkshed_shared::document::automerge::ActorId;
+use milkshed_shared::document::{Integrity, ItemState, Person, Review, Status};
+use milkshed_shared::register::{self, Standing};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{check_csrf, csrf_field, page, run, PageError, PageResult};
+use crate::db::web::{self as wdb, QueueFilter, WebSession};
+use crate::db::{self, registry as reg};
+use crate::server::AppState;
+
+/// Rows a queue page shows.
+pub const PAGE_ROWS: i64 = 50;
+
+fn lock(state: &AppState) -> PageResult<std::sync::MutexGuard<'_, rusqlite::Connection>> {
+    state
+        .db
+        .lock()
+        .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+}
+
+/// The Automerge actor of a reviewer's changes made on these pages: one per user, so the
+/// document's history names who reviewed.
+pub fn web_actor(user_id: &str) -> ActorId {
+    let h = Sha256::digest(format!("milkshed-web-actor:{user_id}").as_bytes());
+    ActorId::from(h[..16].to_vec())
+}
+
+fn status_pill(status: &str) -> Markup {
+    html! { span class={"pill " (status)} { (status) } }
+}
+
+fn day(ts: &str) -> &str {
+    ts.get(..10).unwrap_or(ts)
+}
+
+/// A time as a reviewer reads it: to the minute, with its offset.
+fn when(t: &chrono::DateTime<chrono::FixedOffset>) -> String {
+    t.format("%Y-%m-%d %H:%M %:z").to_string()
+}
+
+#[derive(Deserialize, Default)]
+pub struct QueueQuery {
+    inspector: Option<String>,
+    subject: Option<String>,
+    status: Option<String>,
+    violations: Option<String>,
+    page: Option<i64>,
+}
+
+impl QueueQuery {
+    pub fn filter(&self) -> QueueFilter {
+        let some = |v: &Option<String>| {
+            v.as_ref()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
+        QueueFilter {
+            inspector: some(&self.inspector),
+            subject: some(&self.subject),
+            status: some(&self.status),
+            min_violations: some(&self.violations).and_then(|v| v.parse().ok()),
+        }
+    }
+}
+
+fn query_string(f: &QueueFilter) -> String {
+    let mut parts = Vec::new();
+    let mut put = |k: &str, v: &Option<String>| {
+        if let Some(v) = v {
+            parts.push(format!("{k}={}", urlencode(v)));
+        }
+    };
+    put("inspector", &f.inspector);
+    put("subject", &f.subject);
+    put("status", &f.status);
+    put("violations", &f.min_violations.map(|v| v.to_string()));
+    parts.join("&")
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `GET /review`: the queue, newest first, with filters and counts per status.
+pub async fn queue(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    Query(q): Query<QueueQuery>,
+) -> PageResult<Html<String>> {
+    let f = q.filter();
+    let page_no = q.page.unwrap_or(0).max(0);
+    run(move || {
+        let conn = lock(&state)?;
+        let rows = wdb::queue(&conn, &s.agency_id, &f, PAGE_ROWS + 1, page_no * PAGE_ROWS)?;
+        let counts = wdb::status_counts(&conn, &s.agency_id)?;
+        let people = wdb::users(&conn, &s.agency_id)?;
+        drop(conn);
+        let more = rows.len() as i64 > PAGE_ROWS;
+        let qs = query_string(&f);
+        let body = html! {
+            div.counts {
+                @for (status, n) in &counts {
+                    a href={"/review?status=" (status)} { (status_pill(status)) " " strong { (n) } }
+                }
+                a href="/review" { "all" }
+            }
+            form.filters method="get" action="/review" {
+                label { "Inspector"
+                    select name="inspector" {
+                        option value="" { "anyone" }
+                        @for (id, name, _) in &people {
+                            option value=(id) selected[f.inspector.as_deref() == Some(id.as_str())] { (name) }
+                        }
+                    }
+                }
+                label { "Farm or plant" input name="subject" value=(f.subject.clone().unwrap_or_default()) placeholder="name or id"; }
+                label { "Status"
+                    select name="status" {
+                        option value="" { "any" }
+                        @for st in ["submitted", "returned", "accepted", "signed", "draft"] {
+                            option value=(st) selected[f.status.as_deref() == Some(st)] { (st) }
+                        }
+                    }
+                }
+                label { "Violations at least" input name="violations" type="number" min="0" value=(f.min_violations.map(|v| v.to_string()).unwrap_or_default()); }
+                button type="submit" { "Filter" }
+                a href={"/review/export/inspections.csv?" (qs)} { "CSV of these" }
+                a href="/review/export/findings.csv" { "CSV of all findings" }
+            }
+            @if rows.is_empty() {
+                p.muted { "No inspections match." }
+            } @else {
+                table #queue {
+                    thead { tr { th { "Started" } th { "Farm / plant" } th { "Kind" } th { "Inspector" } th { "Violations" } th { "Total Debits" } th { "Status" } th { "Signature" } } }
+                    tbody {
+                        @for r in rows.iter().take(PAGE_ROWS as usize) {
+                            tr {
+                                td { (day(&r.started_at)) }
+                                td { a href={"/review/inspections/" (r.id)} { (r.subject_name) } " " span.muted { (r.permit.clone().unwrap_or_default()) } }
+                                td { (r.kind.replace('_', " ")) }
+                                td { (r.inspector_name) }
+                                td { (r.violations) }
+                                td { (r.total_debits.map(|d| d.to_string()).unwrap_or_default()) }
+                                td { (status_pill(&r.status)) }
+                                td { @if r.integrity == "tampered" { span.tampered { "TAMPERED" } } @else { (r.integrity) } }
+                            }
+                        }
+                    }
+                }
+                p {
+                    @if page_no > 0 { a href={"/review?" (qs) "&page=" (page_no - 1)} { "← newer" } " " }
+                    @if more { a href={"/review?" (qs) "&page=" (page_no + 1)} { "older →" } }
+                }
+            }
+        };
+        Ok(page(&s, "Review queue", body))
+    })
+    .await
+}
+
+fn parse_id(id: &str) -> PageResult<Uuid> {
+    Uuid::parse_str(id).map_err(|_| PageError::not_found("inspection"))
+}
+
+fn describe_actor(
+    actor: &str,
+    devices: &[(String, String, String)],
+    people: &[(String, String, String)],
+    server: &ActorId,
+) -> String {
+    if let Some((_, device, user)) = devices.iter().find(|(a, _, _)| a == actor) {
+        return format!("{user} on {device}");
+    }
+    if let Some((_, name, _)) = people
+        .iter()
+        .find(|(id, _, _)| web_actor(id).to_hex_string() == actor)
+    {
+        return format!("{name} on the review pages");
+    }
+    if server.to_hex_string() == actor {
+        return "the agency server".into();
+    }
+    format!("unknown actor {}", actor.get(..8).unwrap_or(actor))
+}
+
+/// `GET /review/inspections/{id}`: findings by item with debits, notes, photos, GPS and times,
+/// signatures and their verification, the document's history by user and device, conflicts,
+/// reviews so far, and the review form.
+pub async fn inspection(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    Path(id): Path<String>,
+) -> PageResult<Html<String>> {
+    let uuid = parse_id(&id)?;
+    run(move || {
+        let conn = lock(&state)?;
+        let row = wdb::inspection(&conn, &s.agency_id, &id)?.ok_or_else(|| PageError::not_found("inspection"))?;
+        let mut stored = db::load_doc(&conn, &uuid, &state.server_actor)?.ok_or_else(|| PageError::not_found("inspection"))?;
+        if stored.agency_id != s.agency_id {
+            return Err(PageError::not_found("inspection"));
+        }
+        let devices = wdb::device_actors(&conn, &s.agency_id)?;
+        let people = wdb::users(&conn, &s.agency_id)?;
+        drop(conn);
+        let ins = stored.doc.read().map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        let history = stored.doc.history();
+        let conflicts = stored.doc.conflicts();
+        let catalog = Catalog::builtin(&ins.header.catalog).ok();
+        let form = catalog.map(|c| if ins.header.subject.kind.items() == milkshed_shared::document::ItemSet::Farm { &c.farm } else { &c.plant });
+        let label = |item: &str| {
+            form.and_then(|f| f.column_for_id(item).and_then(|i| f.columns.get(i)))
+                .map(|c| (c.label.clone(), c.weight))
+                .unwrap_or_default()
+        };
+        let own = stored.inspector_id == s.user_id;
+        let may_review = ins.status == Status::Submitted && s.role.reviews() && !own;
+        let title = format!("{} — {}", ins.header.subject.name, day(&row.started_at));
+        let body = html! {
+            div.grid {
+                div { "Kind: " (ins.header.kind.as_str().replace('_', " ")) }
+                div { "Inspector: " (ins.header.inspector.name) }
+                div { "Permit: " (ins.header.subject.permit.clone().unwrap_or_default()) }
+                div { "Status: " (status_pill(ins.status.as_str())) }
+                div { "Started: " (when(&ins.header.started_at)) }
+                div { "Ended: " (ins.ended_at.map(|d| when(&d)).unwrap_or_else(|| "—".into())) }
+                div { "GPS: " @if let Some(g) = &ins.gps { (g.lat) ", " (g.lon) @if let Some(a) = &g.accuracy_m { " (±" (a) " m)" } } @else { "—" } }
+                div { "Pounds daily: " (ins.pounds_sold_daily.or(ins.pounds_processed_daily).map(|p| p.to_string()).unwrap_or_else(|| "—".into())) }
+                div { "Total Debits: " strong #total-debits { (row.total_debits.map(|d| d.to_string()).unwrap_or_else(|| "—".into())) } }
+                div { "Catalog: " (ins.header.catalog) }
+            }
+            h2 { "Signatures" }
+            @match &ins.integrity {
+                Integrity::Tampered { .. } => p.tampered #integrity { "TAMPERED: the content no longer matches what the inspector signed." },
+                Integrity::Intact => p.ok #integrity { "Verified: the content is what the inspector signed." },
+                Integrity::Unsigned => p.muted #integrity { "Not signed yet." },
+            }
+            table {
+                thead { tr { th { "Role" } th { "Name" } th { "Signed at" } th { "Content hash" } } }
+                tbody { @for sig in &ins.signatures { tr { td { (sig.role.as_str()) } td { (sig.name) } td { (when(&sig.signed_at)) } td.muted { (sig.content_hash.get(..16).unwrap_or(&sig.content_hash)) "…" } } } }
+            }
+            h2 { "Findings" }
+            table #findings {
+                thead { tr { th { "Item" } th { "" } th { "Finding" } th { "Debit" } th { "Products" } th { "Note" } } }
+                tbody {
+                    @for f in &ins.findings {
+                        @let (text, weight) = label(&f.item);
+                        tr {
+                            td { strong { (f.item) } }
+                            td { (text) }
+                            @match &f.state {
+                                ItemState::Violated { points, products } => {
+                                    td.breach { "violated" }
+                                    td { (points.or(weight).map(|p| p.to_string()).unwrap_or_default()) }
+                                    td { (products.join(", ")) }
+                                }
+                                other => { td { (other.name().replace('_', " ")) } td {} td {} }
+                            }
+                            td { (f.note) }
+                        }
+                    }
+                }
+            }
+            @if !ins.notes.is_empty() { h2 { "Notes" } p { (ins.notes) } }
+            h2 { "Photos (" (ins.photos.len()) ")" }
+            div.photos {
+                @for p in &ins.photos {
+                    figure {
+                        a href={"/review/photos/" (p.hash)} target="_blank" { img src={"/review/photos/" (p.hash)} alt=(p.caption) loading="lazy"; }
+                        figcaption { @if let Some(i) = &p.item { strong { (i) } " " } (p.caption) br; span.muted { (p.taken_at.map(|t| when(&t)).unwrap_or_default()) } }
+                    }
+                }
+            }
+            @if !conflicts.is_empty() {
+                h2.breach { "Conflicting values (" (conflicts.len()) ")" }
+                ul { @for c in &conflicts { li { (c.path) ": " (c.values.join(" / ")) } } }
+            }
+            @if !ins.reviews.is_empty() {
+                h2 { "Reviews" }
+                @for r in &ins.reviews {
+                    div.review {
+                        strong { (if r.accepted { "Accepted" } else { "Returned" }) } " by " (r.by.name) " on " (when(&r.at))
+                        @if !r.comment.is_empty() { p { (r.comment) } }
+                        @if !r.item_comments.is_empty() { ul { @for (item, c) in &r.item_comments { li { strong { (item) } ": " (c) } } } }
+                    }
+                }
+            }
+            @if may_review {
+                form.review #review method="post" action={"/review/inspections/" (id) "/review"} {
+                    (csrf_field(&s))
+                    h2 { "Review" }
+                    label { "Comment for the inspector" textarea name="comment" {} }
+                    @for f in ins.violations() {
+                        label { "On item " (f.item) input name={"item:" (f.item)} placeholder="what to amend"; }
+                    }
+                    div.actions {
+                        button.accept type="submit" name="decision" value="accept" { "Accept" }
+                        button.return type="submit" name="decision" value="return" { "Return with comments" }
+                    }
+                }
+            } @else if ins.status == Status::Submitted && own {
+                p.muted { "You inspected this one: another supervisor or rating officer reviews it." }
+            }
+            h2 { "History" }
+            table #history {
+                thead { tr { th { "When" } th { "Who" } th { "What" } } }
+                tbody {
+                    @for (actor, t, message) in &history {
+                        tr {
+                            td { (chrono::DateTime::from_timestamp_millis(*t).map(|d| when(&d.fixed_offset())).unwrap_or_default()) }
+                            td { (describe_actor(actor, &devices, &people, &state.server_actor)) }
+                            td { (message) }
+                        }
+                    }
+                }
+            }
+        };
+        Ok(page(&s, &title, body))
+    })
+    .await
+}
+
+/// `POST /review/inspections/{id}/review`: accept, or return with comments overall and per
+/// finding. The review is an Automerge change by the reviewer's own actor, merged into the
+/// stored document and its projection in one transaction; the inspector's device gets it on
+/// its next sync.
+pub async fn review(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    Path(id): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult<Response> {
+    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    check_csrf(&s, get("csrf"))?;
+    if !s.role.reviews() {
+        return Err(PageError::forbidden(
+            "Only a supervisor or rating officer reviews inspections.",
+        ));
+    }
+    let accepted = match get("decision") {
+        Some("accept") => true,
+        Some("return") => false,
+        _ => {
+            return Err(PageError::new(
+                StatusCode::BAD_REQUEST,
+                "Choose Accept or Return.",
+            ))
+        }
+    };
+    let comment = get("comment").unwrap_or_default().trim().to_string();
+    let item_comments: Vec<(String, String)> = fields
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("item:")?.to_string(), v.trim().to_string())))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let uuid = parse_id(&id)?;
+    run(move || {
+        let mut conn = lock(&state)?;
+        if wdb::inspection(&conn, &s.agency_id, &id)?.is_none() {
+            return Err(PageError::not_found("inspection"));
+        }
+        let actor = web_actor(&s.user_id);
+        let mut stored = db::load_doc(&conn, &uuid, &actor)?
+            .ok_or_else(|| PageError::not_found("inspection"))?;
+        if stored.agency_id != s.agency_id {
+            return Err(PageError::not_found("inspection"));
+        }
+        if stored.inspector_id == s.user_id {
+            return Err(PageError::forbidden(
+                "You inspected this one: another supervisor or rating officer reviews it.",
+            ));
+        }
+        let known = stored
+            .doc
+            .read()
+            .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        if let Some((item, _)) = item_comments
+            .iter()
+            .find(|(i, _)| !known.findings.iter().any(|f| &f.item == i))
+        {
+            return Err(PageError::new(
+                StatusCode::BAD_REQUEST,
+                format!("Item {item} is not among this inspection's findings."),
+            ));
+        }
+        let at = Utc::now().fixed_offset();
+        stored
+            .doc
+            .review(&Review {
+                by: Person {
+                    id: s.user_id.clone(),
+                    name: s.user_name.clone(),
+                },
+                at,
+                accepted,
+                comment,
+                item_comments,
+            })
+            .map_err(|e| PageError::new(StatusCode::CONFLICT, e.to_string()))?;
+        let tx = conn.transaction().map_err(db::DbError::from)?;
+        db::store_doc(&tx, &s.agency_id, &mut stored.doc)?;
+        tx.commit().map_err(db::DbError::from)?;
+        Ok(Redirect::to(&format!("/review/inspections/{id}")).into_response())
+    })
+    .await
+}
+
+/// `GET /review/photos/{hash}`: a photo of the agency's inspections.
+pub async fn photo(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    Path(hash): Path<String>,
+) -> PageResult<Response> {
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(PageError::not_found("photo"));
+    }
+    run(move || {
+        let conn = lock(&state)?;
+        if !db::photo_referenced(&conn, &s.agency_id, &hash)?
+            || !db::photo_stored(&conn, &s.agency_id, &hash)?
+        {
+            return Err(PageError::not_found("photo"));
+        }
+        drop(conn);
+        let bytes = state
+            .blobs
+            .get(&hash)
+            .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+            .ok_or_else(|| PageError::not_found("photo"))?;
+        Ok((
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                (header::CACHE_CONTROL, "private, max-age=86400, immutable"),
+            ],
+            bytes,
+        )
+            .into_response())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct DayQuery {
+    today: Option<NaiveDate>,
+}
+
+/// `GET /review/board`: everything overdue or breached, each with its rule.
+pub async fn board(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    Query(q): Query<DayQuery>,
+) -> PageResult<Html<String>> {
+    let today = q.today.unwrap_or_else(|| Utc::now().date_naive());
+    run(move || {
+        let conn = lock(&state)?;
+        let b = crate::board::board(&conn, &s.agency_id, today)?;
+        drop(conn);
+        let fac = |id: &str, name: &str| html! { a href={"/review/facilities/" (id)} { (name) } };
+        let body = html! {
+            p.muted { "As of " (b.today) ". Every line names the rule that puts it here." }
+            @if b.is_empty() { p.ok { "Nothing is overdue or breached." } }
+            @if !b.overdue_inspections.is_empty() {
+                h2 #overdue-inspections { "Routine inspections overdue (" (b.overdue_inspections.len()) ")" }
+                table { thead { tr { th { "Facility" } th { "Kind" } th { "Last" } th { "Was due by" } th { "Rule" } } }
+                    tbody { @for i in &b.overdue_inspections { tr { td { (fac(&i.facility_id, &i.name)) } td { (i.kind.replace('_', " ")) } td { (i.last.clone().unwrap_or_else(|| "never".into())) } td.breach { (i.due) } td.muted { (i.rule) } } } } }
+            }
+            @if !b.overdue_actions.is_empty() {
+                h2 #overdue-actions { "Enforcement actions past their deadline (" (b.overdue_actions.len()) ")" }
+                table { thead { tr { th { "Facility" } th { "Action" } th { "Issued" } th { "Due" } } }
+                    tbody { @for a in &b.overdue_actions { tr { td { (fac(&a.subject_id, &a.subject)) } td { (a.kind.replace('_', " ")) } td { (a.issued_on) } td.breach { (a.due_on) } } } } }
+            }
+            @if !b.lab_breaches.is_empty() {
+                h2 #lab-breaches { "Laboratory ledger (" (b.lab_breaches.len()) ")" }
+                table { thead { tr { th { "Facility" } th { "Standard" } th { "Owed" } th { "Since" } th { "Rule" } } }
+                    tbody { @for l in &b.lab_breaches { tr { td { (fac(&l.subject_id, &l.subject)) } td { (l.standard.replace('_', " ")) } td.breach { (l.breach.replace('_', " ")) } td { (l.since) } td.muted { (l.detail) } } } } }
+            }
+            @if !b.residue.is_empty() {
+                h2 #residue { "Drug residue (Appendix N) (" (b.residue.len()) ")" }
+                table { thead { tr { th { "Producer" } th { "Sampled" } th { "Notices owed" } th { "Shipping" } th { "Disposition report" } th { "In 12 months" } } }
+                    tbody { @for r in &b.residue { tr {
+                        td { (fac(&r.producer_id, &r.producer)) } td { (r.sampled_on) }
+                        td.breach { (r.notices_due.join(", ").replace('_', " ")) }
+                        td { @if r.on_hold { span.breach { "held until negative" } } @else { "released" } }
+                        td { @if r.disposition_missing { span.breach { "missing" } } @else { "on file" } }
+                        td { (r.repeats_in_12_months) }
+                    } } } }
+            }
+            @if !b.listings.is_empty() {
+                h2 #listings { "IMS listings (" (b.listings.len()) ")" }
+                table { thead { tr { th { "Shipper" } th { "Expiry" } th { "What is owed" } } }
+                    tbody { @for l in &b.listings { tr { td { (fac(&l.shipper_id, &l.shipper)) } td { (l.expiry) } td { ul { @for p in &l.problems { li { (p) } } } } } } } }
+            }
+            @if !b.suspended_permits.is_empty() {
+                h2 #permits { "Permits under which milk is not Grade \"A\" (" (b.suspended_permits.len()) ")" }
+                table { thead { tr { th { "Facility" } th { "Permit" } th { "Status" } th { "Since" } } }
+                    tbody { @for p in &b.suspended_permits { tr { td { (fac(&p.facility_id, &p.facility)) } td { (p.permit) } td.breach { (p.status) } td { (p.since) } } } } }
+            }
+        };
+        Ok(page(&s, "Overdue & breached", body))
+    })
+    .await
+}
+
+/// `GET /review/facilities`: the registry.
+pub async fn facilities(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+) -> PageResult<Html<String>> {
+    run(move || {
+        let conn = lock(&state)?;
+        let list = reg::facilities(&conn, &s.agency_id)?;
+        let mut rows = Vec::with_capacity(list.len());
+        for f in list {
+            let permit = reg::permits_of(&conn, &f.id)?.pop();
+            rows.push((f, permit));
+        }
+        drop(conn);
+        let body = html! {
+            table #facilities {
+                thead { tr { th { "Name" } th { "Kind" } th { "Number" } th { "Permit" } th { "Status" } th { "Listing" } } }
+                tbody { @for (f, p) in &rows { tr {
+                    td { a href={"/review/facilities/" (f.id)} { (f.name) } }
+                    td { (f.kind.replace('_', " ")) } td { (f.number.clone().unwrap_or_default()) }
+                    td { @if let Some(p) = p { (p.number) " (" (p.issuing_state) ")" } }
+                    td { @if let Some(p) = p { @if p.status == "suspended" || p.status == "revoked" { span.breach { (p.status) } } @else { (p.status) } } }
+                    td { @if let Some(l) = &f.listing { a href={"/review/facilities/" (l)} { (l) } } }
+                } } }
+            }
+        };
+        Ok(page(&s, "Farms, plants, haulers", body))
+    })
+    .await
+}
+
+/// `GET /review/facilities/{id}`: a facility's history, permits, inspections, open violations
+/// and what is overdue or breached for it.
+pub async fn facility(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    Path(id): Path<String>,
+) -> PageResult<Html<String>> {
+    run(move || {
+        let conn = lock(&state)?;
+        let f = reg::facility(&conn, &s.agency_id, &id)?.ok_or_else(|| PageError::not_found("facility"))?;
+        let detail = crate::record::facility_detail(&conn, &s.agency_id, &id)?;
+        let permits = reg::permits_of(&conn, &id)?;
+        let history = reg::facility_events(&conn, &id)?;
+        let members = reg::members(&conn, &id)?;
+        let inspections = wdb::inspections_of(&conn, &s.agency_id, &id, 20)?;
+        let open = match inspections.iter().find(|i| i.status != "draft") {
+            Some(i) => wdb::findings(&conn, &i.id)?.into_iter().filter(|f| f.1 == "violated").collect(),
+            None => Vec::new(),
+        };
+        let b = crate::board::board(&conn, &s.agency_id, Utc::now().date_naive())?;
+        drop(conn);
+        let warnings: Vec<String> = detail["warnings"].as_array().map(|w| w.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default();
+        let due: Vec<String> = b.overdue_inspections.iter().filter(|i| i.facility_id == id).map(|i| format!("routine inspection overdue since {}", i.due))
+            .chain(b.overdue_actions.iter().filter(|a| a.subject_id == id).map(|a| format!("{} due {}", a.kind.replace('_', " "), a.due_on)))
+            .chain(b.lab_breaches.iter().filter(|l| l.subject_id == id).map(|l| format!("{}: {}", l.standard.replace('_', " "), l.detail)))
+            .collect();
+        let body = html! {
+            div.grid {
+                div { "Kind: " (f.kind.replace('_', " ")) }
+                div { "Number: " (f.number.clone().unwrap_or_default()) }
+                div { "Permitting State: " (f.permit_state) }
+                div { "Pounds daily: " (f.pounds_daily.map(|p| p.to_string()).unwrap_or_default()) }
+                @if let Some(l) = &f.listing { div { "Ships in: " a href={"/review/facilities/" (l)} { (l) } } }
+            }
+            @for w in &warnings { p.breach { (w) } }
+            @if !due.is_empty() { h2 { "Overdue or breached" } ul { @for d in &due { li.breach { (d) } } } }
+            h2 { "Open violations (latest inspection)" }
+            @if open.is_empty() { p.muted { "None." } } @else { ul { @for (item, _, points, _, note) in &open { li { strong { (item) } @if let Some(p) = points { " (" (p) " points)" } " " (note) } } } }
+            h2 { "Permits" }
+            @for p in &permits {
+                p { strong { (p.number) } " issued by " (p.issuing_state) " — now " (p.status) }
+                table { thead { tr { th { "Effective" } th { "Status" } th { "Reason" } th { "Recorded" } } }
+                    tbody { @for e in &p.history { tr { td { (e.effective_on) } td { (e.status) } td { (e.reason) } td.muted { (day(&e.recorded_at)) } } } } }
+            }
+            @if !members.is_empty() {
+                h2 { "Farms (" (members.len()) ")" }
+                table { thead { tr { th { "Farm" } th { "Producer" } th { "Pounds daily" } } }
+                    tbody { @for m in &members { tr { td { a href={"/review/facilities/" (m.id)} { (m.name) } } td { (m.number.clone().unwrap_or_default()) } td { (m.pounds_daily.map(|p| p.to_string()).unwrap_or_default()) } } } } }
+            }
+            h2 { "Inspections" }
+            table { thead { tr { th { "Started" } th { "Inspector" } th { "Violations" } th { "Status" } } }
+                tbody { @for i in &inspections { tr { td { a href={"/review/inspections/" (i.id)} { (day(&i.started_at)) } } td { (i.inspector_name) } td { (i.violations) } td { (status_pill(&i.status)) } } } } }
+            h2 { "History" }
+            table { thead { tr { th { "Effective" } th { "Event" } th { "Value" } th { "Recorded" } } }
+                tbody { @for e in &history { tr { td { (e.effective_on) } td { (e.event.replace('_', " ")) } td { (e.value.clone().unwrap_or_default()) } td.muted { (day(&e.recorded_at)) } } } } }
+        };
+        Ok(page(&s, &f.name, body))
+    })
+    .await
+}
+
+/// `GET /review/listings`: the listing register, each shipper's current rating, its expiry and
+/// standing, and the FORM 2359i data for submission.
+pub async fn listings(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+) -> PageResult<Html<String>> {
+    run(move || {
+        let conn = lock(&state)?;
+        let ratings = reg::listing_ratings(&conn, &s.agency_id, None)?;
+        let mut rows = Vec::new();
+        for r in ratings {
+            let shipper = reg::facility(&conn, &s.agency_id, &r.shipper_id)?;
+            rows.push((r, shipper));
+        }
+        drop(conn);
+        let today = Utc::now().date_naive();
+        let body = html! {
+            @if rows.is_empty() { p.muted { "No ratings in the register yet." } }
+            table #listings {
+                thead { tr { th { "Shipper" } th { "IMS #" } th { "Products" } th { "Sanitation" } th { "Enforcement" } th { "Earliest rating" } th { "Expires" } th { "Standing" } th { "2359o" } } }
+                tbody { @for (r, f) in &rows {
+                    @let standing = r.expiry.parse::<NaiveDate>().map(|e| register::standing(e, today)).ok();
+                    tr {
+                        td { a href={"/review/facilities/" (r.shipper_id)} { (f.as_ref().map(|f| f.name.clone()).unwrap_or_default()) } }
+                        td { (f.as_ref().and_then(|f| f.number.clone()).unwrap_or_default()) }
+                        td { (r.product_codes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ")) }
+                        td { (r.sanitation_rating.map(|v| v.to_string()).unwrap_or_default()) }
+                        td { @if r.enforcement_rating < 90 { span.breach { (r.enforcement_rating) } } @else { (r.enforcement_rating) } }
+                        td { (r.earliest_rating_date) }
+                        td { (r.expiry) }
+                        td { @match standing { Some(Standing::Current) => span.ok { "listed" }, Some(Standing::ExpiresSoon { days_left }) => span.breach { "expires in " (days_left) " days" }, Some(Standing::Expired) => span.breach { "expired" }, None => {} } }
+                        td { @if r.events.iter().any(|e| e.event == "permission_received") { span.ok { "received" } } @else if r.events.iter().any(|e| e.event == "permission_sent") { "sent" } @else { span.breach { "not sent" } } }
+                    }
+                } }
+            }
+            p.muted { "Published on the IMS List: the enforcement rating and a BTU's raw milk rating; plant and station ratings are not printed (Procedures L228)." }
+        };
+        Ok(page(&s, "Ratings & listings", body))
+    })
+    .await
+}

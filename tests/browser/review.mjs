@@ -1,0 +1,97 @@
+// Drives the review pages in Debian's headless Chromium: sign in as a supervisor, filter the
+// queue, open the submitted inspection, return it with an overall comment and one on a finding,
+// look at the board and the registers, and open each export. Prints one JSON line of what it
+// saw; exits non-zero on the first thing that is not as it should be.
+//
+// usage: node review.mjs BASE_URL SCREENSHOT_DIR
+import { chromium } from 'playwright-core';
+
+const [base, shots] = process.argv.slice(2);
+if (!base || !shots) {
+  console.error('usage: node review.mjs BASE_URL SCREENSHOT_DIR');
+  process.exit(2);
+}
+
+function expect(cond, what) {
+  if (!cond) throw new Error(`expected: ${what}`);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const seen = {};
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.setDefaultTimeout(15000);
+
+  // a wrong password is refused on the page
+  await page.goto(`${base}/review`);
+  expect(page.url().endsWith('/review/login'), 'the queue sends a stranger to sign in');
+  await page.fill('input[name=agency]', 'demo');
+  await page.fill('input[name=username]', 'sue');
+  await page.fill('input[name=password]', 'not-it');
+  await page.click('button[type=submit]');
+  expect(await page.isVisible('text=Wrong agency, user name or password.'), 'a refusal on bad credentials');
+  await page.screenshot({ path: `${shots}/review-1-sign-in.png` });
+
+  await page.fill('input[name=password]', 'milkshed-demo');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('#queue');
+  const rows = await page.locator('#queue tbody tr').count();
+  expect(rows === 3, `three demo inspections in the queue, saw ${rows}`);
+  await page.selectOption('select[name=status]', 'submitted');
+  await page.click('form.filters button[type=submit]');
+  await page.waitForSelector('#queue');
+  expect(await page.locator('#queue tbody tr').count() === 1, 'one submitted inspection');
+  await page.screenshot({ path: `${shots}/review-2-queue.png` });
+
+  await page.click('#queue a:has-text("Roy Harris")');
+  await page.waitForSelector('#findings');
+  expect((await page.textContent('#integrity')).includes('Verified'), 'the signature verifies');
+  seen.total_debits = (await page.textContent('#total-debits')).trim();
+  await page.fill('textarea[name=comment]', 'Please describe the well casing you found.');
+  await page.fill('input[name="item:2A"]', 'Is the well cap sealed? Add a photo.');
+  await page.screenshot({ path: `${shots}/review-3-inspection.png`, fullPage: true });
+  await page.click('button.return');
+  await page.waitForSelector('text=Returned by Sue Marchetti');
+  expect(await page.isVisible('text=Is the well cap sealed? Add a photo.'), 'the item comment shows');
+  expect((await page.textContent('#history')).includes('Sue Marchetti on the review pages'), 'the history names the reviewer');
+  seen.inspection = page.url().split('/').pop();
+
+  await page.click('header a:has-text("Overdue & breached")');
+  await page.waitForSelector('h2');
+  const board = await page.textContent('main');
+  for (const s of ['Enforcement actions past their deadline', 'Laboratory ledger', 'Drug residue', 'IMS listings', 'not Grade "A"', 'Routine inspections overdue']) {
+    expect(board.includes(s), `the board lists ${s}`);
+  }
+  await page.screenshot({ path: `${shots}/review-4-board.png`, fullPage: true });
+
+  await page.click('header a:has-text("Farms, plants, haulers")');
+  await page.click('#facilities a:has-text("Wm. Long")');
+  expect((await page.textContent('main')).includes('suspended'), 'the suspended permit shows on the farm');
+  await page.screenshot({ path: `${shots}/review-5-farm.png`, fullPage: true });
+
+  await page.click('header a:has-text("Ratings & listings")');
+  expect((await page.textContent('#listings')).includes('Great Cows BTU'), 'the BTU listing');
+  await page.screenshot({ path: `${shots}/review-6-listings.png`, fullPage: true });
+
+  // each export, with the session's cookie
+  for (const path of ['/review/export/findings.csv', '/review/export/inspections.csv?status=returned']) {
+    const r = await page.request.get(`${base}${path}`);
+    expect(r.status() === 200, `${path} answers 200`);
+    expect((r.headers()['content-type'] || '').startsWith('text/csv'), `${path} is CSV`);
+    const text = await r.text();
+    seen[path] = text.split('\n').filter((l) => l).length;
+    expect(text.includes('Roy Harris'), `${path} has the returned inspection`);
+  }
+
+  await page.click('header button:has-text("Sign out")');
+  await page.waitForURL('**/review/login');
+  await page.goto(`${base}/review`);
+  expect(page.url().includes('/review/login'), 'signed out');
+  console.log(JSON.stringify(seen));
+} finally {
+  await browser.close();
+}

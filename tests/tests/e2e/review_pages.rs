@@ -1,0 +1,209 @@
+//! The review pages over HTTP: sign-in and its refusals, session expiry, CSRF, who may review,
+//! and that another agency's records are never shown, even by guessing ids. The browser test
+//! (`browser.rs`) clicks through the same pages in Chromium.
+
+use milkshed_sync_server::{auth, db};
+use milkshed_tests::{fingerprint, TestDevice, TestServer, WebClient};
+
+fn inspection_of(server: &TestServer, farm: &str) -> String {
+    server
+        .db()
+        .query_row(
+            "SELECT id FROM inspections WHERE subject_id = ?1",
+            [farm],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+fn signed_in(server: &TestServer, user: &str) -> WebClient {
+    let mut c = WebClient::new(&server.url());
+    let a = c.login("demo", user, "milkshed-demo");
+    assert_eq!(a.status, 303, "{}", a.body);
+    let cookie = a.set_cookie.unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    c
+}
+
+#[test]
+fn sign_in_sessions_and_who_may_use_the_pages() {
+    let server = TestServer::start();
+    let mut c = WebClient::new(&server.url());
+    let a = c.get("/review");
+    assert_eq!(
+        (a.status, a.location.as_deref()),
+        (303, Some("/review/login"))
+    );
+    let a = c.login("demo", "sue", "wrong");
+    assert_eq!(a.status, 401);
+    assert!(a.body.contains("Wrong agency, user name or password"));
+    assert!(c.cookie.is_none());
+    let a = c.login("demo", "ann", "milkshed-demo");
+    assert_eq!(a.status, 403, "a sanitarian uses the field app");
+    assert!(c.cookie.is_none());
+    let a = c.login("demo", "sue", "milkshed-demo");
+    assert_eq!(a.status, 303);
+    let a = c.get("/review");
+    assert_eq!(a.status, 200);
+    assert!(a.body.contains("Roy Harris") && a.body.contains("submitted"));
+    // filters and counts
+    let a = c.get("/review?status=accepted");
+    assert!(a.body.contains("Pete Carhart") && !a.body.contains("Roy Harris"));
+    let a = c.get("/review?violations=3");
+    assert!(a.body.contains("Roy Harris") && !a.body.contains("Pete Carhart"));
+    let a = c.get("/review?subject=Barkley");
+    assert!(a.body.contains("John Barkley") && !a.body.contains("Roy Harris"));
+
+    // an idle session ends; so does one past its life
+    let conn = server.db();
+    conn.execute(
+        "UPDATE web_sessions SET last_seen = ?1",
+        [(chrono::Utc::now() - chrono::Duration::hours(3)).to_rfc3339()],
+    )
+    .unwrap();
+    let a = c.get("/review");
+    assert_eq!(a.status, 303);
+    assert_eq!(a.location.as_deref(), Some("/review/login?expired=1"));
+    let mut c = signed_in(&server, "sam");
+    conn.execute(
+        "UPDATE web_sessions SET expires_at = ?1",
+        [(chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339()],
+    )
+    .unwrap();
+    assert_eq!(c.get("/review").status, 303);
+
+    // signing out needs the form's token, and ends the session
+    let mut c = signed_in(&server, "sue");
+    c.get("/review");
+    let cookie = c.cookie.clone();
+    assert_eq!(c.post("/review/logout", &[]).status, 403);
+    let a = c.submit("/review/logout", &[]);
+    assert_eq!(a.status, 303);
+    let mut old = WebClient::new(&server.url());
+    old.cookie = cookie;
+    assert_eq!(
+        old.get("/review").status,
+        303,
+        "the old cookie no longer works"
+    );
+}
+
+#[test]
+fn reviews_need_the_form_token_and_a_reviewer_other_than_the_inspector() {
+    let server = TestServer::start();
+    let id = inspection_of(&server, "farm-1");
+    let path = format!("/review/inspections/{id}/review");
+    let mut sue = signed_in(&server, "sue");
+    let page = sue.get(&format!("/review/inspections/{id}"));
+    assert_eq!(page.status, 200);
+    assert!(page
+        .body
+        .contains("Verified: the content is what the inspector signed."));
+    assert!(page.body.contains("Return with comments"));
+    let before = fingerprint(server.dir.path());
+    // no token, a wrong token: refused, nothing written
+    let a = sue.post(&path, &[("decision", "return"), ("comment", "x")]);
+    assert_eq!(a.status, 403);
+    let a = sue.post(
+        &path,
+        &[("csrf", "0000"), ("decision", "return"), ("comment", "x")],
+    );
+    assert_eq!(a.status, 403);
+    // an administrator reads but does not review
+    let mut admin = signed_in(&server, "admin");
+    admin.get(&format!("/review/inspections/{id}"));
+    assert_eq!(admin.submit(&path, &[("decision", "accept")]).status, 403);
+    // a comment on an item the inspection does not have
+    assert_eq!(
+        sue.submit(&path, &[("decision", "return"), ("item:99Z", "what?")])
+            .status,
+        400
+    );
+    // returning with nothing to amend
+    assert_eq!(sue.submit(&path, &[("decision", "return")]).status, 409);
+    assert_eq!(
+        fingerprint(server.dir.path()),
+        before,
+        "refusals change nothing"
+    );
+    let a = sue.submit(
+        &path,
+        &[
+            ("decision", "return"),
+            ("comment", "Recheck the water supply."),
+            ("item:2A", "Which well?"),
+        ],
+    );
+    assert_eq!(a.status, 303, "{}", a.body);
+    let page = sue.get(&format!("/review/inspections/{id}"));
+    assert!(page.body.contains("Returned") && page.body.contains("Which well?"));
+    assert!(
+        page.body.contains("Sue Marchetti on the review pages"),
+        "the history names the reviewer"
+    );
+    let status: String = server
+        .db()
+        .query_row("SELECT status FROM inspections WHERE id = ?1", [&id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(status, "returned");
+    // once returned it is not reviewed again
+    assert_eq!(sue.submit(&path, &[("decision", "accept")]).status, 409);
+}
+
+#[test]
+fn another_agency_sees_nothing_even_by_id() {
+    let server = TestServer::start();
+    let conn = server.db();
+    db::create_agency(&conn, "north", "North State Milk Program").unwrap();
+    let hash = auth::hash_password("north-pass").unwrap();
+    db::add_user(
+        &conn,
+        "north",
+        "nina",
+        "Nina North",
+        auth::Role::Supervisor,
+        &hash,
+    )
+    .unwrap();
+    // a photo of a demo inspection, uploaded by the demo inspector
+    let mut ann = TestDevice::enroll(&server.url(), "ann");
+    let mine = ann.inspect_farm("farm-2", &["3"]);
+    let photo = ann.photograph(mine, "3", 7);
+    ann.sync().unwrap();
+    let id = inspection_of(&server, "farm-1");
+    let mut nina = WebClient::new(&server.url());
+    assert_eq!(nina.login("north", "nina", "north-pass").status, 303);
+    let q = nina.get("/review");
+    assert_eq!(q.status, 200);
+    assert!(!q.body.contains("Roy Harris") && !q.body.contains("Ann Lindqvist"));
+    for path in [
+        format!("/review/inspections/{id}"),
+        format!("/review/photos/{photo}"),
+        "/review/facilities/farm-1".to_string(),
+        format!("/review/inspections/{}", uuid::Uuid::now_v7()),
+        "/review/inspections/not-a-uuid".to_string(),
+    ] {
+        assert_eq!(nina.get(&path).status, 404, "{path}");
+    }
+    let before = fingerprint(server.dir.path());
+    nina.get("/review");
+    let a = nina.submit(
+        &format!("/review/inspections/{id}/review"),
+        &[("decision", "accept")],
+    );
+    assert_eq!(a.status, 404);
+    assert_eq!(fingerprint(server.dir.path()), before);
+    let csv = nina.get("/review/export/findings.csv");
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.body.lines().count(), 1, "only the header: {}", csv.body);
+    // the demo's own supervisor sees the photo and the findings
+    let mut sue = signed_in(&server, "sue");
+    assert_eq!(sue.get(&format!("/review/photos/{photo}")).status, 200);
+    let csv = sue.get("/review/export/findings.csv");
+    assert!(csv.body.lines().count() > 5 && csv.body.contains("Roy Harris"));
+}
