@@ -13,3 +13,5 @@ CREATE TABLE web_sessions (
 CREATE INDEX inspections_agency_started ON inspections(agency_id, started_at DESC);
 CREATE INDEX inspections_agency_inspector ON inspections(agency_id, inspector_id, started_at DESC);
 CREATE INDEX inspections_agency_subject ON inspections(agency_id, subject_id, started_at DESC);
+-- The board's last inspection of each subject (covering).
+CREATE INDEX inspections_agency_subject_status ON inspections(agency_id, subject_id, status, started_at);

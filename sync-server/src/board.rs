@@ -98,11 +98,18 @@ fn parse(s: &str) -> Option<NaiveDate> {
     s.get(..10).and_then(|d| d.parse().ok())
 }
 
-pub fn board(conn: &rusqlite::Connection, agency: &str, today: NaiveDate) -> Result<Board> {
-    let facilities = reg::facilities(conn, agency)?;
+/// The agency's board on `today`; with `only`, the lines of that one facility.
+pub fn board(
+    conn: &rusqlite::Connection,
+    agency: &str,
+    today: NaiveDate,
+    only: Option<&str>,
+) -> Result<Board> {
+    let all = reg::facilities(conn, agency)?;
+    let mine = |id: &str| only.is_none_or(|o| o == id);
+    let facilities: Vec<&reg::Facility> = all.iter().filter(|f| mine(&f.id)).collect();
     let name_of = |id: &str| {
-        facilities
-            .iter()
+        all.iter()
             .find(|f| f.id == id)
             .map_or_else(|| id.to_string(), |f| f.name.clone())
     };
@@ -113,7 +120,7 @@ pub fn board(conn: &rusqlite::Connection, agency: &str, today: NaiveDate) -> Res
 
     // enforcement actions past their deadline (ledger::ActionKind::deadline)
     let actions = db::overdue_actions(conn, agency, today)?;
-    for (id, subject_id, kind, issued_on, due_on) in &actions {
+    for (id, subject_id, kind, issued_on, due_on) in actions.iter().filter(|a| mine(&a.1)) {
         b.overdue_actions.push(OverdueAction {
             id: id.clone(),
             subject: name_of(subject_id),
@@ -125,7 +132,13 @@ pub fn board(conn: &rusqlite::Connection, agency: &str, today: NaiveDate) -> Res
     }
 
     // routine inspections past the end of the month they fell due in (DR-1)
-    let last = reg::last_inspections(conn, agency)?;
+    let last: std::collections::HashMap<String, NaiveDate> =
+        reg::last_inspections(conn, agency, only)?
+            .into_iter()
+            .collect();
+    let inspected = reg::events_by_facility(conn, agency, "inspected")?;
+    let categorized = reg::events_by_facility(conn, agency, "appendix_p")?;
+    let none = Vec::new();
     for f in &facilities {
         let Some(kind) = FacilityKind::parse(&f.kind) else {
             continue;
@@ -133,18 +146,18 @@ pub fn board(conn: &rusqlite::Connection, agency: &str, today: NaiveDate) -> Res
         let Some(months) = kind.routine_months() else {
             continue;
         };
-        let synced = last.iter().find(|(s, _)| *s == f.id).map(|(_, d)| *d);
-        let recorded = reg::facility_events(conn, &f.id)?
-            .into_iter()
-            .filter(|e| e.event == "inspected")
+        let synced = last.get(&f.id).copied();
+        let recorded = inspected
+            .get(&f.id)
+            .unwrap_or(&none)
+            .iter()
             .filter_map(|e| parse(&e.effective_on))
             .max();
         let latest = synced.max(recorded);
         let from = latest.or_else(|| parse(&f.created_at));
         let Some(from) = from else { continue };
         let appendix_p = if kind == FacilityKind::DairyFarm {
-            crate::record::latest_appendix_p(conn, &f.id)
-                .map_err(|_| db::DbError::Damaged(format!("Appendix P of {}", f.id)))?
+            crate::record::appendix_p_of(categorized.get(&f.id).unwrap_or(&none))
         } else {
             None
         };
@@ -177,7 +190,10 @@ pub fn board(conn: &rusqlite::Connection, agency: &str, today: NaiveDate) -> Res
         let rows = stmt.query_map([agency], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         rows.collect::<std::result::Result<_, _>>()?
     };
-    for (subject, standard) in reg::lab_series(conn, agency)? {
+    for (subject, standard) in reg::lab_series(conn, agency)?
+        .into_iter()
+        .filter(|s| mine(&s.0))
+    {
         let history = db::lab_history(conn, agency, &subject, &standard)?;
         let Some(last_date) = history.iter().map(|r| r.0).max() else {
             continue;
@@ -235,7 +251,11 @@ pub fn board(conn: &rusqlite::Connection, agency: &str, today: NaiveDate) -> Res
         .iter()
         .map(reg::residue_rule_view)
         .collect::<Result<_>>()?;
-    for (e, rule) in events.iter().zip(&rules) {
+    for (e, rule) in events
+        .iter()
+        .zip(&rules)
+        .filter(|(e, _)| mine(&e.producer_id))
+    {
         let notices_due: Vec<String> = rule
             .notices_due()
             .into_iter()
@@ -266,7 +286,10 @@ pub fn board(conn: &rusqlite::Connection, agency: &str, today: NaiveDate) -> Res
     }
 
     // the listing register: expiry, 2359o, re-rating, withdrawal tasks
-    for r in reg::listing_ratings(conn, agency, None)? {
+    for r in reg::listing_ratings(conn, agency, None)?
+        .into_iter()
+        .filter(|r| mine(&r.shipper_id))
+    {
         let mut problems = Vec::new();
         let withdrawn = r.events.iter().any(|e| e.event == "withdrawn");
         if let Some(expiry) = parse(&r.expiry) {
@@ -356,8 +379,9 @@ pub fn board(conn: &rusqlite::Connection, agency: &str, today: NaiveDate) -> Res
     }
 
     // permits under which milk may not be sold as Grade "A"
+    let mut permits = reg::permits_by_facility(conn, agency)?;
     for f in &facilities {
-        for p in reg::permits_of(conn, &f.id)? {
+        for p in permits.remove(&f.id).unwrap_or_default() {
             let status = milkshed_shared::registry::PermitStatus::parse(&p.status);
             if status.is_some_and(|s| !s.grade_a_sale_allowed()) {
                 b.suspended_permits.push(SuspendedPermit {

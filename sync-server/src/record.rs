@@ -433,11 +433,21 @@ pub fn latest_appendix_p(
     conn: &rusqlite::Connection,
     id: &str,
 ) -> ApiResult<Option<(u32, NaiveDate)>> {
-    Ok(reg::facility_events(conn, id)?
-        .into_iter()
+    Ok(appendix_p_of(&reg::facility_events(conn, id)?))
+}
+
+/// The latest Appendix P categorization among a facility's events.
+pub fn appendix_p_of(events: &[reg::FacilityEvent]) -> Option<(u32, NaiveDate)> {
+    events
+        .iter()
         .filter(|e| e.event == "appendix_p")
-        .filter_map(|e| Some((e.value?.parse().ok()?, e.effective_on.parse().ok()?)))
-        .max_by_key(|(_, d): &(u32, NaiveDate)| *d))
+        .filter_map(|e| {
+            Some((
+                e.value.as_ref()?.parse().ok()?,
+                e.effective_on.parse().ok()?,
+            ))
+        })
+        .max_by_key(|(_, d): &(u32, NaiveDate)| *d)
 }
 
 #[derive(Deserialize)]
@@ -1188,7 +1198,7 @@ async fn board(
     let today = q.today.unwrap_or_else(|| Utc::now().date_naive());
     blocking(move || {
         let conn = state.db.lock().map_err(ApiError::internal)?;
-        let b = crate::board::board(&conn, &device.agency_id, today)?;
+        let b = crate::board::board(&conn, &device.agency_id, today, None)?;
         Ok(Json(serde_json::to_value(b).map_err(ApiError::internal)?))
     })
     .await

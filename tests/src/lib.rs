@@ -40,9 +40,16 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start() -> TestServer {
+        Self::start_with(|state| {
+            demo::seed(state).unwrap();
+        })
+    }
+
+    /// A server whose data directory `prepare` fills first (benchmarks load large records).
+    pub fn start_with(prepare: impl FnOnce(&Arc<server::AppState>)) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let state = Arc::new(server::AppState::open(dir.path()).unwrap());
-        demo::seed(&state).unwrap();
+        prepare(&state);
         let (tx, rx) = std::sync::mpsc::channel();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -601,7 +608,13 @@ impl WebClient {
             let pair = c.split(';').next().unwrap_or_default().to_string();
             self.cookie = (!pair.ends_with('=')).then_some(pair);
         }
-        let body = resp.into_body().read_to_string().unwrap_or_default();
+        let bytes = resp
+            .into_body()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_vec()
+            .unwrap();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
         if let Some(i) = body.find("name=\"csrf\" value=\"") {
             let rest = &body[i + 19..];
             self.csrf = rest.split('"').next().map(str::to_string);

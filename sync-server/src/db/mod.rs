@@ -88,6 +88,17 @@ pub fn open(dir: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// A read-only connection to the agency record, for long reads (exports) that must not hold
+/// the writers' connection: WAL lets it read a consistent snapshot while syncs go on.
+pub fn open_reader(dir: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        dir.join("agency.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(conn)
+}
+
 pub fn now() -> String {
     Utc::now().to_rfc3339()
 }

@@ -3,6 +3,8 @@
 //! events. Append-only (the migration's triggers refuse UPDATE and DELETE): every change is a
 //! new row, dated by when it takes effect and attributed to who recorded it.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
@@ -129,6 +131,36 @@ pub fn add_facility_event(
     Ok(())
 }
 
+/// One kind of event of every facility of the agency, by facility, oldest first.
+pub fn events_by_facility(
+    conn: &Connection,
+    agency: &str,
+    event: &str,
+) -> Result<HashMap<String, Vec<FacilityEvent>>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.facility_id, e.event, e.value, e.effective_on, e.by_user, e.recorded_at FROM facility_events e
+         JOIN facilities f ON f.id = e.facility_id WHERE f.agency_id = ?1 AND e.event = ?2 ORDER BY e.recorded_at, e.rowid",
+    )?;
+    let rows = stmt.query_map(params![agency, event], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            FacilityEvent {
+                event: r.get(1)?,
+                value: r.get(2)?,
+                effective_on: r.get(3)?,
+                by_user: r.get(4)?,
+                recorded_at: r.get(5)?,
+            },
+        ))
+    })?;
+    let mut out: HashMap<String, Vec<FacilityEvent>> = HashMap::new();
+    for row in rows {
+        let (f, e) = row?;
+        out.entry(f).or_default().push(e);
+    }
+    Ok(out)
+}
+
 pub fn facility_events(conn: &Connection, facility: &str) -> Result<Vec<FacilityEvent>> {
     let mut stmt = conn.prepare_cached(
         "SELECT event, value, effective_on, by_user, recorded_at FROM facility_events WHERE facility_id = ?1 ORDER BY recorded_at, rowid",
@@ -241,63 +273,79 @@ pub fn add_permit_event(
     Ok(())
 }
 
-fn permit_history(conn: &Connection, permit: &str) -> Result<Vec<PermitEvent>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT status, effective_on, reason, by_user, recorded_at FROM permit_events WHERE permit_id = ?1 ORDER BY effective_on, recorded_at, rowid",
-    )?;
-    let rows = stmt.query_map([permit], |r| {
-        Ok(PermitEvent {
-            status: r.get(0)?,
-            effective_on: r.get(1)?,
-            reason: r.get(2)?,
-            by_user: r.get(3)?,
-            recorded_at: r.get(4)?,
-        })
-    })?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
-}
-
-fn permits_where(conn: &Connection, sql: &str, args: &[&str]) -> Result<Vec<Permit>> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let heads: Vec<(String, String, String, String)> = stmt
-        .query_map(rusqlite::params_from_iter(args), |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+/// Permits and their histories, selected by `filter` (a `WHERE` on `permits p` with `?1`
+/// and `?2`): two queries whatever the number of permits.
+fn permits_where(conn: &Connection, filter: &str, a: &str, b: &str) -> Result<Vec<Permit>> {
+    let mut heads = conn.prepare_cached(&format!(
+        "SELECT p.id, p.facility_id, p.number, p.issuing_state FROM permits p WHERE {filter} ORDER BY p.created_at, p.rowid"
+    ))?;
+    let mut out: Vec<Permit> = heads
+        .query_map(params![a, b], |r| {
+            Ok(Permit {
+                id: r.get(0)?,
+                facility_id: r.get(1)?,
+                number: r.get(2)?,
+                issuing_state: r.get(3)?,
+                status: String::new(),
+                history: Vec::new(),
+            })
         })?
         .collect::<std::result::Result<_, _>>()?;
-    let mut out = Vec::new();
-    for (id, facility_id, number, issuing_state) in heads {
-        let history = permit_history(conn, &id)?;
-        let status = history
+    let mut events = conn.prepare_cached(&format!(
+        "SELECT e.permit_id, e.status, e.effective_on, e.reason, e.by_user, e.recorded_at FROM permit_events e
+         JOIN permits p ON p.id = e.permit_id WHERE {filter} ORDER BY e.effective_on, e.recorded_at, e.rowid"
+    ))?;
+    let rows = events.query_map(params![a, b], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            PermitEvent {
+                status: r.get(1)?,
+                effective_on: r.get(2)?,
+                reason: r.get(3)?,
+                by_user: r.get(4)?,
+                recorded_at: r.get(5)?,
+            },
+        ))
+    })?;
+    let index: HashMap<String, usize> = out
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.clone(), i))
+        .collect();
+    for row in rows {
+        let (permit, e) = row?;
+        if let Some(p) = index.get(&permit).and_then(|i| out.get_mut(*i)) {
+            p.history.push(e);
+        }
+    }
+    for p in &mut out {
+        p.status = p
+            .history
             .last()
             .map(|e| e.status.clone())
             .unwrap_or_else(|| "issued".into());
-        out.push(Permit {
-            id,
-            facility_id,
-            number,
-            issuing_state,
-            status,
-            history,
-        });
     }
     Ok(out)
 }
 
 pub fn permits_of(conn: &Connection, facility: &str) -> Result<Vec<Permit>> {
-    permits_where(
-        conn,
-        "SELECT id, facility_id, number, issuing_state FROM permits WHERE facility_id = ?1 ORDER BY created_at",
-        &[facility],
-    )
+    permits_where(conn, "p.facility_id = ?1 AND ?2 = ''", facility, "")
 }
 
 pub fn permit(conn: &Connection, agency: &str, id: &str) -> Result<Option<Permit>> {
-    Ok(permits_where(
-        conn,
-        "SELECT id, facility_id, number, issuing_state FROM permits WHERE agency_id = ?1 AND id = ?2",
-        &[agency, id],
-    )?
-    .pop())
+    Ok(permits_where(conn, "p.agency_id = ?1 AND p.id = ?2", agency, id)?.pop())
+}
+
+/// Every permit of the agency, by facility.
+pub fn permits_by_facility(
+    conn: &Connection,
+    agency: &str,
+) -> Result<HashMap<String, Vec<Permit>>> {
+    let mut out: HashMap<String, Vec<Permit>> = HashMap::new();
+    for p in permits_where(conn, "p.agency_id = ?1 AND ?2 = ''", agency, "")? {
+        out.entry(p.facility_id.clone()).or_default().push(p);
+    }
+    Ok(out)
 }
 
 /// A laboratory's approval as last recorded.
@@ -693,15 +741,24 @@ pub fn set_home_state(conn: &Connection, agency: &str, state: &str) -> Result<()
     Ok(())
 }
 
-/// The latest routine inspection of each subject, from the projection: `(subject_id, date)`.
-pub fn last_inspections(conn: &Connection, agency: &str) -> Result<Vec<(String, NaiveDate)>> {
+/// The latest inspection of each subject (or of `only`), from the projection, counting those
+/// signed and sent in: `(subject_id, date)`.
+pub fn last_inspections(
+    conn: &Connection,
+    agency: &str,
+    only: Option<&str>,
+) -> Result<Vec<(String, NaiveDate)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT subject_id, max(substr(started_at, 1, 10)) FROM inspections WHERE agency_id = ?1 AND status IN ('submitted', 'accepted', 'returned') GROUP BY subject_id",
+        "SELECT subject_id, max(started_at) FROM inspections
+         WHERE agency_id = ?1 AND (?2 IS NULL OR subject_id = ?2) AND status IN ('submitted', 'accepted', 'returned')
+         GROUP BY subject_id",
     )?;
     let rows: Vec<(String, String)> = stmt
-        .query_map([agency], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(params![agency, only], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<std::result::Result<_, _>>()?;
-    rows.into_iter().map(|(s, d)| Ok((s, date(d)?))).collect()
+    rows.into_iter()
+        .map(|(s, d)| Ok((s, date(d.get(..10).unwrap_or_default().to_string())?)))
+        .collect()
 }
 
 /// Every `(subject, standard)` with lab results in the agency.

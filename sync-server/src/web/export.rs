@@ -1,22 +1,102 @@
 //! CSV exports of the review pages: every finding of the agency's inspections, and the queue
 //! as filtered. Fields are quoted by the `csv` crate, so commas and quotes in notes survive.
+//!
+//! An export can be a hundred megabytes (50,000 inspections × their findings): it is streamed
+//! in chunks as it is read, from its own read-only connection, so it neither sits whole in
+//! memory nor holds the connection that syncs write through.
 
 use std::sync::Arc;
 
+use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use tokio::sync::mpsc;
 
 use super::pages::QueueQuery;
-use super::{run, PageError, PageResult};
 use crate::db::web::{self as wdb, WebSession};
+use crate::db::{self, DbError};
 use crate::server::AppState;
 
 /// The most queue rows one export holds.
-pub const MAX_EXPORT_ROWS: i64 = 100_000;
+pub const MAX_EXPORT_ROWS: i64 = 1_000_000;
+/// Bytes gathered before a chunk is sent.
+const CHUNK: usize = 64 * 1024;
 
-fn csv_response(name: &str, bytes: Vec<u8>) -> Response {
+/// Writes CSV records into chunks sent down `tx`; stops quietly when the browser goes away.
+struct ChunkWriter {
+    w: csv::Writer<Vec<u8>>,
+    tx: mpsc::Sender<Result<Bytes, std::io::Error>>,
+    gone: bool,
+}
+
+impl ChunkWriter {
+    fn record<I, T>(&mut self, fields: I)
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        if self.gone {
+            return;
+        }
+        if let Err(e) = self.w.write_record(fields) {
+            self.fail(e.to_string());
+            return;
+        }
+        if self.w.get_ref().len() >= CHUNK {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let full = std::mem::replace(
+            &mut self.w,
+            csv::Writer::from_writer(Vec::with_capacity(CHUNK * 2)),
+        );
+        let buf = match full.into_inner() {
+            Ok(buf) => buf,
+            Err(e) => return self.fail(e.to_string()),
+        };
+        if !buf.is_empty() && self.tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
+            self.gone = true;
+        }
+    }
+
+    /// Ends the body with an error, so the download shows as failed rather than complete.
+    fn fail(&mut self, message: String) {
+        eprintln!("milkshed-server: export: {message}");
+        let _ = self.tx.blocking_send(Err(std::io::Error::other(message)));
+        self.gone = true;
+    }
+}
+
+/// Streams the CSV that `produce` writes, read from a read-only connection.
+fn stream_csv(
+    state: Arc<AppState>,
+    name: &'static str,
+    produce: impl FnOnce(&rusqlite::Connection, &mut ChunkWriter) -> Result<(), DbError>
+        + Send
+        + 'static,
+) -> Response {
+    let (tx, rx) = mpsc::channel(8);
+    tokio::task::spawn_blocking(move || {
+        let mut out = ChunkWriter {
+            w: csv::Writer::from_writer(Vec::with_capacity(CHUNK * 2)),
+            tx,
+            gone: false,
+        };
+        match db::open_reader(&state.dir) {
+            Ok(conn) => match produce(&conn, &mut out) {
+                Ok(()) => out.flush(),
+                Err(e) => out.fail(e.to_string()),
+            },
+            Err(e) => out.fail(e.to_string()),
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -25,24 +105,18 @@ fn csv_response(name: &str, bytes: Vec<u8>) -> Response {
                 format!("attachment; filename=\"{name}\""),
             ),
         ],
-        bytes,
+        Body::from_stream(stream),
     )
         .into_response()
-}
-
-fn failed(e: impl std::fmt::Display) -> PageError {
-    PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
 }
 
 /// `GET /review/export/findings.csv`
 pub async fn findings(
     State(state): State<Arc<AppState>>,
     Extension(s): Extension<WebSession>,
-) -> PageResult<Response> {
-    run(move || {
-        let conn = state.db.lock().map_err(failed)?;
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record([
+) -> Response {
+    stream_csv(state, "findings.csv", move |conn, out| {
+        out.record([
             "inspection_id",
             "started_at",
             "subject",
@@ -52,30 +126,18 @@ pub async fn findings(
             "finding",
             "points",
             "note",
-        ])
-        .map_err(failed)?;
-        let mut err = None;
+        ]);
         wdb::export_findings(
-            &conn,
+            conn,
             &s.agency_id,
             |(id, at, subject, inspector, status, item, state, points, note)| {
                 let points = points.map(|p| p.to_string()).unwrap_or_default();
-                if let Err(e) = w.write_record([
+                out.record([
                     &id, &at, &subject, &inspector, &status, &item, &state, &points, &note,
-                ]) {
-                    err.get_or_insert(e);
-                }
+                ]);
             },
-        )?;
-        if let Some(e) = err {
-            return Err(failed(e));
-        }
-        Ok(csv_response(
-            "findings.csv",
-            w.into_inner().map_err(failed)?,
-        ))
+        )
     })
-    .await
 }
 
 /// `GET /review/export/inspections.csv?<queue filters>`
@@ -83,14 +145,10 @@ pub async fn inspections(
     State(state): State<Arc<AppState>>,
     Extension(s): Extension<WebSession>,
     Query(q): Query<QueueQuery>,
-) -> PageResult<Response> {
+) -> Response {
     let f = q.filter();
-    run(move || {
-        let conn = state.db.lock().map_err(failed)?;
-        let rows = wdb::queue(&conn, &s.agency_id, &f, MAX_EXPORT_ROWS, 0)?;
-        drop(conn);
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record([
+    stream_csv(state, "inspections.csv", move |conn, out| {
+        out.record([
             "inspection_id",
             "started_at",
             "kind",
@@ -102,10 +160,9 @@ pub async fn inspections(
             "signature",
             "violations",
             "total_debits",
-        ])
-        .map_err(failed)?;
-        for r in rows {
-            w.write_record([
+        ]);
+        for r in wdb::queue(conn, &s.agency_id, &f, MAX_EXPORT_ROWS, 0)? {
+            out.record([
                 r.id,
                 r.started_at,
                 r.kind,
@@ -117,13 +174,8 @@ pub async fn inspections(
                 r.integrity,
                 r.violations.to_string(),
                 r.total_debits.map(|d| d.to_string()).unwrap_or_default(),
-            ])
-            .map_err(failed)?;
+            ]);
         }
-        Ok(csv_response(
-            "inspections.csv",
-            w.into_inner().map_err(failed)?,
-        ))
+        Ok(())
     })
-    .await
 }

@@ -473,7 +473,7 @@ pub async fn board(
     let today = q.today.unwrap_or_else(|| Utc::now().date_naive());
     run(move || {
         let conn = lock(&state)?;
-        let b = crate::board::board(&conn, &s.agency_id, today)?;
+        let b = crate::board::board(&conn, &s.agency_id, today, None)?;
         drop(conn);
         let fac = |id: &str, name: &str| html! { a href={"/review/facilities/" (id)} { (name) } };
         let body = html! {
@@ -529,11 +529,14 @@ pub async fn facilities(
     run(move || {
         let conn = lock(&state)?;
         let list = reg::facilities(&conn, &s.agency_id)?;
-        let mut rows = Vec::with_capacity(list.len());
-        for f in list {
-            let permit = reg::permits_of(&conn, &f.id)?.pop();
-            rows.push((f, permit));
-        }
+        let mut permits = reg::permits_by_facility(&conn, &s.agency_id)?;
+        let rows: Vec<_> = list
+            .into_iter()
+            .map(|f| {
+                let permit = permits.remove(&f.id).and_then(|mut p| p.pop());
+                (f, permit)
+            })
+            .collect();
         drop(conn);
         let body = html! {
             table #facilities {
@@ -571,7 +574,7 @@ pub async fn facility(
             Some(i) => wdb::findings(&conn, &i.id)?.into_iter().filter(|f| f.1 == "violated").collect(),
             None => Vec::new(),
         };
-        let b = crate::board::board(&conn, &s.agency_id, Utc::now().date_naive())?;
+        let b = crate::board::board(&conn, &s.agency_id, Utc::now().date_naive(), Some(&id))?;
         drop(conn);
         let warnings: Vec<String> = detail["warnings"].as_array().map(|w| w.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default();
         let due: Vec<String> = b.overdue_inspections.iter().filter(|i| i.facility_id == id).map(|i| format!("routine inspection overdue since {}", i.due))

@@ -394,7 +394,12 @@ fn drug_residue_event_notices_hold_disposition_and_repeats() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["notices_due"], json!(["permit_holder"]));
     let b = board(&server, &sue, "2026-11-20");
-    let open = &b["residue"][0];
+    let open = b["residue"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["event_id"] == id.as_str())
+        .unwrap();
     assert_eq!(open["producer_id"], "farm-7");
     assert_eq!(open["on_hold"], true);
     assert_eq!(open["notices_due"], json!(["permit_holder"]));
@@ -459,7 +464,15 @@ fn listing_register_expiry_2359o_and_withdrawal_tasks() {
     let url = server.url();
     let sam = token(&server, "sam");
     let sue = token(&server, "sue");
-    let rating = json!({"shipper_id": "btu-1", "rating_dates": ["2026-06-15"], "sanitation_rating": 92,
+    // a BTU of its own: the demo's BTU already has a newer rating, which would be the current one
+    let (status, body) = post_json(
+        &url,
+        &sue,
+        "/api/facilities",
+        &json!({"id": "btu-test", "kind": "btu", "name": "Test Hills BTU", "number": "00456"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let rating = json!({"shipper_id": "btu-test", "rating_dates": ["2026-06-15"], "sanitation_rating": 92,
                         "enforcement_rating": 84, "product_codes": [1]});
     assert_eq!(
         post_json(&url, &sue, "/api/listings", &rating).0,
