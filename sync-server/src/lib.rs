@@ -17,6 +17,7 @@ pub mod db;
 pub mod demo;
 pub mod lab;
 pub mod rate;
+pub mod ratings;
 pub mod record;
 pub mod server;
 pub mod web;

@@ -115,12 +115,12 @@ fn generate(state: &milkshed_sync_server::server::AppState, inspections: usize) 
         }
         doc.set_notes("Routine inspection; owner present.", &at)
             .unwrap();
-        for p in 0..PHOTOS_PER_INSPECTION {
+        for (p, item) in ITEMS.iter().enumerate().take(PHOTOS_PER_INSPECTION) {
             let hash = milkshed_shared::document::sha256_hex(format!("photo {i} {p}").as_bytes());
             doc.add_photo(
                 &PhotoRef {
                     hash: hash.clone(),
-                    item: Some(ITEMS[p].into()),
+                    item: Some((*item).into()),
                     caption: format!("photo {p}"),
                     taken_at: Some(at),
                     width: 1600,

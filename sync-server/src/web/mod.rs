@@ -51,6 +51,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/facilities", get(pages::facilities))
         .route("/facilities/{id}", get(pages::facility))
         .route("/listings", get(pages::listings))
+        .route("/ratings/{id}", get(pages::rating_sheet))
         .route("/export/findings.csv", get(export::findings))
         .route("/export/inspections.csv", get(export::inspections))
         .route("/logout", post(logout))

@@ -616,6 +616,75 @@ pub async fn facility(
     .await
 }
 
+/// `GET /review/ratings/{shipper}`: the shipper's FORM 2359k (a BTU, from its farms' synced
+/// rating visits) or FORM 2359L (a plant or station, from its latest rating visit), computed
+/// by the shared engine, laid out to print.
+pub async fn rating_sheet(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    Path(id): Path<String>,
+) -> PageResult<Html<String>> {
+    run(move || {
+        let conn = lock(&state)?;
+        let f = reg::facility(&conn, &s.agency_id, &id)?.ok_or_else(|| PageError::not_found("shipper"))?;
+        let computed = match milkshed_shared::registry::FacilityKind::parse(&f.kind) {
+            Some(milkshed_shared::registry::FacilityKind::Btu) => crate::ratings::btu_2359k(&conn, &state.server_actor, &s.agency_id, &f)?,
+            Some(k) if k.is_shipper() => crate::ratings::plant_2359l(&conn, &state.server_actor, &s.agency_id, &f)?,
+            _ => return Err(PageError::not_found("shipper")),
+        };
+        drop(conn);
+        let Some(c) = computed else {
+            let body = html! { p.muted { "No rating visits of " (f.name) " have been synced yet." } };
+            return Ok(page(&s, &format!("{} — no rating yet", f.name), body));
+        };
+        let num = |v: &serde_json::Value| match v {
+            serde_json::Value::String(t) => t.clone(),
+            serde_json::Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        let body = html! {
+            div.grid {
+                div { "Form: FDA " (c.form) }
+                div { "Shipper: " (c.shipper) }
+                div { "Rating date: " (c.rating_date) }
+                div { "Visits: " (c.visits.len()) }
+                @if let Some(min) = c.table1_minimum {
+                    div { "TABLE 1: " (min) " of " (c.farms_in_listing) " farms" @if (c.visits.len() as u32) < min { " " span.breach { "— too few farms rated" } } }
+                }
+            }
+            @match &c.result {
+                Err(problems) => {
+                    p.breach { "The visits do not make a worksheet yet:" }
+                    ul { @for p in problems { li { (p) } } }
+                }
+                Ok(r) => {
+                    p { "Sanitation compliance rating: " strong #rating { (num(&r["rating"])) } " (" (num(&r["rating_unrounded"])) ")" }
+                    @if let Some(farms) = r["farms"].as_array() {
+                        table #sheet {
+                            thead { tr { th { "Farm" } th { "cwt" } th { "Total Debits" } th { "cwt × Debits" } } }
+                            tbody { @for f in farms { tr { td { (num(&f["name"])) } td { (num(&f["cwt"])) } td { (num(&f["total_debits"])) } td { (num(&f["cwt_x_debits"])) } } } }
+                            tfoot { tr { th { "Totals" } th { (num(&r["total_cwt"])) } th { (num(&r["total_debits"])) } th { (num(&r["total_cwt_x_debits"])) } } }
+                        }
+                    }
+                    @if let Some(rows) = r["rows"].as_array() {
+                        table #sheet {
+                            thead { tr { th { "Line" } th { "" } th { "cwt" } th { "Total Debits" } th { "cwt × Debits" } } }
+                            tbody { @for row in rows { tr { td { (num(&row["name"])) } td.muted { (num(&row["kind"])) } td { (num(&row["cwt"])) } td { (num(&row["total_debits"])) } td { (num(&row["product"])) } } } }
+                            tfoot { tr { th { "Totals" } th {} th { (num(&r["total_cwt"])) } th { (num(&r["total_debits"])) } th { (num(&r["total_product"])) } } }
+                        }
+                    }
+                    @if let Some(w) = r["warnings"].as_array() { @for x in w { p.breach { (num(x)) } } }
+                    p.muted { "Computed by the same engine as milkshed-server rate and the field app (MMSR L284-394, L455-790). Print this page for the rating file." }
+                }
+            }
+            h2 { "Rating visits" }
+            ul { @for v in &c.visits { li { a href={"/review/inspections/" (v)} { (v) } } } }
+        };
+        Ok(page(&s, &format!("FORM {} — {}", c.form, c.shipper), body))
+    })
+    .await
+}
+
 /// `GET /review/listings`: the listing register, each shipper's current rating, its expiry and
 /// standing, and the FORM 2359i data for submission.
 pub async fn listings(
@@ -625,6 +694,10 @@ pub async fn listings(
     run(move || {
         let conn = lock(&state)?;
         let ratings = reg::listing_ratings(&conn, &s.agency_id, None)?;
+        let shippers: Vec<reg::Facility> = reg::facilities(&conn, &s.agency_id)?
+            .into_iter()
+            .filter(|f| milkshed_shared::registry::FacilityKind::parse(&f.kind).is_some_and(|k| k.is_shipper()))
+            .collect();
         let mut rows = Vec::new();
         for r in ratings {
             let shipper = reg::facility(&conn, &s.agency_id, &r.shipper_id)?;
@@ -652,6 +725,8 @@ pub async fn listings(
                 } }
             }
             p.muted { "Published on the IMS List: the enforcement rating and a BTU's raw milk rating; plant and station ratings are not printed (Procedures L228)." }
+            h2 { "Sanitation ratings from synced rating visits" }
+            ul #sheets { @for f in &shippers { li { a href={"/review/ratings/" (f.id)} { (f.name) } " — FORM " (if f.kind == "btu" { "2359k" } else { "2359L" }) } } }
         };
         Ok(page(&s, "Ratings & listings", body))
     })

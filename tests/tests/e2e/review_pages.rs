@@ -207,3 +207,95 @@ fn another_agency_sees_nothing_even_by_id() {
     let csv = sue.get("/review/export/findings.csv");
     assert!(csv.body.lines().count() > 5 && csv.body.contains("Roy Harris"));
 }
+
+/// A rating officer's farm rating visits, synced, make the BTU's FORM 2359k on the review
+/// pages — the same figures the shared engine gives for the same visits.
+#[test]
+fn the_2359k_page_rates_the_synced_rating_visits_as_the_engine_does() {
+    use milkshed_shared::document::{
+        Header, InspectionKind, ItemState, SignerRole, Subject, SubjectKind,
+    };
+    let server = TestServer::start();
+    let mut sam = TestDevice::enroll(&server.url(), "sam");
+    let mut ids = Vec::new();
+    for (farm, name, pounds, items) in [
+        ("farm-1", "Roy Harris", 1700, &["3", "12"][..]),
+        ("farm-2", "James Henley", 2100, &["8A"][..]),
+        ("farm-3", "W. T. Miller", 500, &["2A", "5C", "18C"][..]),
+    ] {
+        let now = milkshed_tests::now();
+        let header = Header {
+            id: uuid::Uuid::now_v7(),
+            kind: InspectionKind::RatingVisitFarm,
+            agency: "demo".into(),
+            subject: Subject {
+                kind: SubjectKind::Farm,
+                id: farm.into(),
+                name: name.into(),
+                permit: None,
+                producer_number: None,
+            },
+            inspector: sam.person(),
+            catalog: "pmo-2011".into(),
+            started_at: now,
+            follows: None,
+        };
+        let id = sam.store.create_inspection(&header).unwrap();
+        sam.store
+            .edit(id, &now, |d| d.set_pounds_sold_daily(pounds, &now))
+            .unwrap();
+        for item in items {
+            let points = (*item == "8A").then_some(5);
+            sam.store
+                .edit(id, &now, |d| {
+                    d.set_finding(
+                        item,
+                        &ItemState::Violated {
+                            points,
+                            products: vec![],
+                        },
+                        &now,
+                    )
+                })
+                .unwrap();
+        }
+        sam.store
+            .edit(id, &now, |d| {
+                d.sign(SignerRole::Inspector, "Sam Okafor", "M0 0 L 5 5", &now)
+            })
+            .unwrap();
+        sam.store.edit(id, &now, |d| d.submit(&now)).unwrap();
+        ids.push(id);
+    }
+    sam.sync().unwrap();
+    let visits: Vec<_> = ids
+        .iter()
+        .map(|id| sam.store.inspection(*id).unwrap())
+        .collect();
+    let date = visits[0].header.started_at.date_naive();
+    let expected =
+        milkshed_shared::worksheet::raw_milk_from_visits("Great Cows BTU", date, &visits)
+            .map(|w| milkshed_shared::worksheet::rate(&w).to_value())
+            .unwrap();
+    let mut web = signed_in(&server, "sam");
+    let page = web.get("/review/ratings/btu-1");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let shown = format!("<strong id=\"rating\">{}</strong>", expected["rating"]);
+    assert!(page.body.contains(&shown), "{shown} in {}", page.body);
+    for farm in ["Roy Harris", "James Henley", "W. T. Miller"] {
+        assert!(page.body.contains(farm));
+    }
+    assert!(
+        page.body.contains("too few farms rated"),
+        "3 of 12 farms is under TABLE 1"
+    );
+    assert!(web
+        .get("/review/ratings/plant-2")
+        .body
+        .contains("No rating visits"));
+    assert_eq!(
+        web.get("/review/ratings/farm-1").status,
+        404,
+        "a farm is not a shipper"
+    );
+}

@@ -1,0 +1,162 @@
+//! Sanitation ratings from the synced rating visits: a BTU's FORM 2359k from its farms' visits
+//! (farm → BTU through the registry), a plant's FORM 2359L from its latest visit. The
+//! worksheet is built and rated by `shared::worksheet` exactly as `milkshed-server rate` and
+//! the field app do, so the review pages, the CLI and the tablet never disagree.
+
+use chrono::{Duration, NaiveDate};
+use milkshed_shared::document::{Inspection, InspectionKind};
+use milkshed_shared::rating::table1;
+use milkshed_shared::worksheet::{self, WorksheetError};
+use rusqlite::{params, Connection};
+use uuid::Uuid;
+
+use crate::db::{self, registry as reg, DbError};
+
+/// A rating's farm visits are the latest visit and those within this many days before it
+/// (a rating takes days, not months; the next rating is months away).
+pub const RATING_SPAN_DAYS: i64 = 30;
+
+/// A worksheet computed from synced visits.
+pub struct Computed {
+    pub form: &'static str,
+    pub shipper: String,
+    pub rating_date: NaiveDate,
+    /// The inspections it was built from.
+    pub visits: Vec<Uuid>,
+    /// The minimum number of farms TABLE 1 asks for the BTU's size (farms only).
+    pub table1_minimum: Option<u32>,
+    pub farms_in_listing: usize,
+    /// The rated figures (the same JSON `milkshed-server rate` prints), or the problems that
+    /// stop the visits from making a worksheet.
+    pub result: Result<serde_json::Value, Vec<String>>,
+}
+
+fn visits(
+    conn: &Connection,
+    server_actor: &milkshed_shared::document::automerge::ActorId,
+    agency: &str,
+    kind: InspectionKind,
+    subjects: &[String],
+) -> Result<Vec<Inspection>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM inspections WHERE agency_id = ?1 AND kind = ?2 AND subject_id = ?3
+           AND status IN ('signed', 'submitted', 'accepted') ORDER BY started_at DESC",
+    )?;
+    let mut out = Vec::new();
+    for s in subjects {
+        let ids: Vec<String> = stmt
+            .query_map(params![agency, kind.as_str(), s], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for id in ids {
+            let Ok(uuid) = Uuid::parse_str(&id) else {
+                continue;
+            };
+            if let Some(d) = db::load_doc(conn, &uuid, server_actor)? {
+                out.push(
+                    d.doc
+                        .read()
+                        .map_err(|e| DbError::Damaged(format!("document {id}: {e}")))?,
+                );
+            }
+        }
+    }
+    out.sort_by_key(|v| std::cmp::Reverse(v.header.started_at));
+    Ok(out)
+}
+
+fn problems(e: WorksheetError) -> Vec<String> {
+    match e {
+        WorksheetError::Invalid(list) => list
+            .into_iter()
+            .map(|p| format!("{}: {}", p.path, p.message))
+            .collect(),
+        other => vec![other.to_string()],
+    }
+}
+
+/// The FORM 2359k of a BTU from its latest rating's farm visits; `None` without any.
+pub fn btu_2359k(
+    conn: &Connection,
+    server_actor: &milkshed_shared::document::automerge::ActorId,
+    agency: &str,
+    btu: &reg::Facility,
+) -> Result<Option<Computed>, DbError> {
+    let farms: Vec<String> = reg::members(conn, &btu.id)?
+        .into_iter()
+        .map(|f| f.id)
+        .collect();
+    let all = visits(
+        conn,
+        server_actor,
+        agency,
+        InspectionKind::RatingVisitFarm,
+        &farms,
+    )?;
+    let Some(latest) = all.first().map(|v| v.header.started_at.date_naive()) else {
+        return Ok(None);
+    };
+    let from = latest - Duration::days(RATING_SPAN_DAYS);
+    // one visit per farm: its latest in the span
+    let mut chosen: Vec<Inspection> = Vec::new();
+    for v in all
+        .into_iter()
+        .filter(|v| v.header.started_at.date_naive() >= from)
+    {
+        if !chosen
+            .iter()
+            .any(|c| c.header.subject.id == v.header.subject.id)
+        {
+            chosen.push(v);
+        }
+    }
+    chosen.reverse();
+    let rating_date = chosen
+        .iter()
+        .map(|v| v.header.started_at.date_naive())
+        .min()
+        .unwrap_or(latest);
+    let result = worksheet::raw_milk_from_visits(&btu.name, rating_date, &chosen)
+        .map(|w| worksheet::rate(&w).to_value())
+        .map_err(problems);
+    Ok(Some(Computed {
+        form: "2359k",
+        shipper: btu.name.clone(),
+        rating_date,
+        visits: chosen.iter().map(|v| v.header.id).collect(),
+        table1_minimum: table1::min_farms_to_rate(farms.len() as u32),
+        farms_in_listing: farms.len(),
+        result,
+    }))
+}
+
+/// The FORM 2359L of a plant or station from its latest rating visit; `None` without one.
+pub fn plant_2359l(
+    conn: &Connection,
+    server_actor: &milkshed_shared::document::automerge::ActorId,
+    agency: &str,
+    plant: &reg::Facility,
+) -> Result<Option<Computed>, DbError> {
+    let all = visits(
+        conn,
+        server_actor,
+        agency,
+        InspectionKind::RatingVisitPlant,
+        std::slice::from_ref(&plant.id),
+    )?;
+    let Some(visit) = all.first() else {
+        return Ok(None);
+    };
+    let rating_date = visit.header.started_at.date_naive();
+    let result = worksheet::plant_from_visit(visit, rating_date)
+        .map(|w| worksheet::rate(&w).to_value())
+        .map_err(problems);
+    Ok(Some(Computed {
+        form: "2359L",
+        shipper: plant.name.clone(),
+        rating_date,
+        visits: vec![visit.header.id],
+        table1_minimum: None,
+        farms_in_listing: 0,
+        result,
+    }))
+}
