@@ -4,6 +4,19 @@
 
 use chrono::{Datelike, Months, NaiveDate};
 
+/// The agency's civil date of an instant (requirements.md DR-8): month-end grace and every
+/// deadline run on the calendar of the agency's time zone, never the server's — at 7 pm in
+/// Wisconsin on November 30 it is already December 1 in UTC, and a farm due by November 30 is
+/// not yet overdue.
+pub fn civil_date(at: chrono::DateTime<chrono::Utc>, zone: chrono_tz::Tz) -> NaiveDate {
+    at.with_timezone(&zone).date_naive()
+}
+
+/// An IANA time zone by name (`America/Chicago`).
+pub fn time_zone(name: &str) -> Option<chrono_tz::Tz> {
+    name.parse().ok()
+}
+
 /// `date` plus `months`, clamped to the last day of the target month (8/31 + 6 months →
 /// 2/28 or 2/29). AMB-11 / A18: the MMSR's examples never start at a month end; clamping is
 /// what a calendar does and what an SRO would write.
@@ -205,5 +218,49 @@ mod tests {
             appendix_p_due(d("2011-01-10"), AppendixP::Months12, Some(d("2012-06-01"))),
             d("2012-01-31")
         );
+    }
+
+    #[test]
+    fn civil_dates_follow_the_agency_time_zone() {
+        let utc = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        let chicago = time_zone("America/Chicago").unwrap();
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        // 11:30 pm in Wisconsin on a month end is the next day, and month, in UTC
+        let at = utc("2026-12-01T05:30:00Z");
+        assert_eq!(civil_date(at, chicago), d("2026-11-30"));
+        assert_eq!(civil_date(at, chrono_tz::UTC), d("2026-12-01"));
+        // a farm last inspected 2026-05-20 is due by 2026-11-30: still on time in Wisconsin
+        let due = deadline(d("2026-05-20"), 6);
+        assert!(civil_date(at, chicago) <= due);
+        assert!(civil_date(at, chrono_tz::UTC) > due);
+        // a leap day in Denver, the year's end in New York
+        assert_eq!(
+            civil_date(
+                utc("2028-03-01T03:00:00Z"),
+                time_zone("America/Denver").unwrap()
+            ),
+            d("2028-02-29")
+        );
+        assert_eq!(
+            civil_date(
+                utc("2027-01-01T04:59:00Z"),
+                time_zone("America/New_York").unwrap()
+            ),
+            d("2026-12-31")
+        );
+        // either side of the spring change (08:00 UTC on 2026-03-08 in Chicago)
+        assert_eq!(
+            civil_date(utc("2026-03-08T05:59:00Z"), chicago),
+            d("2026-03-07")
+        );
+        assert_eq!(
+            civil_date(utc("2026-03-08T06:00:00Z"), chicago),
+            d("2026-03-08")
+        );
+        assert_eq!(
+            civil_date(utc("2026-11-01T05:00:00Z"), chicago),
+            d("2026-11-01")
+        );
+        assert!(time_zone("Mars/Olympus").is_none());
     }
 }

@@ -129,6 +129,8 @@ ALTER TABLE agencies ADD COLUMN reference_edition TEXT NOT NULL DEFAULT 'form-23
 ALTER TABLE agencies ADD COLUMN retention_months INTEGER NOT NULL DEFAULT 60;
 -- the State (two letters) whose permits the agency issues
 ALTER TABLE agencies ADD COLUMN home_state TEXT;
+-- the IANA time zone whose calendar the agency's dates and deadlines run on (DR-8)
+ALTER TABLE agencies ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
 -- the laboratory's classification when the result was imported (F or C; N is refused)
 ALTER TABLE lab_results ADD COLUMN lab_classification TEXT;
 

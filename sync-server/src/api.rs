@@ -683,7 +683,7 @@ async fn import_lab(
         let mut keys: Vec<(String, String)> = rows.iter().map(|r| (r.subject_id.clone(), r.standard.clone())).collect();
         keys.sort();
         keys.dedup();
-        let today = Utc::now().date_naive();
+        let today = db::registry::agency_today(&conn, &device.agency_id)?;
         let mut actions = Vec::new();
         for (subject, standard) in keys {
             let history = db::lab_history(&conn, &device.agency_id, &subject, &standard)?;
@@ -834,9 +834,12 @@ async fn overdue_actions(
     Extension(device): Extension<DeviceAuth>,
     Query(q): Query<OverdueQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let today = q.today.unwrap_or_else(|| Utc::now().date_naive());
     blocking(move || {
         let conn = state.db.lock().map_err(ApiError::internal)?;
+        let today = match q.today {
+            Some(d) => d,
+            None => db::registry::agency_today(&conn, &device.agency_id)?,
+        };
         let list: Vec<serde_json::Value> = db::overdue_actions(&conn, &device.agency_id, today)?
             .into_iter()
             .map(|(id, subject, kind, issued, due)| json!({"id": id, "subject_id": subject, "kind": kind, "issued_on": issued, "due_on": due}))

@@ -74,7 +74,14 @@ pub fn seed(state: &AppState) -> Result<bool, Box<dyn std::error::Error>> {
 /// registry, which publishes them to the devices' reference data.
 fn reference(conn: &mut Connection, admin: &str) -> Result<(), Box<dyn std::error::Error>> {
     let today = Utc::now().date_naive();
-    db::registry::set_home_state(conn, AGENCY, "WI")?;
+    db::registry::update_agency(
+        conn,
+        AGENCY,
+        None,
+        None,
+        Some("WI"),
+        Some("America/Chicago"),
+    )?;
     db::registry::add_laboratory(
         conn,
         AGENCY,

@@ -86,6 +86,24 @@ enum Admin {
         #[arg(long)]
         agency: String,
     },
+    /// Change an agency's settings: adopt a reference edition (records keep the edition they
+    /// were checked against), its time zone, home State, or a longer retention.
+    SetAgency {
+        #[arg(long)]
+        agency: String,
+        /// ims-2004 or form-2359i-2011
+        #[arg(long)]
+        reference_edition: Option<String>,
+        /// IANA name, e.g. America/Chicago: deadlines run on this calendar
+        #[arg(long)]
+        time_zone: Option<String>,
+        /// Two-letter State whose permits the agency issues
+        #[arg(long)]
+        home_state: Option<String>,
+        /// Months signed records are kept (at least 24)
+        #[arg(long)]
+        retention_months: Option<u32>,
+    },
 }
 
 fn read_password() -> anyhow::Result<String> {
@@ -132,6 +150,23 @@ fn admin(data: PathBuf, action: Admin) -> anyhow::Result<()> {
                 bail!("no active device {device_id}");
             }
             println!("revoked {device_id}");
+        }
+        Admin::SetAgency {
+            agency,
+            reference_edition,
+            time_zone,
+            home_state,
+            retention_months,
+        } => {
+            let change = milkshed_sync_server::record::AgencyChange {
+                reference_edition: reference_edition.as_deref(),
+                time_zone: time_zone.as_deref(),
+                home_state: home_state.as_deref(),
+                retention_months,
+            };
+            milkshed_sync_server::record::set_agency(&conn, &agency, &change)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            println!("updated agency {agency}");
         }
         Admin::Devices { agency } => {
             for d in db::devices(&conn, &agency)? {

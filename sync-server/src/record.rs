@@ -13,7 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use milkshed_shared::ledger::{self, Reinstatement};
 use milkshed_shared::listing::{self, ListingInput, ShipperKind, Source};
 use milkshed_shared::reference::Edition;
@@ -77,6 +77,64 @@ fn conflict(message: impl Into<String>) -> ApiError {
 fn edition_of(conn: &rusqlite::Connection, agency: &str) -> ApiResult<&'static Edition> {
     let settings = reg::agency_settings(conn, agency)?;
     Edition::builtin(&settings.reference_edition).map_err(ApiError::internal)
+}
+
+/// A change to an agency's settings (`None`: unchanged).
+pub struct AgencyChange<'a> {
+    pub reference_edition: Option<&'a str>,
+    pub time_zone: Option<&'a str>,
+    pub home_state: Option<&'a str>,
+    pub retention_months: Option<u32>,
+}
+
+/// Checks and applies an agency's settings: a known reference edition, an IANA time zone, a
+/// State of the edition's FIPS table, retention of at least 24 months (MMSR L8240-8242).
+pub fn set_agency(
+    conn: &rusqlite::Connection,
+    agency: &str,
+    c: &AgencyChange<'_>,
+) -> Result<(), String> {
+    if !db::agency_exists(conn, agency).map_err(|e| e.to_string())? {
+        return Err(format!("no agency {agency}"));
+    }
+    let edition_name = match c.reference_edition {
+        Some(e) => e.to_string(),
+        None => {
+            reg::agency_settings(conn, agency)
+                .map_err(|e| e.to_string())?
+                .reference_edition
+        }
+    };
+    let edition = Edition::builtin(&edition_name).map_err(|e| e.to_string())?;
+    if let Some(z) = c.time_zone {
+        if milkshed_shared::calendar::time_zone(z).is_none() {
+            return Err(format!(
+                "\"{z}\" is not an IANA time zone (e.g. America/Chicago)"
+            ));
+        }
+    }
+    if let Some(st) = c.home_state {
+        check_state(edition, st)
+            .map_err(|_| format!("\"{st}\" is not a State of the FIPS table"))?;
+    }
+    if let Some(m) = c.retention_months {
+        if m < registry::RETENTION_MONTHS {
+            return Err(format!(
+                "retention is at least {} months (inspection reports, MMSR L8240-8242, L8566-8568)",
+                registry::RETENTION_MONTHS
+            ));
+        }
+    }
+    reg::update_agency(
+        conn,
+        agency,
+        c.reference_edition,
+        c.retention_months,
+        c.home_state,
+        c.time_zone,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// The registry's office: supervisors and administrators keep it.
@@ -287,7 +345,7 @@ pub fn add_facility_record(
         reg::add_permit_event(&tx, &pid, "issued", p.issued_on, "permit issued", by)?;
     }
     if let Some(shipper) = &f.listing {
-        let today = Utc::now().date_naive();
+        let today = reg::agency_today(&tx, agency)?;
         reg::set_listing(&tx, agency, &id, shipper, today, by)?;
     }
     if let Some(d) = f.last_inspection {
@@ -782,7 +840,7 @@ async fn add_residue(
             &conn,
             &agency,
             &stored,
-            Utc::now().date_naive(),
+            reg::agency_today(&conn, &agency)?,
         )?))
     })
     .await
@@ -794,7 +852,7 @@ async fn list_residue(
 ) -> ApiResult<Json<Value>> {
     blocking(move || {
         let conn = state.db.lock().map_err(ApiError::internal)?;
-        let today = Utc::now().date_naive();
+        let today = reg::agency_today(&conn, &device.agency_id)?;
         let list: Vec<Value> = reg::residue_events(&conn, &device.agency_id, None)?
             .iter()
             .map(|e| residue_view(&conn, &device.agency_id, e, today))
@@ -818,7 +876,7 @@ async fn residue_event(
             &conn,
             &device.agency_id,
             &e,
-            Utc::now().date_naive(),
+            reg::agency_today(&conn, &device.agency_id)?,
         )?))
     })
     .await
@@ -945,7 +1003,7 @@ async fn residue_step(
             &conn,
             &agency,
             &e,
-            Utc::now().date_naive(),
+            reg::agency_today(&conn, &agency)?,
         )?))
     })
     .await
@@ -1049,7 +1107,7 @@ async fn add_listing(
             aseptic_noncompliant: l.aseptic_noncompliant.clone(),
         };
         let decision = listing::decide(&input).ok_or_else(|| ApiError::bad_request("rating_dates: give the first day of each rating"))?;
-        let today = Utc::now().date_naive();
+        let today = reg::agency_today(&conn, &agency)?;
         let tasks: Vec<Value> = decision
             .triggers
             .iter()
@@ -1195,9 +1253,12 @@ async fn board(
     Extension(device): Extension<DeviceAuth>,
     Query(q): Query<BoardQuery>,
 ) -> ApiResult<Json<Value>> {
-    let today = q.today.unwrap_or_else(|| Utc::now().date_naive());
     blocking(move || {
         let conn = state.db.lock().map_err(ApiError::internal)?;
+        let today = match q.today {
+            Some(d) => d,
+            None => reg::agency_today(&conn, &device.agency_id)?,
+        };
         let b = crate::board::board(&conn, &device.agency_id, today, None)?;
         Ok(Json(serde_json::to_value(b).map_err(ApiError::internal)?))
     })

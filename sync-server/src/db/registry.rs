@@ -717,20 +717,50 @@ pub struct AgencySettings {
     pub reference_edition: String,
     pub retention_months: u32,
     pub home_state: Option<String>,
+    pub time_zone: chrono_tz::Tz,
 }
 
 pub fn agency_settings(conn: &Connection, agency: &str) -> Result<AgencySettings> {
     Ok(conn.query_row(
-        "SELECT reference_edition, retention_months, home_state FROM agencies WHERE id = ?1",
+        "SELECT reference_edition, retention_months, home_state, time_zone FROM agencies WHERE id = ?1",
         [agency],
         |r| {
             Ok(AgencySettings {
                 reference_edition: r.get(0)?,
                 retention_months: r.get::<_, i64>(1)?.max(0) as u32,
                 home_state: r.get(2)?,
+                // the column is checked when set; a damaged one reads as UTC
+                time_zone: milkshed_shared::calendar::time_zone(&r.get::<_, String>(3)?)
+                    .unwrap_or(chrono_tz::UTC),
             })
         },
     )?)
+}
+
+/// Today in the agency's time zone (DR-8).
+pub fn agency_today(conn: &Connection, agency: &str) -> Result<NaiveDate> {
+    let zone = agency_settings(conn, agency)?.time_zone;
+    Ok(milkshed_shared::calendar::civil_date(
+        chrono::Utc::now(),
+        zone,
+    ))
+}
+
+/// Changes an agency's settings (each `None` left as it is). The caller has checked them.
+pub fn update_agency(
+    conn: &Connection,
+    agency: &str,
+    reference_edition: Option<&str>,
+    retention_months: Option<u32>,
+    home_state: Option<&str>,
+    time_zone: Option<&str>,
+) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE agencies SET reference_edition = COALESCE(?2, reference_edition),
+            retention_months = COALESCE(?3, retention_months), home_state = COALESCE(?4, home_state),
+            time_zone = COALESCE(?5, time_zone) WHERE id = ?1",
+        params![agency, reference_edition, retention_months, home_state, time_zone],
+    )? == 1)
 }
 
 pub fn set_home_state(conn: &Connection, agency: &str, state: &str) -> Result<()> {

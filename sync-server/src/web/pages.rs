@@ -470,9 +470,12 @@ pub async fn board(
     Extension(s): Extension<WebSession>,
     Query(q): Query<DayQuery>,
 ) -> PageResult<Html<String>> {
-    let today = q.today.unwrap_or_else(|| Utc::now().date_naive());
     run(move || {
         let conn = lock(&state)?;
+        let today = match q.today {
+            Some(d) => d,
+            None => reg::agency_today(&conn, &s.agency_id)?,
+        };
         let b = crate::board::board(&conn, &s.agency_id, today, None)?;
         drop(conn);
         let fac = |id: &str, name: &str| html! { a href={"/review/facilities/" (id)} { (name) } };
@@ -574,7 +577,8 @@ pub async fn facility(
             Some(i) => wdb::findings(&conn, &i.id)?.into_iter().filter(|f| f.1 == "violated").collect(),
             None => Vec::new(),
         };
-        let b = crate::board::board(&conn, &s.agency_id, Utc::now().date_naive(), Some(&id))?;
+        let today = reg::agency_today(&conn, &s.agency_id)?;
+        let b = crate::board::board(&conn, &s.agency_id, today, Some(&id))?;
         drop(conn);
         let warnings: Vec<String> = detail["warnings"].as_array().map(|w| w.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default();
         let due: Vec<String> = b.overdue_inspections.iter().filter(|i| i.facility_id == id).map(|i| format!("routine inspection overdue since {}", i.due))
@@ -703,8 +707,8 @@ pub async fn listings(
             let shipper = reg::facility(&conn, &s.agency_id, &r.shipper_id)?;
             rows.push((r, shipper));
         }
+        let today = reg::agency_today(&conn, &s.agency_id)?;
         drop(conn);
-        let today = Utc::now().date_naive();
         let body = html! {
             @if rows.is_empty() { p.muted { "No ratings in the register yet." } }
             table #listings {

@@ -684,3 +684,30 @@ fn retention_floor_and_overdue_inspections() {
         .iter()
         .any(|i| i["facility_id"] == "farm-late"));
 }
+
+/// Without `?today=`, the board's day is the agency's civil date (DR-8), not the server's:
+/// two zones 25 hours apart always name different days.
+#[test]
+fn the_board_runs_on_the_agency_calendar() {
+    let server = TestServer::start();
+    let sue = token(&server, "sue");
+    let mut seen = Vec::new();
+    for zone in ["Pacific/Kiritimati", "Pacific/Pago_Pago"] {
+        let conn = server.db();
+        let change = milkshed_sync_server::record::AgencyChange {
+            reference_edition: None,
+            time_zone: Some(zone),
+            home_state: None,
+            retention_months: None,
+        };
+        milkshed_sync_server::record::set_agency(&conn, "demo", &change).unwrap();
+        let tz = milkshed_shared::calendar::time_zone(zone).unwrap();
+        let before = milkshed_shared::calendar::civil_date(Utc::now(), tz).to_string();
+        let (_, b) = get_json(&server.url(), &sue, "/api/board");
+        let after = milkshed_shared::calendar::civil_date(Utc::now(), tz).to_string();
+        let today = b["today"].as_str().unwrap().to_string();
+        assert!(today == before || today == after, "{zone}: {today}");
+        seen.push(today);
+    }
+    assert_ne!(seen[0], seen[1]);
+}

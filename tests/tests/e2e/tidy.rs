@@ -24,6 +24,7 @@ fn shared_depends_only_on_the_allowlist() {
         "serde_path_to_error",
         "thiserror",
         "chrono",
+        "chrono-tz",
         "num-rational",
         "num-traits",
         "rand",
