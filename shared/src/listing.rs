@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 
 use crate::calendar;
 use crate::rating::enforcement::Counts;
+use crate::reference::Edition;
 
 /// What is listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,25 +211,45 @@ pub fn sampler_counts(pickups: &[Pickup], rating_date: NaiveDate) -> (Counts, Co
     )
 }
 
-/// The product codes of the IMS List (seed 001 L242-264 lists 40; the codes are 1-40).
-pub fn valid_product_code(code: u32) -> bool {
-    (1..=40).contains(&code)
-}
-
-/// Checks the data of a FORM 2359i Interstate Milk Shipper's Report; each problem names its field.
-pub fn check_2359i(report: &Report2359i) -> Vec<String> {
+/// Checks the data of a FORM 2359i Interstate Milk Shipper's Report against the reference
+/// edition the agency uses; each problem names its field (the form's instructions, MMSR
+/// L2293-2334: the name in 34 characters with "(RS)"/"(TR)" for a station, the Plant/BTU # in
+/// at most 5 digits, product codes of the edition).
+pub fn check_2359i(report: &Report2359i, edition: &Edition) -> Vec<String> {
     let mut problems = Vec::new();
-    if report.state_fips.len() != 2 || !report.state_fips.chars().all(|c| c.is_ascii_digit()) {
+    if edition.state_of_fips(&report.state_fips).is_none() {
         problems.push(format!(
-            "state_fips: \"{}\" is not a 2-digit FIPS code",
-            report.state_fips
+            "state_fips: \"{}\" is not a FIPS code of {}",
+            report.state_fips, edition.title
         ));
     }
-    if report.shipper_number.trim().is_empty() || report.shipper_number.len() > 10 {
-        problems.push("shipper_number: 1 to 10 characters".into());
+    let n = report.shipper_number.trim();
+    if n.is_empty() || n.len() > 5 || !n.chars().all(|c| c.is_ascii_digit()) {
+        problems.push(format!(
+            "shipper_number: the Plant or BTU # is 1 to 5 digits, not \"{n}\""
+        ));
     }
-    if report.name.trim().is_empty() || report.name.chars().count() > 60 {
-        problems.push("name: 1 to 60 characters".into());
+    if let Some(code) = &report.plant_code {
+        if let Some(p) = edition.check_plant_code(code) {
+            problems.push(format!("plant_code: {p}"));
+        }
+    }
+    let len = report.name.chars().count();
+    if report.name.trim().is_empty() || len > 34 {
+        problems.push(format!("name: 1 to 34 characters and spaces, not {len}"));
+    }
+    let station_mark = match report.kind {
+        ShipperKind::ReceivingStation => Some(["(RS)", "Receiving Station"]),
+        ShipperKind::TransferStation => Some(["(TR)", "Transfer Station"]),
+        _ => None,
+    };
+    if let Some(marks) = station_mark {
+        if !marks.iter().any(|m| report.name.contains(m)) {
+            problems.push(format!(
+                "name: a station's name carries \"{}\" or \"{}\"",
+                marks[0], marks[1]
+            ));
+        }
     }
     for (field, r) in [
         ("raw_milk_rating", report.raw_milk_rating),
@@ -239,12 +260,11 @@ pub fn check_2359i(report: &Report2359i) -> Vec<String> {
             problems.push(format!("{field}: a rating is 0 to 100"));
         }
     }
-    for c in &report.product_codes {
-        if !valid_product_code(*c) {
-            problems.push(format!(
-                "product_codes: {c} is not an IMS product code (1-40)"
-            ));
-        }
+    if report.product_codes.is_empty() {
+        problems.push("product_codes: at least one".into());
+    }
+    for p in edition.check_product_codes(&report.product_codes, report.kind == ShipperKind::Btu) {
+        problems.push(format!("product_codes: {p}"));
     }
     if let (Some(total), Some(inspected)) = (report.farms, report.farms_inspected) {
         match crate::rating::table1::min_farms_to_rate(total) {
@@ -275,8 +295,12 @@ pub fn check_2359i(report: &Report2359i) -> Vec<String> {
 /// The data of a FORM 2359i (front page).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report2359i {
+    pub kind: ShipperKind,
     pub state_fips: String,
+    /// Item 5, the IMS Plant or BTU number.
     pub shipper_number: String,
+    /// The State plant code `SS-NNN` printed on packages, for a plant.
+    pub plant_code: Option<String>,
     pub name: String,
     pub farms: Option<u32>,
     pub farms_inspected: Option<u32>,
@@ -408,9 +432,12 @@ mod tests {
 
     #[test]
     fn report_2359i_checks() {
+        let edition = Edition::builtin(crate::reference::DEFAULT_EDITION).unwrap();
         let ok = Report2359i {
+            kind: ShipperKind::MilkPlant,
             state_fips: "55".into(),
-            shipper_number: "55-1234".into(),
+            shipper_number: "1234".into(),
+            plant_code: Some("55-1234".into()),
             name: "Clean Milk Dairy".into(),
             farms: Some(120),
             farms_inspected: Some(34),
@@ -421,15 +448,46 @@ mod tests {
             expiry: d("2014-08-02"),
             product_codes: vec![1, 2, 5],
         };
-        assert!(check_2359i(&ok).is_empty());
+        assert!(
+            check_2359i(&ok, edition).is_empty(),
+            "{:?}",
+            check_2359i(&ok, edition)
+        );
         let bad = Report2359i {
-            state_fips: "5".into(),
+            state_fips: "03".into(),
             farms_inspected: Some(30),
-            product_codes: vec![41],
+            product_codes: vec![45],
             expiry: d("2014-08-03"),
+            ..ok.clone()
+        };
+        let p = check_2359i(&bad, edition);
+        assert_eq!(p.len(), 4, "{p:?}");
+        // code 41 (UF permeate) is on the 2011 form, not in the 2004 List
+        let uf = Report2359i {
+            product_codes: vec![41],
+            ..ok.clone()
+        };
+        assert!(check_2359i(&uf, edition).is_empty());
+        let old = Edition::builtin("ims-2004").unwrap();
+        assert_eq!(check_2359i(&uf, old).len(), 1);
+        // the form's own limits: 34 characters, 5 digits, the plant code, the station mark
+        let long = Report2359i {
+            kind: ShipperKind::ReceivingStation,
+            name: "Metro Dairy Cooperative Receiving Depot".into(),
+            shipper_number: "123456".into(),
+            plant_code: Some("55/1234".into()),
+            ..ok.clone()
+        };
+        let p = check_2359i(&long, edition);
+        for field in ["name: 1 to 34", "shipper_number", "plant_code", "(RS)"] {
+            assert!(p.iter().any(|x| x.contains(field)), "{field}: {p:?}");
+        }
+        let btu = Report2359i {
+            kind: ShipperKind::Btu,
+            product_codes: vec![1, 2],
+            plant_code: None,
             ..ok
         };
-        let p = check_2359i(&bad);
-        assert_eq!(p.len(), 4, "{p:?}");
+        assert!(check_2359i(&btu, edition).iter().any(|p| p.contains("raw")));
     }
 }

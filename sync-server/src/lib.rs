@@ -16,6 +16,7 @@ pub mod board;
 pub mod db;
 pub mod demo;
 pub mod lab;
+pub mod pdf;
 pub mod rate;
 pub mod ratings;
 pub mod record;

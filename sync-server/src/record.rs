@@ -1038,7 +1038,7 @@ struct ListingIn {
     aseptic_noncompliant: Vec<String>,
 }
 
-fn shipper_kind(kind: FacilityKind) -> Option<ShipperKind> {
+pub(crate) fn shipper_kind(kind: FacilityKind) -> Option<ShipperKind> {
     Some(match kind {
         FacilityKind::Btu => ShipperKind::Btu,
         FacilityKind::ReceivingStation => ShipperKind::ReceivingStation,

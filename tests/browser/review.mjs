@@ -40,11 +40,16 @@ try {
   await page.click('button[type=submit]');
   await page.waitForSelector('#queue');
   const rows = await page.locator('#queue tbody tr').count();
-  expect(rows === 3, `three demo inspections in the queue, saw ${rows}`);
+  expect(rows === 15, `the demo's 3 inspections and the 12 rating visits, saw ${rows}`);
+  await page.selectOption('select[name=kind]', 'routine_farm');
   await page.selectOption('select[name=status]', 'submitted');
-  await page.click('form.filters button[type=submit]');
+  await Promise.all([
+    page.waitForURL(/status=submitted/),
+    page.click('form.filters button[type=submit]'),
+  ]);
   await page.waitForSelector('#queue');
-  expect(await page.locator('#queue tbody tr').count() === 1, 'one submitted inspection');
+  const submitted = await page.locator('#queue tbody tr').count();
+  expect(submitted === 1, `one submitted routine inspection, saw ${submitted} at ${page.url()}`);
   await page.screenshot({ path: `${shots}/review-2-queue.png` });
 
   await page.click('#queue a:has-text("Roy Harris")');
@@ -77,7 +82,28 @@ try {
   expect((await page.textContent('#listings')).includes('Great Cows BTU'), 'the BTU listing');
   await page.screenshot({ path: `${shots}/review-6-listings.png`, fullPage: true });
 
-  // each export, with the session's cookie
+  // the BTU's 2359k from the synced rating visits, then its 2359i
+  await page.click('#sheets a:has-text("Great Cows BTU")');
+  await page.waitForSelector('#sheet');
+  seen.rating_2359k = (await page.textContent('#rating')).trim();
+  expect((await page.locator('#sheet tbody tr').count()) === 12, 'twelve farms on the 2359k');
+  await page.screenshot({ path: `${shots}/review-7-2359k.png`, fullPage: true });
+  await page.goBack();
+  await page.click('#listings a:has-text("2359i")');
+  await page.waitForSelector('#form-2359i');
+  seen.check_2359i = (await page.textContent('#check')).trim();
+  await page.screenshot({ path: `${shots}/review-8-2359i.png`, fullPage: true });
+  const pdfs = [`${base}/review/ratings/btu-1/pdf`, page.url() + '/pdf'];
+
+  // each PDF and CSV export, with the session's cookie
+  for (const url of pdfs) {
+    const r = await page.request.get(url);
+    expect(r.status() === 200, `${url} answers 200`);
+    expect(r.headers()['content-type'] === 'application/pdf', `${url} is a PDF`);
+    const body = await r.body();
+    expect(body.subarray(0, 5).toString() === '%PDF-', `${url} starts as a PDF`);
+    seen[url.replace(base, '')] = body.length;
+  }
   for (const path of ['/review/export/findings.csv', '/review/export/inspections.csv?status=returned']) {
     const r = await page.request.get(`${base}${path}`);
     expect(r.status() === 200, `${path} answers 200`);

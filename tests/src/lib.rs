@@ -243,6 +243,60 @@ impl TestDevice {
         id
     }
 
+    /// A farm rating visit, signed and submitted: pounds sold daily and the items violated
+    /// (`8A` at 5 points, a major water violation).
+    pub fn rating_visit(&mut self, farm: &str, name: &str, pounds: u64, items: &[&str]) -> Uuid {
+        let now = now();
+        let header = Header {
+            id: Uuid::now_v7(),
+            kind: InspectionKind::RatingVisitFarm,
+            agency: self.enrollment.agency.clone(),
+            subject: Subject {
+                kind: SubjectKind::Farm,
+                id: farm.into(),
+                name: name.into(),
+                permit: None,
+                producer_number: None,
+            },
+            inspector: self.person(),
+            catalog: "pmo-2011".into(),
+            started_at: now,
+            follows: None,
+        };
+        let id = self.store.create_inspection(&header).unwrap();
+        self.store
+            .edit(id, &now, |d| d.set_pounds_sold_daily(pounds, &now))
+            .unwrap();
+        for item in items {
+            let points = (*item == "8A").then_some(5);
+            self.store
+                .edit(id, &now, |d| {
+                    d.set_finding(
+                        item,
+                        &ItemState::Violated {
+                            points,
+                            products: vec![],
+                        },
+                        &now,
+                    )
+                })
+                .unwrap();
+        }
+        let signer = self.person().name;
+        self.store
+            .edit(id, &now, |d| {
+                d.sign(
+                    milkshed_shared::document::SignerRole::Inspector,
+                    &signer,
+                    "M0 0 L 5 5",
+                    &now,
+                )
+            })
+            .unwrap();
+        self.store.edit(id, &now, |d| d.submit(&now)).unwrap();
+        id
+    }
+
     /// Takes a photo (a generated JPEG, distinct per `seed`) for an item.
     pub fn photograph(&mut self, id: Uuid, item: &str, seed: u32) -> String {
         self.photograph_sized(id, item, seed, 96, 72)

@@ -118,6 +118,7 @@ pub struct QueueFilter {
     pub subject: Option<String>,
     pub status: Option<String>,
     pub min_violations: Option<i64>,
+    pub kind: Option<String>,
 }
 
 const QUEUE_COLUMNS: &str = "id, kind, subject_kind, subject_id, subject_name, permit, inspector_id, inspector_name, status, integrity, started_at, violations, total_debits";
@@ -158,6 +159,7 @@ pub fn queue(
            AND (?3 IS NULL OR subject_name LIKE ?3 OR subject_id = ?4)
            AND (?5 IS NULL OR status = ?5)
            AND (?6 IS NULL OR violations >= ?6)
+           AND (?9 IS NULL OR kind = ?9)
          ORDER BY started_at DESC, id DESC LIMIT ?7 OFFSET ?8"
     ))?;
     let rows = stmt.query_map(
@@ -169,7 +171,8 @@ pub fn queue(
             f.status,
             f.min_violations,
             limit,
-            offset
+            offset,
+            f.kind,
         ],
         queue_row,
     )?;
@@ -281,4 +284,105 @@ pub fn export_findings(
         each(row?);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(
+        conn: &Connection,
+        id: &str,
+        kind: &str,
+        status: &str,
+        subject: &str,
+        violations: i64,
+        at: &str,
+    ) {
+        conn.execute(
+            "INSERT INTO documents (id, agency_id, inspector_id, snapshot, updated_at) VALUES (?1, 'a', 'u', x'', ?2)",
+            params![id, at],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO inspections (id, agency_id, kind, subject_kind, subject_id, subject_name, inspector_id, inspector_name, status, integrity, started_at, violations, updated_at)
+             VALUES (?1, 'a', ?2, 'farm', ?3, ?3, 'u', 'U', ?4, 'intact', ?5, ?6, ?5)",
+            params![id, kind, subject, status, at, violations],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn the_queue_filters_by_kind_status_subject_and_violations_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = super::super::open(dir.path()).unwrap();
+        super::super::create_agency(&conn, "a", "A").unwrap();
+        row(
+            &conn,
+            "1",
+            "routine_farm",
+            "submitted",
+            "Roy Harris",
+            3,
+            "2026-11-20T08:00:00-06:00",
+        );
+        row(
+            &conn,
+            "2",
+            "rating_visit_farm",
+            "submitted",
+            "Roy Harris",
+            2,
+            "2026-11-21T08:00:00-06:00",
+        );
+        row(
+            &conn,
+            "3",
+            "routine_farm",
+            "accepted",
+            "Al Hart",
+            0,
+            "2026-11-22T08:00:00-06:00",
+        );
+        let ids = |f: QueueFilter| -> Vec<String> {
+            queue(&conn, "a", &f, 10, 0)
+                .unwrap()
+                .into_iter()
+                .map(|r| r.id)
+                .collect()
+        };
+        assert_eq!(ids(QueueFilter::default()), ["3", "2", "1"]);
+        let kind = |k: &str| QueueFilter {
+            kind: Some(k.into()),
+            ..Default::default()
+        };
+        assert_eq!(ids(kind("routine_farm")), ["3", "1"]);
+        assert_eq!(
+            ids(QueueFilter {
+                status: Some("submitted".into()),
+                ..kind("routine_farm")
+            }),
+            ["1"]
+        );
+        assert_eq!(
+            ids(QueueFilter {
+                subject: Some("Harris".into()),
+                ..Default::default()
+            }),
+            ["2", "1"]
+        );
+        assert_eq!(
+            ids(QueueFilter {
+                min_violations: Some(3),
+                ..Default::default()
+            }),
+            ["1"]
+        );
+        assert!(
+            queue(&conn, "b", &QueueFilter::default(), 10, 0)
+                .unwrap()
+                .is_empty(),
+            "another agency"
+        );
+    }
 }

@@ -19,6 +19,26 @@ fn a_supervisor_returns_an_inspection_in_chromium_and_the_device_gets_the_commen
     let server = TestServer::start();
     let mut ann = TestDevice::enroll(&server.url(), "ann");
     ann.sync().unwrap();
+    // the rating officer's visits of every farm of the Great Cows BTU (TABLE 1: all 12)
+    let mut sam = TestDevice::enroll(&server.url(), "sam");
+    let farms = [
+        ("Roy Harris", 1700, &["3", "12"][..]),
+        ("James Henley", 2100, &["8A"][..]),
+        ("W. T. Miller", 500, &["2A", "5C", "18C"][..]),
+        ("John Barkley", 1100, &["6"][..]),
+        ("K. R. Olson", 1500, &[][..]),
+        ("Robert Taylor", 1000, &["15C"][..]),
+        ("Pete Carhart", 1800, &["10", "13"][..]),
+        ("Davis & Nelson", 3300, &["3"][..]),
+        ("Al Hart", 1000, &[][..]),
+        ("Don Meyers", 800, &["2B", "12"][..]),
+        ("Wm. Long", 1200, &["9"][..]),
+        ("Jon Jones", 2700, &["4", "17"][..]),
+    ];
+    for (n, (name, pounds, items)) in farms.iter().enumerate() {
+        sam.rating_visit(&format!("farm-{}", n + 1), name, *pounds, items);
+    }
+    sam.sync().unwrap();
     let shots = if std::env::var_os("MILKSHED_UPDATE_SCREENS").is_some() {
         root.join("docs/screens")
     } else {
@@ -45,6 +65,27 @@ fn a_supervisor_returns_an_inspection_in_chromium_and_the_device_gets_the_commen
         "Roy Harris: 2A (1) + 8 major (5) + 12 (2)"
     );
     let id: uuid::Uuid = seen["inspection"].as_str().unwrap().parse().unwrap();
+    // the page's 2359k is the engine's, for the visits as the server holds them
+    let visits: Vec<_> = sam
+        .store
+        .inspection_ids()
+        .unwrap()
+        .into_iter()
+        .map(|i| sam.store.inspection(i).unwrap())
+        .collect();
+    let mut visits = visits;
+    visits.sort_by_key(|v| v.header.started_at);
+    let date = visits[0].header.started_at.date_naive();
+    let expected =
+        milkshed_shared::worksheet::raw_milk_from_visits("Great Cows BTU", date, &visits)
+            .map(|w| milkshed_shared::worksheet::rate(&w).to_value())
+            .unwrap();
+    assert_eq!(seen["rating_2359k"], expected["rating"].to_string());
+    assert!(
+        seen["check_2359i"].as_str().unwrap().starts_with("Checked"),
+        "the demo BTU's 2359i is ready: {}",
+        seen["check_2359i"]
+    );
 
     // the comment reaches the inspector's device on its next sync
     ann.sync().unwrap();

@@ -212,61 +212,13 @@ fn another_agency_sees_nothing_even_by_id() {
 /// pages — the same figures the shared engine gives for the same visits.
 #[test]
 fn the_2359k_page_rates_the_synced_rating_visits_as_the_engine_does() {
-    use milkshed_shared::document::{
-        Header, InspectionKind, ItemState, SignerRole, Subject, SubjectKind,
-    };
     let server = TestServer::start();
     let mut sam = TestDevice::enroll(&server.url(), "sam");
-    let mut ids = Vec::new();
-    for (farm, name, pounds, items) in [
-        ("farm-1", "Roy Harris", 1700, &["3", "12"][..]),
-        ("farm-2", "James Henley", 2100, &["8A"][..]),
-        ("farm-3", "W. T. Miller", 500, &["2A", "5C", "18C"][..]),
-    ] {
-        let now = milkshed_tests::now();
-        let header = Header {
-            id: uuid::Uuid::now_v7(),
-            kind: InspectionKind::RatingVisitFarm,
-            agency: "demo".into(),
-            subject: Subject {
-                kind: SubjectKind::Farm,
-                id: farm.into(),
-                name: name.into(),
-                permit: None,
-                producer_number: None,
-            },
-            inspector: sam.person(),
-            catalog: "pmo-2011".into(),
-            started_at: now,
-            follows: None,
-        };
-        let id = sam.store.create_inspection(&header).unwrap();
-        sam.store
-            .edit(id, &now, |d| d.set_pounds_sold_daily(pounds, &now))
-            .unwrap();
-        for item in items {
-            let points = (*item == "8A").then_some(5);
-            sam.store
-                .edit(id, &now, |d| {
-                    d.set_finding(
-                        item,
-                        &ItemState::Violated {
-                            points,
-                            products: vec![],
-                        },
-                        &now,
-                    )
-                })
-                .unwrap();
-        }
-        sam.store
-            .edit(id, &now, |d| {
-                d.sign(SignerRole::Inspector, "Sam Okafor", "M0 0 L 5 5", &now)
-            })
-            .unwrap();
-        sam.store.edit(id, &now, |d| d.submit(&now)).unwrap();
-        ids.push(id);
-    }
+    let ids = [
+        sam.rating_visit("farm-1", "Roy Harris", 1700, &["3", "12"]),
+        sam.rating_visit("farm-2", "James Henley", 2100, &["8A"]),
+        sam.rating_visit("farm-3", "W. T. Miller", 500, &["2A", "5C", "18C"]),
+    ];
     sam.sync().unwrap();
     let visits: Vec<_> = ids
         .iter()
