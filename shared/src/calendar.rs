@@ -17,6 +17,45 @@ pub fn time_zone(name: &str) -> Option<chrono_tz::Tz> {
     name.parse().ok()
 }
 
+/// Days after a violation-finding inspection by which its reinspection is due. The PMO's
+/// reinspection intervals are not in the seeds (requirements.md T-B4 [GAP]); this is the
+/// default the producer's report, the work list and the agency's board all use — one place to
+/// change.
+pub const REINSPECTION_DAYS: u64 = 30;
+
+/// The day a reinspection of an inspection ended on `inspected_on` is due.
+pub fn reinspection_due(inspected_on: NaiveDate) -> NaiveDate {
+    inspected_on + chrono::Days::new(REINSPECTION_DAYS)
+}
+
+/// The inspections whose reinspection is owed: routine farm and plant inspections, sent in
+/// (submitted or accepted), with a violation, and no inspection that follows them —
+/// `(inspection, subject name, due)`.
+pub fn reinspections_owed(
+    all: &[crate::document::Inspection],
+) -> Vec<(uuid::Uuid, String, NaiveDate)> {
+    use crate::document::{InspectionKind, Status};
+    all.iter()
+        .filter(|i| {
+            matches!(
+                i.header.kind,
+                InspectionKind::RoutineFarm | InspectionKind::Plant
+            )
+        })
+        .filter(|i| matches!(i.status, Status::Submitted | Status::Accepted))
+        .filter(|i| i.violations().next().is_some())
+        .filter(|i| !all.iter().any(|r| r.header.follows == Some(i.header.id)))
+        .map(|i| {
+            let on = i.ended_at.unwrap_or(i.header.started_at).date_naive();
+            (
+                i.header.id,
+                i.header.subject.name.clone(),
+                reinspection_due(on),
+            )
+        })
+        .collect()
+}
+
 /// `date` plus `months`, clamped to the last day of the target month (8/31 + 6 months →
 /// 2/28 or 2/29). AMB-11 / A18: the MMSR's examples never start at a month end; clamping is
 /// what a calendar does and what an SRO would write.

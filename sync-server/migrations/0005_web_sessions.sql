@@ -15,3 +15,6 @@ CREATE INDEX inspections_agency_inspector ON inspections(agency_id, inspector_id
 CREATE INDEX inspections_agency_subject ON inspections(agency_id, subject_id, started_at DESC);
 -- The board's last inspection of each subject (covering).
 CREATE INDEX inspections_agency_subject_status ON inspections(agency_id, subject_id, status, started_at);
+-- The inspection a reinspection follows up (the board's reinspections owed).
+ALTER TABLE inspections ADD COLUMN follows TEXT;
+CREATE INDEX inspections_follows ON inspections(follows);

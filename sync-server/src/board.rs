@@ -12,6 +12,16 @@ use serde::Serialize;
 use crate::db::{self, registry as reg, Result};
 
 #[derive(Debug, Clone, Serialize)]
+pub struct Reinspection {
+    pub inspection_id: String,
+    pub facility_id: String,
+    pub name: String,
+    pub inspected_on: String,
+    pub due: String,
+    pub overdue: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct OverdueAction {
     pub id: String,
     pub subject_id: String,
@@ -77,6 +87,8 @@ pub struct Board {
     pub today: String,
     pub overdue_actions: Vec<OverdueAction>,
     pub overdue_inspections: Vec<OverdueInspection>,
+    /// Reinspections past their due date (with `only`, every one owed for the facility).
+    pub reinspections: Vec<Reinspection>,
     pub lab_breaches: Vec<LabBreach>,
     pub residue: Vec<ResidueOpen>,
     pub listings: Vec<ListingOpen>,
@@ -87,6 +99,7 @@ impl Board {
     pub fn is_empty(&self) -> bool {
         self.overdue_actions.is_empty()
             && self.overdue_inspections.is_empty()
+            && self.reinspections.iter().all(|r| !r.overdue)
             && self.lab_breaches.is_empty()
             && self.residue.is_empty()
             && self.listings.is_empty()
@@ -178,6 +191,21 @@ pub fn board(
                     "every {months} months ({}), met through the end of the month it falls due (MMSR L837-839)",
                     kind.routine_source()
                 ),
+            });
+        }
+    }
+
+    // reinspections owed after a violation (shared::calendar::reinspection_due)
+    for (id, subject, name, on) in reg::reinspections_owed(conn, agency, only)? {
+        let due = calendar::reinspection_due(on);
+        if only.is_some() || today > due {
+            b.reinspections.push(Reinspection {
+                inspection_id: id,
+                facility_id: subject,
+                name,
+                inspected_on: on.to_string(),
+                due: due.to_string(),
+                overdue: today > due,
             });
         }
     }

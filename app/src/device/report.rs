@@ -2,15 +2,9 @@
 //! Total Debits, general notes, photos, signatures and the reinspection date — as a PDF the app
 //! writes itself (text in the standard Helvetica fonts, photos embedded as their JPEG bytes).
 
-use chrono::Duration;
 use milkshed_shared::catalog::Catalog;
 use milkshed_shared::document::{Inspection, ItemState, SubjectKind, HAULER_SAMPLER_ITEMS};
 use milkshed_shared::rating::raw_milk::farm_total_debits;
-
-/// Days after a violation-finding inspection by which the reinspection is due. The PMO's
-/// reinspection intervals are not in the seeds (requirements.md §1); this is the agency default
-/// shown to the producer, one place to change.
-pub const REINSPECTION_DAYS: i64 = 30;
 
 fn form_of(i: &Inspection) -> Option<&'static milkshed_shared::catalog::Form> {
     let c = Catalog::builtin(&i.header.catalog).ok()?;
@@ -181,7 +175,7 @@ pub fn report_lines(i: &Inspection) -> Vec<(bool, String)> {
             true,
             format!(
                 "Reinspection due by {}",
-                (base + Duration::days(REINSPECTION_DAYS)).format("%Y-%m-%d")
+                milkshed_shared::calendar::reinspection_due(base.date_naive()).format("%Y-%m-%d")
             ),
         ));
     }

@@ -58,29 +58,7 @@ pub fn reinspections_due_in(s: &mut crate::device::Store) -> Vec<(Uuid, String, 
             .into_iter()
             .filter_map(|i| s.inspection(i.id).ok())
             .collect();
-        all.iter()
-            .filter(|i| {
-                i.header.kind == InspectionKind::RoutineFarm
-                    || i.header.kind == InspectionKind::Plant
-            })
-            .filter(|i| {
-                matches!(
-                    i.status,
-                    milkshed_shared::document::Status::Submitted
-                        | milkshed_shared::document::Status::Accepted
-                )
-            })
-            .filter(|i| i.violations().next().is_some())
-            .filter(|i| !all.iter().any(|r| r.header.follows == Some(i.header.id)))
-            .map(|i| {
-                let base = i.ended_at.unwrap_or(i.header.started_at).date_naive();
-                (
-                    i.header.id,
-                    i.header.subject.name.clone(),
-                    base + chrono::Days::new(crate::device::report::REINSPECTION_DAYS as u64),
-                )
-            })
-            .collect()
+        calendar::reinspections_owed(&all)
     }
 }
 

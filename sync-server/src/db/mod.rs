@@ -381,8 +381,8 @@ fn project(tx: &Transaction<'_>, agency: &str, i: &Inspection, now: &str) -> Res
     };
     tx.execute(
         "INSERT INTO inspections (id, agency_id, kind, subject_kind, subject_id, subject_name, permit, inspector_id, inspector_name,
-            status, integrity, started_at, ended_at, violations, total_debits, pounds_daily, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+            status, integrity, started_at, ended_at, violations, total_debits, pounds_daily, updated_at, follows)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
          ON CONFLICT(id) DO UPDATE SET subject_name = excluded.subject_name, permit = excluded.permit, status = excluded.status,
             integrity = excluded.integrity, ended_at = excluded.ended_at, violations = excluded.violations,
             total_debits = excluded.total_debits, pounds_daily = excluded.pounds_daily, updated_at = excluded.updated_at",
@@ -403,7 +403,8 @@ fn project(tx: &Transaction<'_>, agency: &str, i: &Inspection, now: &str) -> Res
             i.violations().count() as i64,
             total_debits(i),
             i.pounds_sold_daily.or(i.pounds_processed_daily).map(|p| p as i64),
-            now
+            now,
+            i.header.follows.map(|f| f.to_string()),
         ],
     )?;
     {

@@ -799,3 +799,36 @@ pub fn lab_series(conn: &Connection, agency: &str) -> Result<Vec<(String, String
     let rows = stmt.query_map([agency], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
+
+/// The reinspections owed in the agency (or for `only`): routine farm and plant inspections
+/// sent in with a violation that no inspection follows — the rule of
+/// `shared::calendar::reinspections_owed`, over the projection. `(inspection, subject id,
+/// subject name, the day it ended)`.
+pub fn reinspections_owed(
+    conn: &Connection,
+    agency: &str,
+    only: Option<&str>,
+) -> Result<Vec<(String, String, String, NaiveDate)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT i.id, i.subject_id, i.subject_name, COALESCE(i.ended_at, i.started_at) FROM inspections i
+         WHERE i.agency_id = ?1 AND (?2 IS NULL OR i.subject_id = ?2)
+           AND i.kind IN ('routine_farm', 'plant') AND i.status IN ('submitted', 'accepted') AND i.violations > 0
+           AND NOT EXISTS (SELECT 1 FROM inspections r WHERE r.follows = i.id)
+         ORDER BY i.started_at",
+    )?;
+    let rows: Vec<(String, String, String, String)> = stmt
+        .query_map(params![agency, only], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<std::result::Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(id, s, n, at)| {
+            Ok((
+                id,
+                s,
+                n,
+                date(at.get(..10).unwrap_or_default().to_string())?,
+            ))
+        })
+        .collect()
+}

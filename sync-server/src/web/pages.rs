@@ -498,6 +498,12 @@ pub async fn board(
                 table { thead { tr { th { "Facility" } th { "Kind" } th { "Last" } th { "Was due by" } th { "Rule" } } }
                     tbody { @for i in &b.overdue_inspections { tr { td { (fac(&i.facility_id, &i.name)) } td { (i.kind.replace('_', " ")) } td { (i.last.clone().unwrap_or_else(|| "never".into())) } td.breach { (i.due) } td.muted { (i.rule) } } } } }
             }
+            @if !b.reinspections.is_empty() {
+                h2 #reinspections { "Reinspections past due (" (b.reinspections.len()) ")" }
+                table { thead { tr { th { "Facility" } th { "Inspection" } th { "Was due by" } } }
+                    tbody { @for r in &b.reinspections { tr { td { (fac(&r.facility_id, &r.name)) } td { a href={"/review/inspections/" (r.inspection_id)} { (r.inspected_on) } } td.breach { (r.due) } } } } }
+                p.muted { "Due " (milkshed_shared::calendar::REINSPECTION_DAYS) " days after a violation-finding inspection: the agency's default (the PMO's intervals are not in the seeds)." }
+            }
             @if !b.overdue_actions.is_empty() {
                 h2 #overdue-actions { "Enforcement actions past their deadline (" (b.overdue_actions.len()) ")" }
                 table { thead { tr { th { "Facility" } th { "Action" } th { "Issued" } th { "Due" } } }
@@ -593,6 +599,7 @@ pub async fn facility(
         drop(conn);
         let warnings: Vec<String> = detail["warnings"].as_array().map(|w| w.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default();
         let due: Vec<String> = b.overdue_inspections.iter().filter(|i| i.facility_id == id).map(|i| format!("routine inspection overdue since {}", i.due))
+            .chain(b.reinspections.iter().map(|r| format!("reinspection of {} {} {}", r.inspected_on, if r.overdue { "was due by" } else { "due by" }, r.due)))
             .chain(b.overdue_actions.iter().filter(|a| a.subject_id == id).map(|a| format!("{} due {}", a.kind.replace('_', " "), a.due_on)))
             .chain(b.lab_breaches.iter().filter(|l| l.subject_id == id).map(|l| format!("{}: {}", l.standard.replace('_', " "), l.detail)))
             .collect();
@@ -605,7 +612,7 @@ pub async fn facility(
                 @if let Some(l) = &f.listing { div { "Ships in: " a href={"/review/facilities/" (l)} { (l) } } }
             }
             @for w in &warnings { p.breach { (w) } }
-            @if !due.is_empty() { h2 { "Overdue or breached" } ul { @for d in &due { li.breach { (d) } } } }
+            @if !due.is_empty() { h2 { "Due, overdue or breached" } ul #due { @for d in &due { li.breach { (d) } } } }
             h2 { "Open violations (latest inspection)" }
             @if open.is_empty() { p.muted { "None." } } @else { ul { @for (item, _, points, _, note) in &open { li { strong { (item) } @if let Some(p) = points { " (" (p) " points)" } " " (note) } } } }
             h2 { "Permits" }

@@ -711,3 +711,60 @@ fn the_board_runs_on_the_agency_calendar() {
     }
     assert_ne!(seen[0], seen[1]);
 }
+
+/// A submitted inspection with a violation owes a reinspection: on the facility's page at once,
+/// on the board once past due; the inspection that follows it up clears it.
+#[test]
+fn reinspections_owed_until_followed_up() {
+    use milkshed_shared::document::{Header, InspectionKind, SignerRole, Subject, SubjectKind};
+    let server = TestServer::start();
+    let sue = token(&server, "sue");
+    let mut ann = TestDevice::enroll(&server.url(), "ann");
+    let now = milkshed_tests::now();
+    let first = ann.inspect_farm("farm-5", &["3"]);
+    ann.store
+        .edit(first, &now, |d| {
+            d.sign(SignerRole::Inspector, "Ann Lindqvist", "M0 0 L 1 1", &now)
+        })
+        .unwrap();
+    ann.store.edit(first, &now, |d| d.submit(&now)).unwrap();
+    ann.sync().unwrap();
+    let due = milkshed_shared::calendar::reinspection_due(now.date_naive());
+    let owed = |today: chrono::NaiveDate| -> bool {
+        board(&server, &sue, &today.to_string())["reinspections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["inspection_id"] == first.to_string())
+    };
+    assert!(!owed(due), "due through its last day");
+    assert!(owed(due + Duration::days(1)));
+    let mut web = milkshed_tests::WebClient::new(&server.url());
+    web.login("demo", "sue", "milkshed-demo");
+    let page = web.get("/review/facilities/farm-5");
+    assert!(
+        page.body.contains(&format!("due by {due}")),
+        "{}",
+        page.body
+    );
+    // the reinspection, linked to the first
+    let header = Header {
+        id: uuid::Uuid::now_v7(),
+        kind: InspectionKind::RoutineFarm,
+        agency: "demo".into(),
+        subject: Subject {
+            kind: SubjectKind::Farm,
+            id: "farm-5".into(),
+            name: "K. R. Olson".into(),
+            permit: None,
+            producer_number: None,
+        },
+        inspector: ann.person(),
+        catalog: "pmo-2011".into(),
+        started_at: now,
+        follows: Some(first),
+    };
+    ann.store.create_inspection(&header).unwrap();
+    ann.sync().unwrap();
+    assert!(!owed(due + Duration::days(1)), "followed up");
+}
