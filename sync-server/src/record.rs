@@ -50,6 +50,15 @@ fn body<T: DeserializeOwned>(bytes: &Bytes, what: &str) -> ApiResult<T> {
     serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("{what}: {e}")))
 }
 
+/// A text field of a request's `detail` object, trimmed; `None` when missing or blank.
+fn detail_text<'a>(detail: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a str> {
+    detail
+        .get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
 fn allow(device: &DeviceAuth, roles: &[Role], what: &str) -> ApiResult<()> {
     if roles.contains(&device.role) {
         Ok(())
@@ -912,13 +921,7 @@ async fn residue_step(
 ) -> ApiResult<Json<Value>> {
     allow(&device, RESIDUE, "record drug residue events")?;
     let s: StepIn = body(&bytes, "step")?;
-    let text = |k: &str| {
-        s.detail
-            .get(k)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    };
+    let text = |k: &str| detail_text(&s.detail, k);
     let at = match s.step.as_str() {
         "notified" => {
             let party = text("party");
@@ -1178,13 +1181,7 @@ async fn listing_event(
 ) -> ApiResult<Json<Value>> {
     allow(&device, RATING, "change the listing register")?;
     let e: ListingEventIn = body(&bytes, "listing event")?;
-    let text = |k: &str| {
-        e.detail
-            .get(k)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    };
+    let text = |k: &str| detail_text(&e.detail, k);
     match e.event.as_str() {
         "permission_sent" | "withdrawn" => {}
         "permission_received" => {

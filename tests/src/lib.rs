@@ -81,6 +81,24 @@ impl TestServer {
         format!("http://{}", self.addr)
     }
 
+    /// A second agency, `north`, with a supervisor `nina` (password `north-pass`): what tests
+    /// use to prove nothing crosses agencies.
+    pub fn add_north_agency(&self) {
+        let conn = self.db();
+        milkshed_sync_server::db::create_agency(&conn, "north", "North State Milk Program")
+            .unwrap();
+        let hash = milkshed_sync_server::auth::hash_password("north-pass").unwrap();
+        milkshed_sync_server::db::add_user(
+            &conn,
+            "north",
+            "nina",
+            "Nina North",
+            milkshed_sync_server::auth::Role::Supervisor,
+            &hash,
+        )
+        .unwrap();
+    }
+
     /// Opens the server's database (read-write, as an administrator would).
     pub fn db(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.dir.path().join("agency.db")).unwrap()

@@ -4,7 +4,7 @@
 //! purged too early.
 
 use chrono::{Duration, Utc};
-use milkshed_sync_server::{auth, db};
+use milkshed_sync_server::db;
 use milkshed_tests::{get_json, post_json, TestDevice, TestServer};
 use serde_json::{json, Value};
 
@@ -18,20 +18,26 @@ fn board(server: &TestServer, t: &str, today: &str) -> Value {
     b
 }
 
-/// A second agency with a supervisor, to prove nothing crosses agencies.
+/// What the board says a listing rating still owes on `today`.
+fn listing_problems(server: &TestServer, t: &str, today: &str, rating: &str) -> Vec<String> {
+    board(server, t, today)["listings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["rating_id"] == rating)
+        .flat_map(|l| {
+            l["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p.as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+/// A second agency with a supervisor, to prove nothing crosses agencies: its device token.
 fn other_agency(server: &TestServer) -> String {
-    let conn = server.db();
-    db::create_agency(&conn, "north", "North State Milk Program").unwrap();
-    let hash = auth::hash_password("north-pass").unwrap();
-    db::add_user(
-        &conn,
-        "north",
-        "nina",
-        "Nina North",
-        auth::Role::Supervisor,
-        &hash,
-    )
-    .unwrap();
+    server.add_north_agency();
     TestDevice::enroll_in(&server.url(), "north", "nina", "north-pass")
         .enrollment
         .token
@@ -493,21 +499,7 @@ fn listing_register_expiry_2359o_and_withdrawal_tasks() {
     assert_eq!(body["rerating_due"], "2026-12-14");
     let id = body["id"].as_str().unwrap().to_string();
     let ev = format!("/api/listings/{id}/events");
-    let problems = |today: &str| -> Vec<String> {
-        board(&server, &sam, today)["listings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|l| l["rating_id"] == id.as_str())
-            .flat_map(|l| {
-                l["problems"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|p| p.as_str().unwrap().to_string())
-            })
-            .collect()
-    };
+    let problems = |today: &str| listing_problems(&server, &sam, today, &id);
     assert!(problems("2026-06-20")
         .iter()
         .any(|p| p.contains("2359o not sent")));
@@ -570,21 +562,7 @@ fn listing_register_expiry_2359o_and_withdrawal_tasks() {
         json!(["shipper", "fda_regional_office", "receiving_states"])
     );
     let pid = body["id"].as_str().unwrap().to_string();
-    let plant = |today: &str| -> Vec<String> {
-        board(&server, &sam, today)["listings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|l| l["rating_id"] == pid.as_str())
-            .flat_map(|l| {
-                l["problems"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|p| p.as_str().unwrap().to_string())
-            })
-            .collect()
-    };
+    let plant = |today: &str| listing_problems(&server, &sam, today, &pid);
     assert!(plant("2026-11-03")
         .iter()
         .any(|p| p.contains("Unknown Co-op")

@@ -2,7 +2,6 @@
 //! and that another agency's records are never shown, even by guessing ids. The browser test
 //! (`browser.rs`) clicks through the same pages in Chromium.
 
-use milkshed_sync_server::{auth, db};
 use milkshed_tests::{fingerprint, TestDevice, TestServer, WebClient};
 
 fn inspection_of(server: &TestServer, farm: &str) -> String {
@@ -158,18 +157,7 @@ fn reviews_need_the_form_token_and_a_reviewer_other_than_the_inspector() {
 #[test]
 fn another_agency_sees_nothing_even_by_id() {
     let server = TestServer::start();
-    let conn = server.db();
-    db::create_agency(&conn, "north", "North State Milk Program").unwrap();
-    let hash = auth::hash_password("north-pass").unwrap();
-    db::add_user(
-        &conn,
-        "north",
-        "nina",
-        "Nina North",
-        auth::Role::Supervisor,
-        &hash,
-    )
-    .unwrap();
+    server.add_north_agency();
     // a photo of a demo inspection, uploaded by the demo inspector
     let mut ann = TestDevice::enroll(&server.url(), "ann");
     let mine = ann.inspect_farm("farm-2", &["3"]);
