@@ -21,6 +21,48 @@ pub enum LedgerAction {
     Suspension,
 }
 
+/// One sample's reading of a standard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reading {
+    /// A bacterial or somatic cell or coliform count, or a cooling temperature.
+    Value(crate::exact::Exact),
+    /// A drug residue test.
+    Positive(bool),
+}
+
+/// A subject's results as the ledger counts them: one per day, oldest first. Samples taken of
+/// the same farm (or the same milk product) on the same day from several storage tanks or silos
+/// are averaged, and the average is compared with the standard (MMSR L8245-8247, L8571-8574);
+/// a drug residue day is positive when any of its samples is. Counting tanks separately would
+/// let two tanks of one pick-up make "2 of the last 4".
+pub fn daily_results(
+    samples: &[(NaiveDate, Reading)],
+    limit: Option<&crate::exact::Exact>,
+) -> Vec<(NaiveDate, bool)> {
+    let mut days: Vec<NaiveDate> = samples.iter().map(|s| s.0).collect();
+    days.sort_unstable();
+    days.dedup();
+    days.into_iter()
+        .map(|day| {
+            let of_day = samples.iter().filter(|s| s.0 == day).map(|s| &s.1);
+            let mut sum = crate::exact::whole(0);
+            let mut n = 0i128;
+            let mut positive = false;
+            for r in of_day {
+                match r {
+                    Reading::Value(v) => {
+                        sum += *v;
+                        n += 1;
+                    }
+                    Reading::Positive(p) => positive |= *p,
+                }
+            }
+            let over_average = n > 0 && limit.is_some_and(|l| sum / crate::exact::whole(n) > *l);
+            (day, positive || over_average)
+        })
+        .collect()
+}
+
 /// The action due after results `(date, over)` of one standard, with the notice dated
 /// `notice_date` (usually the day the last result is recorded).
 pub fn action_after(results: &[(NaiveDate, bool)], notice_date: NaiveDate) -> LedgerAction {
@@ -338,5 +380,39 @@ mod tests {
             reinstatement("somatic_cells", suspended, &r),
             Reinstatement::OutOfPattern
         );
+    }
+
+    #[test]
+    fn same_day_tanks_are_averaged_before_the_standard() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let v = |n: i128| Reading::Value(crate::exact::whole(n));
+        let limit = crate::exact::whole(100_000);
+        // two tanks on 10-05: 150,000 and 40,000 average 95,000, within the standard
+        let samples = [
+            (d("2026-10-05"), v(150_000)),
+            (d("2026-10-05"), v(40_000)),
+            (d("2026-09-05"), v(120_000)),
+            (d("2026-11-05"), v(101_000)),
+        ];
+        assert_eq!(
+            daily_results(&samples, Some(&limit)),
+            [
+                (d("2026-09-05"), true),
+                (d("2026-10-05"), false),
+                (d("2026-11-05"), true)
+            ]
+        );
+        // averaged, one notice (2 of the last 4 with the last over), not a suspension
+        let days = daily_results(&samples, Some(&limit));
+        assert!(matches!(
+            action_after(&days, d("2026-11-06")),
+            LedgerAction::WarningLetter { .. }
+        ));
+        // drug residue: any positive that day
+        let residue = [
+            (d("2026-10-05"), Reading::Positive(false)),
+            (d("2026-10-05"), Reading::Positive(true)),
+        ];
+        assert_eq!(daily_results(&residue, None), [(d("2026-10-05"), true)]);
     }
 }

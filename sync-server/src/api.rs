@@ -679,6 +679,12 @@ async fn import_lab(
         if let Err(problems) = crate::lab::check_laboratories(&mut rows, &labs, edition) {
             return Ok(csv_refusal(&problems));
         }
+        let farms: std::collections::HashSet<String> = db::registry::facilities(&conn, &device.agency_id)?
+            .into_iter()
+            .filter(|f| f.kind == "dairy_farm")
+            .map(|f| f.id)
+            .collect();
+        crate::lab::judge(&mut rows, |s| farms.contains(s));
         let import_id = db::import_lab_results(&mut conn, &device.agency_id, &rows)?;
         let mut keys: Vec<(String, String)> = rows.iter().map(|r| (r.subject_id.clone(), r.standard.clone())).collect();
         keys.sort();

@@ -26,12 +26,29 @@ pub struct CsvProblem {
     pub message: String,
 }
 
-fn limit(standard: &str) -> Option<milkshed_shared::exact::Exact> {
+/// The limit of a standard for a dairy farm's milk (`farm`) or a plant's milk product: the
+/// farm's bacterial standard is 100,000/mL, a pasteurized product's 20,000/mL (catalog
+/// `lab_standards`); coliform exists only for products.
+pub fn limit(standard: &str, farm: bool) -> Option<milkshed_shared::exact::Exact> {
     let c = Catalog::builtin(DEFAULT_CATALOG).ok()?;
-    c.farm
-        .lab_standard(standard)
-        .or_else(|| c.plant.lab_standard(standard))
-        .and_then(|s| s.limit_value())
+    let form = if farm { &c.farm } else { &c.plant };
+    form.lab_standard(standard).and_then(|s| s.limit_value())
+}
+
+/// Judges each row against its subject's standard: dairy farms (as `is_farm` says) by the
+/// farm's, anything else (a plant's milk product) by the plant's.
+pub fn judge(rows: &mut [LabRow], is_farm: impl Fn(&str) -> bool) {
+    for r in rows.iter_mut() {
+        if r.standard == "drug_residue" {
+            r.over = r.value == "positive";
+            continue;
+        }
+        let limit = limit(&r.standard, is_farm(&r.subject_id));
+        r.over = match (parse_decimal(&r.value), limit) {
+            (Some(v), Some(l)) => v > l,
+            _ => false,
+        };
+    }
 }
 
 /// Parses and checks a lab CSV; every problem is reported, none imported when any.
@@ -119,13 +136,13 @@ pub fn parse(text: &str) -> Result<Vec<LabRow>, Vec<CsvProblem>> {
                 }
             },
             "bacteria" | "somatic_cells" | "cooling_temperature" | "coliform" => {
-                match (parse_decimal(&value), limit(&standard)) {
-                    (Some(v), Some(l)) => Some(v > l),
-                    (None, _) => {
+                match parse_decimal(&value) {
+                    // judged against the subject's standard by `judge`
+                    Some(_) => Some(false),
+                    None => {
                         bad("value", format!("\"{value}\" is not a number"));
                         None
                     }
-                    (_, None) => None,
                 }
             }
             other => {
@@ -218,10 +235,12 @@ mod tests {
 
     #[test]
     fn a_good_file_parses_and_marks_results_over_the_standard() {
-        let rows = parse("lab_number,sample_date,subject_id,standard,value\n55001,2026-10-05,farm-1,bacteria,150000\n55001,2026-10-05,farm-1,somatic_cells,200000\n55001,2026-10-05,farm-1,drug_residue,negative\n").unwrap();
-        assert_eq!(rows.len(), 3);
-        assert!(rows[0].over);
-        assert!(!rows[1].over);
+        let mut rows = parse("lab_number,sample_date,subject_id,standard,value\n55001,2026-10-05,farm-1,bacteria,150000\n55001,2026-10-05,farm-1,somatic_cells,200000\n55001,2026-10-05,farm-1,drug_residue,negative\n55001,2026-10-05,plant-1/2% milk,bacteria,50000\n55001,2026-10-05,farm-2,bacteria,50000\n").unwrap();
+        assert_eq!(rows.len(), 5);
+        judge(&mut rows, |s| s.starts_with("farm"));
+        let over: Vec<bool> = rows.iter().map(|r| r.over).collect();
+        // 50,000/mL is within a farm's 100,000 and over a pasteurized product's 20,000
+        assert_eq!(over, [true, false, false, true, false]);
     }
 
     #[test]

@@ -620,29 +620,49 @@ pub fn import_lab_results(conn: &mut Connection, agency: &str, rows: &[LabRow]) 
     Ok(import_id)
 }
 
-/// A subject's results of one standard: `(date, over)`, oldest first.
+/// A subject's results of one standard as the ledger counts them: `(date, over)`, one per day,
+/// oldest first — same-day samples of several tanks averaged (`shared::ledger::daily_results`).
 pub fn lab_history(
     conn: &Connection,
     agency: &str,
     subject: &str,
     standard: &str,
 ) -> Result<Vec<(chrono::NaiveDate, bool)>> {
+    use milkshed_shared::ledger::{daily_results, Reading};
     let mut stmt = conn.prepare_cached(
-        "SELECT sample_date, over FROM lab_results WHERE agency_id = ?1 AND subject_id = ?2 AND standard = ?3 ORDER BY sample_date",
+        "SELECT sample_date, value, over FROM lab_results WHERE agency_id = ?1 AND subject_id = ?2 AND standard = ?3 ORDER BY sample_date",
     )?;
     let rows = stmt.query_map(params![agency, subject, standard], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, bool>(2)?,
+        ))
     })?;
-    let mut out = Vec::new();
+    let mut samples = Vec::new();
     for row in rows {
-        let (d, over) = row?;
-        out.push((
-            d.parse()
-                .map_err(|e: chrono::ParseError| DbError::Damaged(e.to_string()))?,
-            over,
-        ));
+        let (d, value, over) = row?;
+        let day = d
+            .parse()
+            .map_err(|e: chrono::ParseError| DbError::Damaged(e.to_string()))?;
+        let reading = match milkshed_shared::exact::parse_decimal(&value) {
+            Some(v) if standard != "drug_residue" => Reading::Value(v),
+            _ => Reading::Positive(over),
+        };
+        samples.push((day, reading));
     }
-    Ok(out)
+    let farm: bool = conn
+        .query_row(
+            "SELECT kind = 'dairy_farm' FROM facilities WHERE agency_id = ?1 AND id = ?2",
+            params![agency, subject],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(false);
+    Ok(daily_results(
+        &samples,
+        crate::lab::limit(standard, farm).as_ref(),
+    ))
 }
 
 /// Number of lab results of an agency.

@@ -746,3 +746,47 @@ fn reinspections_owed_until_followed_up() {
     ann.sync().unwrap();
     assert!(!owed(due + Duration::days(1)), "followed up");
 }
+
+/// Two tanks sampled the same day count as one averaged result (MMSR L8245-8247), and a
+/// plant's product is judged by the plant's standard, not the farm's.
+#[test]
+fn same_day_tanks_are_averaged_and_products_meet_the_plant_standard() {
+    let server = TestServer::start();
+    let url = server.url();
+    let sue = token(&server, "sue");
+    let today = Utc::now().date_naive();
+    let day = |n: i64| (today - Duration::days(n)).to_string();
+    let header = "lab_number,sample_date,subject_id,standard,value\n";
+    // farm-6 (one of its last four over in the demo) gets two tanks on one day: 40,000 and
+    // 150,000 average 95,000 — counted apart, the 150,000 would make 2 of the last 4
+    let tanks = format!(
+        "{header}55001,{d},farm-6,bacteria,40000\n55001,{d},farm-6,bacteria,150000\n\
+         55001,{e},plant-1,bacteria,50000\n55001,{d},plant-1,bacteria,45000\n",
+        d = day(2),
+        e = day(20)
+    );
+    let (status, body) = post_csv(&url, &sue, &tanks);
+    assert_eq!(status, 200, "{body}");
+    let b = board(&server, &sue, &today.to_string());
+    let breaches: Vec<(String, String)> = b["lab_breaches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["breach"] != "sampling_frequency")
+        .map(|l| {
+            (
+                l["subject_id"].as_str().unwrap().to_string(),
+                l["breach"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        !breaches.iter().any(|(s, _)| s == "farm-6"),
+        "one averaged day within the standard: {breaches:?}"
+    );
+    // 50,000 and 45,000 are within a farm's 100,000 but over a pasteurized product's 20,000
+    assert!(
+        breaches.contains(&("plant-1".into(), "warning_letter".into())),
+        "{breaches:?}"
+    );
+}
