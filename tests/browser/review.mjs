@@ -104,13 +104,14 @@ try {
     expect(body.subarray(0, 5).toString() === '%PDF-', `${url} starts as a PDF`);
     seen[url.replace(base, '')] = body.length;
   }
-  for (const path of ['/review/export/findings.csv', '/review/export/inspections.csv?status=returned']) {
+  for (const path of ['/review/export/findings.csv', '/review/export/inspections.csv?status=returned', '/review/export/ratings.csv']) {
     const r = await page.request.get(`${base}${path}`);
     expect(r.status() === 200, `${path} answers 200`);
     expect((r.headers()['content-type'] || '').startsWith('text/csv'), `${path} is CSV`);
     const text = await r.text();
     seen[path] = text.split('\n').filter((l) => l).length;
-    expect(text.includes('Roy Harris'), `${path} has the returned inspection`);
+    const want = path.includes('ratings') ? 'Great Cows BTU' : 'Roy Harris';
+    expect(text.includes(want), `${path} has ${want}`);
   }
 
   await page.click('header button:has-text("Sign out")');

@@ -179,3 +179,71 @@ pub async fn inspections(
         Ok(())
     })
 }
+
+/// `GET /review/export/ratings.csv`: the listing register — each shipper's current rating with
+/// its enforcement rating, dates, expiry, standing and 2359o.
+pub async fn ratings(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+) -> Response {
+    stream_csv(state, "ratings.csv", move |conn, out| {
+        use crate::db::registry as reg;
+        use milkshed_shared::register::{standing, Standing};
+        let today = reg::agency_today(conn, &s.agency_id)?;
+        out.record([
+            "shipper_id",
+            "shipper",
+            "kind",
+            "ims_number",
+            "product_codes",
+            "sanitation_rating",
+            "enforcement_rating",
+            "rating_dates",
+            "earliest_rating_date",
+            "expiry",
+            "standing",
+            "permission_2359o",
+            "reference_edition",
+        ]);
+        for r in reg::listing_ratings(conn, &s.agency_id, None)? {
+            let f = reg::facility(conn, &s.agency_id, &r.shipper_id)?;
+            let standing = match r.expiry.parse().map(|e| standing(e, today)) {
+                Ok(Standing::Current) => "listed".to_string(),
+                Ok(Standing::ExpiresSoon { days_left }) => format!("expires in {days_left} days"),
+                Ok(Standing::Expired) => "expired".to_string(),
+                Err(_) => String::new(),
+            };
+            let permission = if r.events.iter().any(|e| e.event == "permission_received") {
+                "received"
+            } else if r.events.iter().any(|e| e.event == "permission_sent") {
+                "sent"
+            } else {
+                "not sent"
+            };
+            out.record([
+                r.shipper_id.clone(),
+                f.as_ref().map(|f| f.name.clone()).unwrap_or_default(),
+                f.as_ref().map(|f| f.kind.clone()).unwrap_or_default(),
+                f.as_ref()
+                    .and_then(|f| f.number.clone())
+                    .unwrap_or_default(),
+                r.product_codes
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                r.sanitation_rating
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+                r.enforcement_rating.to_string(),
+                r.rating_dates.join(" "),
+                r.earliest_rating_date.clone(),
+                r.expiry.clone(),
+                standing,
+                permission.to_string(),
+                r.reference_edition.clone(),
+            ]);
+        }
+        Ok(())
+    })
+}

@@ -47,6 +47,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/inspections/{id}", get(pages::inspection))
         .route("/inspections/{id}/review", post(pages::review))
         .route("/photos/{hash}", get(pages::photo))
+        .route("/photos/{hash}/thumb", get(pages::photo_thumbnail))
         .route("/board", get(pages::board))
         .route("/facilities", get(pages::facilities))
         .route("/facilities/{id}", get(pages::facility))
@@ -57,6 +58,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/listings/{id}/2359i/pdf", get(pages::form_2359i_pdf))
         .route("/export/findings.csv", get(export::findings))
         .route("/export/inspections.csv", get(export::inspections))
+        .route("/export/ratings.csv", get(export::ratings))
         .route("/logout", post(logout))
         .layer(middleware::from_fn_with_state(state, require_session));
     Router::new()

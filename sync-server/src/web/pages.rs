@@ -297,7 +297,7 @@ pub async fn inspection(
             div.photos {
                 @for p in &ins.photos {
                     figure {
-                        a href={"/review/photos/" (p.hash)} target="_blank" { img src={"/review/photos/" (p.hash)} alt=(p.caption) loading="lazy"; }
+                        a href={"/review/photos/" (p.hash)} target="_blank" { img src={"/review/photos/" (p.hash) "/thumb"} alt=(p.caption) loading="lazy"; }
                         figcaption { @if let Some(i) = &p.item { strong { (i) } " " } (p.caption) br; span.muted { (p.taken_at.map(|t| when(&t)).unwrap_or_default()) } }
                     }
                 }
@@ -458,6 +458,70 @@ pub async fn photo(
             .get(&hash)
             .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
             .ok_or_else(|| PageError::not_found("photo"))?;
+        Ok((
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                (header::CACHE_CONTROL, "private, max-age=86400, immutable"),
+            ],
+            bytes,
+        )
+            .into_response())
+    })
+    .await
+}
+
+/// Longest side of a review page's thumbnail.
+pub const THUMBNAIL_PX: u32 = 320;
+
+/// A thumbnail of a stored photo (JPEG), made once and kept in the blob store under a key
+/// derived from the photo's hash.
+fn thumbnail(state: &AppState, hash: &str) -> PageResult<Vec<u8>> {
+    let key = milkshed_shared::document::sha256_hex(
+        format!("thumbnail:{THUMBNAIL_PX}:{hash}").as_bytes(),
+    );
+    let io = |e: std::io::Error| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
+    if let Some(t) = state.blobs.get(&key).map_err(io)? {
+        return Ok(t);
+    }
+    let full = state
+        .blobs
+        .get(hash)
+        .map_err(io)?
+        .ok_or_else(|| PageError::not_found("photo"))?;
+    // the upload was decoded and checked for size when it was stored
+    let img = image::load_from_memory(&full).map_err(|e| {
+        PageError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("the stored photo does not decode: {e}"),
+        )
+    })?;
+    let small = img.thumbnail(THUMBNAIL_PX, THUMBNAIL_PX).to_rgb8();
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 75)
+        .encode_image(&small)
+        .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    state.blobs.put(&key, &out).map_err(io)?;
+    Ok(out)
+}
+
+/// `GET /review/photos/{hash}/thumb`: the photo's thumbnail.
+pub async fn photo_thumbnail(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    Path(hash): Path<String>,
+) -> PageResult<Response> {
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(PageError::not_found("photo"));
+    }
+    run(move || {
+        let conn = lock(&state)?;
+        if !db::photo_referenced(&conn, &s.agency_id, &hash)?
+            || !db::photo_stored(&conn, &s.agency_id, &hash)?
+        {
+            return Err(PageError::not_found("photo"));
+        }
+        drop(conn);
+        let bytes = thumbnail(&state, &hash)?;
         Ok((
             [
                 (header::CONTENT_TYPE, "image/jpeg"),
@@ -1068,6 +1132,7 @@ pub async fn listings(
                 } }
             }
             p.muted { "Published on the IMS List: the enforcement rating and a BTU's raw milk rating; plant and station ratings are not printed (Procedures L228)." }
+            p { a href="/review/export/ratings.csv" { "CSV of the register" } }
             h2 { "Sanitation ratings from synced rating visits" }
             ul #sheets { @for f in &shippers { li { a href={"/review/ratings/" (f.id)} { (f.name) } " — FORM " (if f.kind == "btu" { "2359k" } else { "2359L" }) " (" a href={"/review/ratings/" (f.id) "/pdf"} { "PDF" } ")" } } }
         };

@@ -40,9 +40,11 @@ fn sign_in_sessions_and_who_may_use_the_pages() {
     assert_eq!(a.status, 401);
     assert!(a.body.contains("Wrong agency, user name or password"));
     assert!(c.cookie.is_none());
-    let a = c.login("demo", "ann", "milkshed-demo");
-    assert_eq!(a.status, 403, "a sanitarian uses the field app");
-    assert!(c.cookie.is_none());
+    for user in ["ann", "hal"] {
+        let a = c.login("demo", user, "milkshed-demo");
+        assert_eq!(a.status, 403, "{user} uses the field app");
+        assert!(c.cookie.is_none());
+    }
     let a = c.login("demo", "sue", "milkshed-demo");
     assert_eq!(a.status, 303);
     let a = c.get("/review");
@@ -161,7 +163,7 @@ fn another_agency_sees_nothing_even_by_id() {
     // a photo of a demo inspection, uploaded by the demo inspector
     let mut ann = TestDevice::enroll(&server.url(), "ann");
     let mine = ann.inspect_farm("farm-2", &["3"]);
-    let photo = ann.photograph(mine, "3", 7);
+    let photo = ann.photograph_sized(mine, "3", 7, 800, 600);
     ann.sync().unwrap();
     let id = inspection_of(&server, "farm-1");
     let mut nina = WebClient::new(&server.url());
@@ -172,6 +174,7 @@ fn another_agency_sees_nothing_even_by_id() {
     for path in [
         format!("/review/inspections/{id}"),
         format!("/review/photos/{photo}"),
+        format!("/review/photos/{photo}/thumb"),
         "/review/facilities/farm-1".to_string(),
         format!("/review/inspections/{}", uuid::Uuid::now_v7()),
         "/review/inspections/not-a-uuid".to_string(),
@@ -192,6 +195,17 @@ fn another_agency_sees_nothing_even_by_id() {
     // the demo's own supervisor sees the photo and the findings
     let mut sue = signed_in(&server, "sue");
     assert_eq!(sue.get(&format!("/review/photos/{photo}")).status, 200);
+    // the thumbnail: made from the stored photo, 320 px on its longest side
+    let thumb = milkshed_tests::agent()
+        .get(&format!("{}/review/photos/{photo}/thumb", server.url()))
+        .header("cookie", sue.cookie.as_deref().unwrap())
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_vec()
+        .unwrap();
+    let img = image::load_from_memory(&thumb).unwrap();
+    assert_eq!((img.width(), img.height()), (320, 240));
     let csv = sue.get("/review/export/findings.csv");
     assert!(csv.body.lines().count() > 5 && csv.body.contains("Roy Harris"));
 }
