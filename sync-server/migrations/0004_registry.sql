@@ -133,6 +133,8 @@ ALTER TABLE agencies ADD COLUMN home_state TEXT;
 ALTER TABLE agencies ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
 -- the laboratory's classification when the result was imported (F or C; N is refused)
 ALTER TABLE lab_results ADD COLUMN lab_classification TEXT;
+-- the laboratory procedure code, when given (seed 001 L237-274)
+ALTER TABLE lab_results ADD COLUMN procedure TEXT;
 
 CREATE TRIGGER facilities_no_delete BEFORE DELETE ON facilities
 BEGIN SELECT RAISE(ABORT, 'registry records are kept; they are never deleted'); END;

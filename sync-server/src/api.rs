@@ -116,6 +116,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/lab-results",
             post(import_lab).layer(DefaultBodyLimit::max(MAX_SYNC_BYTES)),
         )
+        .route("/lab-results/entry", post(enter_lab))
         .route("/actions", post(add_action))
         .route("/actions/overdue", get(overdue_actions))
         .route("/actions/{id}/complete", post(complete_action))
@@ -656,19 +657,69 @@ async fn import_lab(
     Extension(device): Extension<DeviceAuth>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    if !matches!(device.role, auth::Role::Supervisor | auth::Role::Admin) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "only a supervisor or an administrator imports laboratory results",
-        ));
-    }
+    lab_office(&device)?;
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| ApiError::bad_request("the file is not UTF-8 text"))?;
-    let mut rows = match crate::lab::parse(&text) {
-        Ok(rows) => rows,
-        Err(problems) => return Ok(csv_refusal(&problems)),
-    };
+    match crate::lab::parse(&text) {
+        Ok(rows) => record_lab_results(state, device, rows).await,
+        Err(problems) => Ok(csv_refusal(&problems)),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LabEntry {
+    lab_number: String,
+    sample_date: String,
+    subject_id: String,
+    standard: String,
+    value: String,
+    #[serde(default)]
+    procedure: Option<String>,
+}
+
+/// `POST /api/lab-results/entry`: one result entered by hand (JSON), checked as a CSV line is.
+async fn enter_lab(
+    State(state): State<Arc<AppState>>,
+    Extension(device): Extension<DeviceAuth>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    lab_office(&device)?;
+    let e: LabEntry = serde_json::from_slice(&body)
+        .map_err(|err| ApiError::bad_request(format!("laboratory result: {err}")))?;
+    let fields = [
+        e.lab_number.as_str(),
+        &e.sample_date,
+        &e.subject_id,
+        &e.standard,
+        &e.value,
+        e.procedure.as_deref().unwrap_or_default(),
+    ];
+    match crate::lab::check_row(1, &fields) {
+        Ok(row) => record_lab_results(state, device, vec![row]).await,
+        Err(problems) => Ok(csv_refusal(&problems)),
+    }
+}
+
+fn lab_office(device: &DeviceAuth) -> ApiResult<()> {
+    if matches!(device.role, auth::Role::Supervisor | auth::Role::Admin) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only a supervisor or an administrator records laboratory results",
+        ))
+    }
+}
+
+/// Checks checked rows against the agency's register of laboratories, judges each against
+/// its subject's standard, stores them all or none, and answers with the ledger's actions due.
+async fn record_lab_results(
+    state: Arc<AppState>,
+    device: DeviceAuth,
+    mut rows: Vec<db::LabRow>,
+) -> ApiResult<Response> {
     blocking(move || {
         let mut conn = state.db.lock().map_err(ApiError::internal)?;
         let labs = db::registry::laboratories(&conn, &device.agency_id)?;

@@ -169,6 +169,7 @@ fn reference(conn: &mut Connection, admin: &str) -> Result<(), Box<dyn std::erro
                 over: bacteria > 100_000,
                 line: 0,
                 lab_classification: Some("F".into()),
+                procedure: Some("2".into()),
             });
         }
     }

@@ -51,21 +51,111 @@ pub fn judge(rows: &mut [LabRow], is_farm: impl Fn(&str) -> bool) {
     }
 }
 
+/// The optional last column: the laboratory procedure code (seed 001 L237-274).
+pub const PROCEDURE: &str = "procedure";
+
+/// Checks one result — a CSV line, or one entered by hand — given as its fields in
+/// [`HEADER`] order, then the optional procedure code. Every problem names `line` and its field.
+pub fn check_row(line: u64, fields: &[&str]) -> Result<LabRow, Vec<CsvProblem>> {
+    let mut problems = Vec::new();
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .map(|f| f.trim())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut bad = |f: &str, m: String| {
+        problems.push(CsvProblem {
+            line,
+            field: f.into(),
+            message: m,
+        })
+    };
+    let lab_number = field(0);
+    if lab_number.len() != 5 || !lab_number.chars().all(|c| c.is_ascii_digit()) {
+        bad(
+            "lab_number",
+            format!("\"{lab_number}\" is not a 5-digit lab number (FIPS + 3)"),
+        );
+    }
+    let sample_date = match field(1).parse::<NaiveDate>() {
+        Ok(d) => Some(d),
+        Err(_) => {
+            bad(
+                "sample_date",
+                format!("\"{}\" is not a date (YYYY-MM-DD)", field(1)),
+            );
+            None
+        }
+    };
+    let subject_id = field(2);
+    if subject_id.is_empty() {
+        bad("subject_id", "empty".into());
+    }
+    let standard = field(3);
+    let value = field(4);
+    let over = match standard.as_str() {
+        "drug_residue" => match value.as_str() {
+            "positive" => Some(true),
+            "negative" => Some(false),
+            _ => {
+                bad(
+                    "value",
+                    "drug residue is \"positive\" or \"negative\"".into(),
+                );
+                None
+            }
+        },
+        "bacteria" | "somatic_cells" | "cooling_temperature" | "coliform" => {
+            match parse_decimal(&value) {
+                // judged against the subject's standard by `judge`
+                Some(_) => Some(false),
+                None => {
+                    bad("value", format!("\"{value}\" is not a number"));
+                    None
+                }
+            }
+        }
+        other => {
+            bad("standard", format!("\"{other}\" is not bacteria, somatic_cells, cooling_temperature, coliform or drug_residue"));
+            None
+        }
+    };
+    let procedure = Some(field(5)).filter(|p| !p.is_empty());
+    match (sample_date, over) {
+        (Some(sample_date), Some(over)) if problems.is_empty() => Ok(LabRow {
+            lab_number,
+            sample_date,
+            subject_id,
+            standard,
+            value,
+            over,
+            line,
+            lab_classification: None,
+            procedure,
+        }),
+        _ => Err(problems),
+    }
+}
+
 /// Parses and checks a lab CSV; every problem is reported, none imported when any.
 pub fn parse(text: &str) -> Result<Vec<LabRow>, Vec<CsvProblem>> {
     let mut problems = Vec::new();
     let mut rows = Vec::new();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
+        .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
+    let with_procedure = HEADER.iter().copied().chain([PROCEDURE]);
     match reader.headers() {
-        Ok(h) if h.iter().eq(HEADER.iter().copied()) => {}
+        Ok(h) if h.iter().eq(HEADER.iter().copied()) || h.iter().eq(with_procedure) => {}
         Ok(h) => problems.push(CsvProblem {
             line: 1,
             field: "header".into(),
             message: format!(
-                "expected {}, found {}",
+                "expected {} (and optionally ,{PROCEDURE}), found {}",
                 HEADER.join(","),
                 h.iter().collect::<Vec<_>>().join(",")
             ),
@@ -79,10 +169,19 @@ pub fn parse(text: &str) -> Result<Vec<LabRow>, Vec<CsvProblem>> {
     if !problems.is_empty() {
         return Err(problems);
     }
+    let columns = reader.headers().map(|h| h.len()).unwrap_or(HEADER.len());
     for (n, record) in reader.records().enumerate() {
         let line = n as u64 + 2;
         let record = match record {
-            Ok(r) => r,
+            Ok(r) if r.len() == columns => r,
+            Ok(r) => {
+                problems.push(CsvProblem {
+                    line,
+                    field: "line".into(),
+                    message: format!("{} fields, the header has {columns}", r.len()),
+                });
+                continue;
+            }
             Err(e) => {
                 problems.push(CsvProblem {
                     line,
@@ -92,75 +191,10 @@ pub fn parse(text: &str) -> Result<Vec<LabRow>, Vec<CsvProblem>> {
                 continue;
             }
         };
-        let field = |i: usize| record.get(i).unwrap_or_default().to_string();
-        let mut bad = |f: &str, m: String| {
-            problems.push(CsvProblem {
-                line,
-                field: f.into(),
-                message: m,
-            })
-        };
-        let lab_number = field(0);
-        if lab_number.len() != 5 || !lab_number.chars().all(|c| c.is_ascii_digit()) {
-            bad(
-                "lab_number",
-                format!("\"{lab_number}\" is not a 5-digit lab number (FIPS + 3)"),
-            );
-        }
-        let sample_date = match field(1).parse::<NaiveDate>() {
-            Ok(d) => Some(d),
-            Err(_) => {
-                bad(
-                    "sample_date",
-                    format!("\"{}\" is not a date (YYYY-MM-DD)", field(1)),
-                );
-                None
-            }
-        };
-        let subject_id = field(2);
-        if subject_id.is_empty() {
-            bad("subject_id", "empty".into());
-        }
-        let standard = field(3);
-        let value = field(4);
-        let over = match standard.as_str() {
-            "drug_residue" => match value.as_str() {
-                "positive" => Some(true),
-                "negative" => Some(false),
-                _ => {
-                    bad(
-                        "value",
-                        "drug residue is \"positive\" or \"negative\"".into(),
-                    );
-                    None
-                }
-            },
-            "bacteria" | "somatic_cells" | "cooling_temperature" | "coliform" => {
-                match parse_decimal(&value) {
-                    // judged against the subject's standard by `judge`
-                    Some(_) => Some(false),
-                    None => {
-                        bad("value", format!("\"{value}\" is not a number"));
-                        None
-                    }
-                }
-            }
-            other => {
-                bad("standard", format!("\"{other}\" is not bacteria, somatic_cells, cooling_temperature, coliform or drug_residue"));
-                None
-            }
-        };
-        if let (Some(sample_date), Some(over)) = (sample_date, over) {
-            rows.push(LabRow {
-                lab_number,
-                sample_date,
-                subject_id,
-                standard,
-                value,
-                over,
-                line,
-                lab_classification: None,
-            });
+        let fields: Vec<&str> = record.iter().collect();
+        match check_row(line, &fields) {
+            Ok(row) => rows.push(row),
+            Err(p) => problems.extend(p),
         }
     }
     if problems.is_empty() && rows.is_empty() {
@@ -219,6 +253,15 @@ pub fn check_laboratories(
                 r.lab_number, lab.name, lab.approved_until, r.sample_date
             ));
             continue;
+        }
+        if let Some(code) = &r.procedure {
+            if !edition.lab_procedures.iter().any(|p| &p.code == code) {
+                bad(format!(
+                    "procedure \"{code}\" is not a laboratory procedure code of {}",
+                    edition.title
+                ));
+                continue;
+            }
         }
         r.lab_classification = Some(lab.classification.clone());
     }
@@ -297,5 +340,19 @@ mod tests {
         let mut good = rows[..1].to_vec();
         check_laboratories(&mut good, &labs, edition).unwrap();
         assert_eq!(good[0].lab_classification.as_deref(), Some("F"));
+    }
+
+    #[test]
+    fn an_optional_procedure_column_and_a_short_line() {
+        let rows = parse("lab_number,sample_date,subject_id,standard,value,procedure\n55001,2026-10-05,farm-1,somatic_cells,200000,16\n55001,2026-10-05,farm-1,bacteria,9000,\n").unwrap();
+        assert_eq!(rows[0].procedure.as_deref(), Some("16"));
+        assert_eq!(rows[1].procedure, None);
+        let p =
+            parse("lab_number,sample_date,subject_id,standard,value\n55001,2026-10-05,farm-1\n")
+                .unwrap_err();
+        assert_eq!((p[0].line, p[0].field.as_str()), (2, "line"));
+        let p = check_row(1, &["55001", "yesterday", "", "bacteria", "x"]).unwrap_err();
+        let fields: Vec<&str> = p.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["sample_date", "subject_id", "value"]);
     }
 }

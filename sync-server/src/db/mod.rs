@@ -589,6 +589,8 @@ pub struct LabRow {
     pub line: u64,
     /// The laboratory's classification (F, C) when imported.
     pub lab_classification: Option<String>,
+    /// The laboratory procedure code (seed 001 L237-274), when the laboratory gave it.
+    pub procedure: Option<String>,
 }
 
 /// Imports results, all or nothing.
@@ -597,8 +599,8 @@ pub fn import_lab_results(conn: &mut Connection, agency: &str, rows: &[LabRow]) 
     let tx = conn.transaction()?;
     {
         let mut stmt = tx.prepare_cached(
-            "INSERT INTO lab_results (agency_id, import_id, lab_number, sample_date, subject_id, standard, value, over, imported_at, lab_classification)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO lab_results (agency_id, import_id, lab_number, sample_date, subject_id, standard, value, over, imported_at, lab_classification, procedure)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?;
         let now = now();
         for r in rows {
@@ -612,7 +614,8 @@ pub fn import_lab_results(conn: &mut Connection, agency: &str, rows: &[LabRow]) 
                 r.value,
                 r.over,
                 now,
-                r.lab_classification
+                r.lab_classification,
+                r.procedure
             ])?;
         }
     }

@@ -311,6 +311,41 @@ fn laboratory_approval_gates_the_import_and_the_board_shows_what_is_owed() {
         .collect();
     assert_eq!(lines, [(3, "lab_number"), (4, "lab_number")]);
     assert_eq!(count(), before, "nothing half-imported");
+    // one result entered by hand is checked as a CSV line is, procedure code included
+    let entry = |v: Value| post_json(&url, &sue, "/api/lab-results/entry", &v);
+    let (status, body) = entry(
+        json!({"lab_number": "55001", "sample_date": "2026-10-05", "subject_id": "farm-5",
+                                      "standard": "bacteria", "value": "lots"}),
+    );
+    assert_eq!(
+        (status, body["problems"][0]["field"].as_str()),
+        (422, Some("value")),
+        "{body}"
+    );
+    let (status, body) = entry(
+        json!({"lab_number": "55001", "sample_date": "2026-10-05", "subject_id": "farm-5",
+                                      "standard": "bacteria", "value": "9000", "procedure": "99"}),
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(body["problems"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("procedure"));
+    assert_eq!(count(), before, "nothing half-imported");
+    let (status, body) = entry(
+        json!({"lab_number": "55001", "sample_date": "2026-10-05", "subject_id": "farm-5",
+                                      "standard": "somatic_cells", "value": "210000", "procedure": "16"}),
+    );
+    assert_eq!(
+        (status, body["imported"].as_u64()),
+        (200, Some(1)),
+        "{body}"
+    );
+    let ann = token(&server, "ann");
+    assert_eq!(
+        post_json(&url, &ann, "/api/lab-results/entry", &json!({"lab_number": "55001", "sample_date": "2026-10-05", "subject_id": "farm-5", "standard": "bacteria", "value": "1"})).0,
+        403
+    );
     // two of farm-5's last four bacterial counts over → a written notice is owed
     let today = Utc::now().date_naive();
     let d1 = (today - Duration::days(5)).to_string();
