@@ -253,3 +253,38 @@ fn the_2359k_page_rates_the_synced_rating_visits_as_the_engine_does() {
         "a farm is not a shipper"
     );
 }
+
+/// A signed inspection altered at rest (its stored snapshot edited behind the server's back)
+/// is flagged on its page: the page verifies the signature from the document on every view.
+#[test]
+fn an_inspection_altered_at_rest_is_flagged_tampered() {
+    use milkshed_shared::document::automerge::{transaction::Transactable, ReadDoc, Value, ROOT};
+    let server = TestServer::start();
+    let id = inspection_of(&server, "farm-1");
+    let conn = server.db();
+    let actor = milkshed_shared::document::automerge::ActorId::random();
+    let mut stored = milkshed_sync_server::db::load_doc(&conn, &id.parse().unwrap(), &actor)
+        .unwrap()
+        .unwrap();
+    {
+        let am = stored.doc.automerge();
+        let Ok(Some((Value::Object(_), states))) = am.get(ROOT, "states") else {
+            panic!("states map")
+        };
+        am.put(&states, "3", "violated").unwrap();
+        am.commit();
+    }
+    conn.execute(
+        "UPDATE documents SET snapshot = ?1 WHERE id = ?2",
+        rusqlite::params![stored.doc.save(), id],
+    )
+    .unwrap();
+    let mut sue = signed_in(&server, "sue");
+    let page = sue.get(&format!("/review/inspections/{id}"));
+    assert!(
+        page.body
+            .contains("TAMPERED: the content no longer matches what the inspector signed."),
+        "{}",
+        page.body
+    );
+}
