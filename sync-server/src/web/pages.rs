@@ -539,6 +539,17 @@ pub struct DayQuery {
     today: Option<NaiveDate>,
 }
 
+/// The most rows one section of the board shows (the most overdue first); the API lists all.
+pub const BOARD_ROWS: usize = 200;
+
+fn more_rows(n: usize) -> Markup {
+    html! {
+        @if n > BOARD_ROWS {
+            p.muted { "Showing the first " (BOARD_ROWS) " of " (n) "; " code { "GET /api/board" } " lists them all." }
+        }
+    }
+}
+
 /// `GET /review/board`: everything overdue or breached, each with its rule.
 pub async fn board(
     State(state): State<Arc<AppState>>,
@@ -559,29 +570,34 @@ pub async fn board(
             @if b.is_empty() { p.ok { "Nothing is overdue or breached." } }
             @if !b.overdue_inspections.is_empty() {
                 h2 #overdue-inspections { "Routine inspections overdue (" (b.overdue_inspections.len()) ")" }
+                (more_rows(b.overdue_inspections.len()))
                 table { thead { tr { th { "Facility" } th { "Kind" } th { "Last" } th { "Was due by" } th { "Rule" } } }
-                    tbody { @for i in &b.overdue_inspections { tr { td { (fac(&i.facility_id, &i.name)) } td { (i.kind.replace('_', " ")) } td { (i.last.clone().unwrap_or_else(|| "never".into())) } td.breach { (i.due) } td.muted { (i.rule) } } } } }
+                    tbody { @for i in b.overdue_inspections.iter().take(BOARD_ROWS) { tr { td { (fac(&i.facility_id, &i.name)) } td { (i.kind.replace('_', " ")) } td { (i.last.clone().unwrap_or_else(|| "never".into())) } td.breach { (i.due) } td.muted { (i.rule) } } } } }
             }
             @if !b.reinspections.is_empty() {
                 h2 #reinspections { "Reinspections past due (" (b.reinspections.len()) ")" }
+                (more_rows(b.reinspections.len()))
                 table { thead { tr { th { "Facility" } th { "Inspection" } th { "Was due by" } } }
-                    tbody { @for r in &b.reinspections { tr { td { (fac(&r.facility_id, &r.name)) } td { a href={"/review/inspections/" (r.inspection_id)} { (r.inspected_on) } } td.breach { (r.due) } } } } }
+                    tbody { @for r in b.reinspections.iter().take(BOARD_ROWS) { tr { td { (fac(&r.facility_id, &r.name)) } td { a href={"/review/inspections/" (r.inspection_id)} { (r.inspected_on) } } td.breach { (r.due) } } } } }
                 p.muted { "Due " (milkshed_shared::calendar::REINSPECTION_DAYS) " days after a violation-finding inspection: the agency's default (the PMO's intervals are not in the seeds)." }
             }
             @if !b.overdue_actions.is_empty() {
                 h2 #overdue-actions { "Enforcement actions past their deadline (" (b.overdue_actions.len()) ")" }
+                (more_rows(b.overdue_actions.len()))
                 table { thead { tr { th { "Facility" } th { "Action" } th { "Issued" } th { "Due" } } }
-                    tbody { @for a in &b.overdue_actions { tr { td { (fac(&a.subject_id, &a.subject)) } td { (a.kind.replace('_', " ")) } td { (a.issued_on) } td.breach { (a.due_on) } } } } }
+                    tbody { @for a in b.overdue_actions.iter().take(BOARD_ROWS) { tr { td { (fac(&a.subject_id, &a.subject)) } td { (a.kind.replace('_', " ")) } td { (a.issued_on) } td.breach { (a.due_on) } } } } }
             }
             @if !b.lab_breaches.is_empty() {
                 h2 #lab-breaches { "Laboratory ledger (" (b.lab_breaches.len()) ")" }
+                (more_rows(b.lab_breaches.len()))
                 table { thead { tr { th { "Facility" } th { "Standard" } th { "Owed" } th { "Since" } th { "Rule" } } }
-                    tbody { @for l in &b.lab_breaches { tr { td { (fac(&l.subject_id, &l.subject)) } td { (l.standard.replace('_', " ")) } td.breach { (l.breach.replace('_', " ")) } td { (l.since) } td.muted { (l.detail) } } } } }
+                    tbody { @for l in b.lab_breaches.iter().take(BOARD_ROWS) { tr { td { (fac(&l.subject_id, &l.subject)) } td { (l.standard.replace('_', " ")) } td.breach { (l.breach.replace('_', " ")) } td { (l.since) } td.muted { (l.detail) } } } } }
             }
             @if !b.residue.is_empty() {
                 h2 #residue { "Drug residue (Appendix N) (" (b.residue.len()) ")" }
+                (more_rows(b.residue.len()))
                 table { thead { tr { th { "Producer" } th { "Sampled" } th { "Notices owed" } th { "Shipping" } th { "Disposition report" } th { "In 12 months" } } }
-                    tbody { @for r in &b.residue { tr {
+                    tbody { @for r in b.residue.iter().take(BOARD_ROWS) { tr {
                         td { (fac(&r.producer_id, &r.producer)) } td { (r.sampled_on) }
                         td.breach { (r.notices_due.join(", ").replace('_', " ")) }
                         td { @if r.on_hold { span.breach { "held until negative" } } @else { "released" } }
@@ -591,13 +607,15 @@ pub async fn board(
             }
             @if !b.listings.is_empty() {
                 h2 #listings { "IMS listings (" (b.listings.len()) ")" }
+                (more_rows(b.listings.len()))
                 table { thead { tr { th { "Shipper" } th { "Expiry" } th { "What is owed" } } }
-                    tbody { @for l in &b.listings { tr { td { (fac(&l.shipper_id, &l.shipper)) } td { (l.expiry) } td { ul { @for p in &l.problems { li { (p) } } } } } } } }
+                    tbody { @for l in b.listings.iter().take(BOARD_ROWS) { tr { td { (fac(&l.shipper_id, &l.shipper)) } td { (l.expiry) } td { ul { @for p in &l.problems { li { (p) } } } } } } } }
             }
             @if !b.suspended_permits.is_empty() {
                 h2 #permits { "Permits under which milk is not Grade \"A\" (" (b.suspended_permits.len()) ")" }
+                (more_rows(b.suspended_permits.len()))
                 table { thead { tr { th { "Facility" } th { "Permit" } th { "Status" } th { "Since" } } }
-                    tbody { @for p in &b.suspended_permits { tr { td { (fac(&p.facility_id, &p.facility)) } td { (p.permit) } td.breach { (p.status) } td { (p.since) } } } } }
+                    tbody { @for p in b.suspended_permits.iter().take(BOARD_ROWS) { tr { td { (fac(&p.facility_id, &p.facility)) } td { (p.permit) } td.breach { (p.status) } td { (p.since) } } } } }
             }
         };
         Ok(page(&s, "Overdue & breached", body))
