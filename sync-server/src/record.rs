@@ -407,15 +407,25 @@ async fn list_facilities(
     .await
 }
 
+/// The registry's warnings about a listing's farms (the 40 % producer); none for a facility
+/// with no farms.
+pub fn listing_warnings(
+    conn: &rusqlite::Connection,
+    members: &[reg::Facility],
+    id: &str,
+) -> ApiResult<Vec<String>> {
+    if members.is_empty() {
+        Ok(Vec::new())
+    } else {
+        warnings_for(conn, Some(id))
+    }
+}
+
 /// A facility with its history, permits, listing members and warnings.
 pub fn facility_detail(conn: &rusqlite::Connection, agency: &str, id: &str) -> ApiResult<Value> {
     let f = reg::facility(conn, agency, id)?.ok_or_else(|| not_found("facility"))?;
     let members = reg::members(conn, id)?;
-    let warnings = if members.is_empty() {
-        Vec::new()
-    } else {
-        warnings_for(conn, Some(id))?
-    };
+    let warnings = listing_warnings(conn, &members, id)?;
     Ok(json!({
         "facility": f,
         "history": reg::facility_events(conn, id)?,

@@ -667,10 +667,10 @@ pub async fn facility(
     run(move || {
         let conn = lock(&state)?;
         let f = reg::facility(&conn, &s.agency_id, &id)?.ok_or_else(|| PageError::not_found("facility"))?;
-        let detail = crate::record::facility_detail(&conn, &s.agency_id, &id)?;
         let permits = reg::permits_of(&conn, &id)?;
         let history = reg::facility_events(&conn, &id)?;
         let members = reg::members(&conn, &id)?;
+        let warnings = crate::record::listing_warnings(&conn, &members, &id)?;
         let inspections = wdb::inspections_of(&conn, &s.agency_id, &id, 20)?;
         let open = match inspections.iter().find(|i| i.status != "draft") {
             Some(i) => wdb::findings(&conn, &i.id)?.into_iter().filter(|f| f.1 == "violated").collect(),
@@ -679,7 +679,6 @@ pub async fn facility(
         let today = reg::agency_today(&conn, &s.agency_id)?;
         let b = crate::board::board(&conn, &s.agency_id, today, Some(&id))?;
         drop(conn);
-        let warnings: Vec<String> = detail["warnings"].as_array().map(|w| w.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default();
         let due: Vec<String> = b.overdue_inspections.iter().filter(|i| i.facility_id == id).map(|i| format!("routine inspection overdue since {}", i.due))
             .chain(b.reinspections.iter().map(|r| format!("reinspection of {} {} {}", r.inspected_on, if r.overdue { "was due by" } else { "due by" }, r.due)))
             .chain(b.overdue_actions.iter().filter(|a| a.subject_id == id).map(|a| format!("{} due {}", a.kind.replace('_', " "), a.due_on)))
