@@ -442,17 +442,8 @@ pub async fn photo(
     Extension(s): Extension<WebSession>,
     Path(hash): Path<String>,
 ) -> PageResult<Response> {
-    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(PageError::not_found("photo"));
-    }
     run(move || {
-        let conn = lock(&state)?;
-        if !db::photo_referenced(&conn, &s.agency_id, &hash)?
-            || !db::photo_stored(&conn, &s.agency_id, &hash)?
-        {
-            return Err(PageError::not_found("photo"));
-        }
-        drop(conn);
+        agency_photo(&state, &s, &hash)?;
         let bytes = state
             .blobs
             .get(&hash)
@@ -468,6 +459,21 @@ pub async fn photo(
             .into_response())
     })
     .await
+}
+
+/// Refuses a photo hash that is malformed, or not of a stored photo of the signed-in agency's
+/// inspections (another agency's photo is "not found", as is a guess).
+fn agency_photo(state: &AppState, s: &WebSession, hash: &str) -> PageResult<()> {
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(PageError::not_found("photo"));
+    }
+    let conn = lock(state)?;
+    if !db::photo_referenced(&conn, &s.agency_id, hash)?
+        || !db::photo_stored(&conn, &s.agency_id, hash)?
+    {
+        return Err(PageError::not_found("photo"));
+    }
+    Ok(())
 }
 
 /// Longest side of a review page's thumbnail.
@@ -510,17 +516,8 @@ pub async fn photo_thumbnail(
     Extension(s): Extension<WebSession>,
     Path(hash): Path<String>,
 ) -> PageResult<Response> {
-    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(PageError::not_found("photo"));
-    }
     run(move || {
-        let conn = lock(&state)?;
-        if !db::photo_referenced(&conn, &s.agency_id, &hash)?
-            || !db::photo_stored(&conn, &s.agency_id, &hash)?
-        {
-            return Err(PageError::not_found("photo"));
-        }
-        drop(conn);
+        agency_photo(&state, &s, &hash)?;
         let bytes = thumbnail(&state, &hash)?;
         Ok((
             [
