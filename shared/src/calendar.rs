@@ -12,6 +12,69 @@ pub fn civil_date(at: chrono::DateTime<chrono::Utc>, zone: chrono_tz::Tz) -> Nai
     at.with_timezone(&zone).date_naive()
 }
 
+/// The earliest day a date from outside (a query, a form, a file) may name.
+pub const EARLIEST: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+/// The latest day a date from outside may name: far past any deadline the record keeps, and
+/// far from the end of the calendar, so no date rule runs off it.
+pub const LATEST: NaiveDate = match NaiveDate::from_ymd_opt(2999, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
+};
+
+/// A date from outside, outside [`EARLIEST`]..=[`LATEST`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0} is outside the dates the record keeps ({EARLIEST} to {LATEST})")]
+pub struct DateOutOfRange(pub NaiveDate);
+
+/// Checks a date that came from outside (the one gate every date passes where it enters).
+pub fn check_date(d: NaiveDate) -> Result<NaiveDate, DateOutOfRange> {
+    if (EARLIEST..=LATEST).contains(&d) {
+        Ok(d)
+    } else {
+        Err(DateOutOfRange(d))
+    }
+}
+
+/// Parses a `YYYY-MM-DD` date from outside and checks its range.
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+        format!(
+            "`{}` is not a date (YYYY-MM-DD)",
+            s.chars().take(40).collect::<String>()
+        )
+    })?;
+    check_date(d).map_err(|e| e.to_string())
+}
+
+/// Serde: a `YYYY-MM-DD` date from outside, range-checked ([`check_date`]).
+pub fn de_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+    parse_date(&s).map_err(serde::de::Error::custom)
+}
+
+/// Serde: an optional `YYYY-MM-DD` date from outside, range-checked.
+pub fn de_opt_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+    let s = <Option<std::borrow::Cow<'de, str>> as serde::Deserialize>::deserialize(d)?;
+    s.map(|s| parse_date(&s).map_err(serde::de::Error::custom))
+        .transpose()
+}
+
+/// `date` plus `days`, saturating at the end of the calendar: the date rules are total
+/// functions, so no date — however far out — can make them panic.
+pub fn plus_days(date: NaiveDate, days: u64) -> NaiveDate {
+    date.checked_add_days(chrono::Days::new(days))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// `date` minus `days`, saturating at the start of the calendar.
+pub fn minus_days(date: NaiveDate, days: u64) -> NaiveDate {
+    date.checked_sub_days(chrono::Days::new(days))
+        .unwrap_or(NaiveDate::MIN)
+}
+
 /// An IANA time zone by name (`America/Chicago`).
 pub fn time_zone(name: &str) -> Option<chrono_tz::Tz> {
     name.parse().ok()
@@ -25,7 +88,7 @@ pub const REINSPECTION_DAYS: u64 = 30;
 
 /// The day a reinspection of an inspection ended on `inspected_on` is due.
 pub fn reinspection_due(inspected_on: NaiveDate) -> NaiveDate {
-    inspected_on + chrono::Days::new(REINSPECTION_DAYS)
+    plus_days(inspected_on, REINSPECTION_DAYS)
 }
 
 /// The inspections whose reinspection is owed: routine farm and plant inspections, sent in
@@ -157,7 +220,7 @@ pub fn appendix_p_due(
 ) -> NaiveDate {
     let due = deadline(last_inspection, category.months());
     match recategorized_on {
-        Some(r) if due < r && category != AppendixP::Months12 => r + chrono::Days::new(30),
+        Some(r) if due < r && category != AppendixP::Months12 => plus_days(r, 30),
         _ => due,
     }
 }

@@ -3,7 +3,8 @@
 //! 2 of the last 4 results over a standard with its resample window, the suspension after 3 of
 //! the last 5, and the reinstatement samples.
 
-use chrono::{Datelike, Days, Months, NaiveDate};
+use crate::calendar::plus_days;
+use chrono::{Datelike, Months, NaiveDate};
 
 /// What the ledger requires after the latest result of one standard.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,8 +75,8 @@ pub fn action_after(results: &[(NaiveDate, bool)], notice_date: NaiveDate) -> Le
         LedgerAction::Suspension
     } else if last_over && last_n(4) >= 2 {
         LedgerAction::WarningLetter {
-            resample_from: notice_date + Days::new(3),
-            resample_by: notice_date + Days::new(21),
+            resample_from: plus_days(notice_date, 3),
+            resample_by: plus_days(notice_date, 21),
         }
     } else {
         LedgerAction::None
@@ -154,8 +155,8 @@ impl ActionKind {
     /// in the seeds (requirements.md marks them [GAP]).
     pub fn deadline(self, issued_on: NaiveDate) -> Option<NaiveDate> {
         match self {
-            ActionKind::WarningLetter => Some(issued_on + Days::new(21)),
-            ActionKind::ReinstatementInspection => Some(issued_on + Days::new(7)),
+            ActionKind::WarningLetter => Some(plus_days(issued_on, 21)),
+            ActionKind::ReinstatementInspection => Some(plus_days(issued_on, 7)),
             _ => None,
         }
     }
@@ -170,10 +171,10 @@ pub fn reinstatement_samples_ok(samples: &[NaiveDate]) -> bool {
         return false;
     };
     let separate_days = s.windows(2).all(|w| w[0] != w[1]);
-    let within_three_weeks = s.iter().all(|d| *d < first + Days::new(21));
+    let within_three_weeks = s.iter().all(|d| *d < plus_days(first, 21));
     let two_a_week = s.iter().all(|d| {
         s.iter()
-            .filter(|x| **x >= *d && **x < *d + Days::new(7))
+            .filter(|x| **x >= *d && **x < plus_days(*d, 7))
             .count()
             <= 2
     });

@@ -1,6 +1,7 @@
 //! Milkshed's domain, shared by the field app and the sync server. Pure code: no clock, no
 //! files, no network — time and randomness come in as arguments.
 //!
+//! - [`authority`]: who may write which part of an inspection (roles, the write rules).
 //! - [`calendar`]: month-end date rules, appraisal windows, Appendix P, listing expiry.
 //! - [`catalog`]: the inspection item catalogs (FORM 2359a/2359k farm items, FORM 2359/2359L
 //!   plant items) with their debit weights, caps and lab standards, as versioned data.
@@ -12,6 +13,7 @@
 //!   tamper detection, conflicts.
 //! - [`ledger`]: the lab ledger's enforcement rules (2 of 4, 3 of 5, frequency, reinstatement).
 //! - [`listing`]: IMS listing decisions, withdrawal triggers, FORM 2359i checks.
+//! - [`photo`]: the photo limits the device and the server share.
 //! - [`policy`]: every reading of an ambiguous MMSR passage, each in one named place.
 //! - [`reference`]: versioned reference data (product codes, FIPS, laboratory codes).
 //! - [`register`]: the IMS listing register's clocks: reminders, 2359o, re-ratings, withdrawals.
@@ -22,12 +24,14 @@
 //!   with JSON paths, and its results.
 //! - [`exact`]: exact rational arithmetic and the MMSR's rounding.
 
+pub mod authority;
 pub mod calendar;
 pub mod catalog;
 pub mod document;
 pub mod exact;
 pub mod ledger;
 pub mod listing;
+pub mod photo;
 pub mod policy;
 pub mod rating;
 pub mod reference;

@@ -180,7 +180,7 @@ pub struct Pickup {
 /// ones comply with item 4, those evaluated within two years with item 5 (unpermitted ones
 /// count as not evaluated, as in H #6).
 pub fn sampler_counts(pickups: &[Pickup], rating_date: NaiveDate) -> (Counts, Counts) {
-    let from = rating_date - chrono::Days::new(30);
+    let from = crate::calendar::minus_days(rating_date, 30);
     let two_years_ago = rating_date
         .checked_sub_months(chrono::Months::new(24))
         .unwrap_or(NaiveDate::MIN);

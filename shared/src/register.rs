@@ -3,7 +3,7 @@
 //! re-rating deadlines after a rating below 90, and the notifications a withdrawal requires.
 //! Working days skip Saturdays and Sundays; the seeds name no holiday calendar (DR-6 [AMB]).
 
-use chrono::{Datelike, Days, NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate, Weekday};
 
 use crate::calendar;
 use crate::listing::Trigger;
@@ -17,7 +17,10 @@ pub fn add_working_days(date: NaiveDate, n: u32) -> NaiveDate {
     let mut d = date;
     let mut left = n;
     while left > 0 {
-        d = d.succ_opt().unwrap_or(d);
+        let Some(next) = d.succ_opt() else {
+            return d;
+        };
+        d = next;
         if !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
             left -= 1;
         }
@@ -51,7 +54,7 @@ pub fn standing(expiry: NaiveDate, today: NaiveDate) -> Standing {
 /// The day a FORM 2359o sent on `sent_on` is due back: the shipper signs and returns it within
 /// 5 days of receipt (MMSR L2752; T-C9). Receipt is taken as the day it was sent.
 pub fn permission_due(sent_on: NaiveDate) -> NaiveDate {
-    sent_on + Days::new(5)
+    crate::calendar::plus_days(sent_on, 5)
 }
 
 /// The latest day of the full re-rating owed after an enforcement rating below 90: within 6

@@ -13,8 +13,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use chrono::Utc;
+use milkshed_shared::authority::{self, Acting};
 use milkshed_shared::document::automerge::ActorId;
-use milkshed_shared::document::{sha256_hex, Status};
+use milkshed_shared::document::sha256_hex;
 use milkshed_shared::sync::{self, DocOutcome, DocReply, SyncError, SyncRequest, SyncResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -39,6 +40,8 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// Seconds to wait before trying again (429).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -47,7 +50,28 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// Too many failed attempts: wait `seconds`.
+    pub fn throttled(seconds: u64) -> Self {
+        ApiError {
+            retry_after: Some(seconds),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "throttled",
+                format!("too many failed sign-ins; try again in {seconds} s"),
+            )
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
     }
 
     pub(crate) fn bad_request(message: impl Into<String>) -> Self {
@@ -67,11 +91,16 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut r = (
             self.status,
             Json(json!({"error": self.code, "message": self.message})),
         )
-            .into_response()
+            .into_response();
+        if let Some(s) = self.retry_after {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(s));
+        }
+        r
     }
 }
 
@@ -127,7 +156,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             require_device,
         ));
     Router::new()
-        .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
+        .route("/health", get(health))
         .route("/enroll", post(enroll))
         .nest("/api", api)
         .nest("/review", crate::web::router(state.clone()))
@@ -135,17 +164,128 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/",
             get(|| async { axum::response::Redirect::to("/review") }),
         )
+        .layer(middleware::from_fn(declared_size))
+        .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }
 
-/// Checks a user's credentials (argon2, a few at a time so a crowd cannot exhaust memory); the
-/// same refusal whichever part is wrong.
+/// The largest body a path takes (the routes' own limits check what is actually read).
+fn body_limit(path: &str) -> u64 {
+    if path == "/api/sync" || path == "/api/lab-results" {
+        MAX_SYNC_BYTES as u64
+    } else if path.starts_with("/api/photos/") {
+        MAX_CHUNK_BYTES as u64
+    } else {
+        MAX_FORM_BYTES
+    }
+}
+
+/// Largest body of any other request (JSON, forms).
+pub const MAX_FORM_BYTES: u64 = 2 * 1024 * 1024;
+
+/// Refuses a body whose declared `Content-Length` is over its route's limit before reading a
+/// byte of it.
+async fn declared_size(req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().parse::<u64>());
+    let limit = body_limit(req.uri().path());
+    match declared {
+        Some(Err(_)) => ApiError::bad_request("Content-Length is not a number").into_response(),
+        Some(Ok(n)) if n > limit => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("this request may carry at most {limit} bytes; it announced {n}"),
+        )
+        .into_response(),
+        _ => next.run(req).await,
+    }
+}
+
+/// The page policy of every answer: no script, nothing framed, nothing sniffed, nothing
+/// stored by a shared cache (photos say their own caching).
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut r = next.run(req).await;
+    let h = r.headers_mut();
+    let fixed = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ];
+    for (k, v) in fixed {
+        h.insert(k, header::HeaderValue::from_static(v));
+    }
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    r
+}
+
+/// `GET /health`: whether this server can read and write the agency record (503 when not).
+async fn health(State(state): State<Arc<AppState>>) -> Response {
+    match blocking(move || Ok(state.db.check()?)).await {
+        Ok(()) => Json(json!({"status": "ok", "database": "ok"})).into_response(),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "unavailable", "database": "unreachable"})),
+        )
+            .into_response(),
+    }
+}
+
+/// A query string as the API reads it: a malformed or out-of-range value is a 400 that names
+/// it (JSON, like every API refusal).
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(t)| ApiQuery(t))
+            .map_err(|e| ApiError::bad_request(format!("query: {}", e.body_text())))
+    }
+}
+
+/// Checks a user's credentials: throttled per account and per client address (backoff, 429
+/// with `Retry-After`), argon2 a few at a time so a crowd cannot exhaust memory, a dummy hash
+/// for an unknown user so its answer takes as long as a real one's, and the same refusal
+/// whichever part is wrong.
 pub(crate) async fn check_credentials(
     state: &Arc<AppState>,
+    client: &ClientAddr,
     agency: &str,
     username: &str,
     password: &str,
 ) -> ApiResult<db::UserRow> {
+    let keys = auth::throttle_keys(agency, username, client.0);
+    let st = state.clone();
+    let k = keys.clone();
+    if let Some(wait) = blocking(move || {
+        let conn = st.db.read()?;
+        Ok(db::throttled(&conn, &k, Utc::now())?)
+    })
+    .await?
+    {
+        return Err(ApiError::throttled(wait));
+    }
     let _permit = state
         .password_checks
         .acquire()
@@ -158,25 +298,55 @@ pub(crate) async fn check_credentials(
         password.to_string(),
     );
     blocking(move || {
-        let bad = || {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "bad_credentials",
-                "wrong agency, user name or password",
-            )
-        };
         let user = {
-            let conn = st.db.lock().map_err(ApiError::internal)?;
+            let conn = st.db.read()?;
             db::user_by_name(&conn, &agency, &username)?
         };
-        let user = user.ok_or_else(bad)?;
-        // the slow hash runs without holding the database
-        if !user.active || !auth::verify_password(&password, &user.password_hash) {
-            return Err(bad());
+        // the slow hash runs without holding the database, for unknown users too
+        let ok = match &user {
+            Some(u) => auth::verify_password(&password, &u.password_hash) && u.active,
+            None => {
+                let _ = auth::verify_password(&password, auth::dummy_hash());
+                false
+            }
+        };
+        let conn = st.db.write()?;
+        match user {
+            Some(u) if ok => {
+                db::login_succeeded(&conn, &keys[..1])?;
+                Ok(u)
+            }
+            _ => {
+                db::login_failed(&conn, &keys, Utc::now())?;
+                Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "bad_credentials",
+                    "wrong agency, user name or password",
+                ))
+            }
         }
-        Ok(user)
     })
     .await
+}
+
+/// The client's address, when the server was started with it (for throttling).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
 }
 
 /// Authenticates the device token of every `/api/` request.
@@ -201,7 +371,7 @@ async fn require_device(
     };
     let st = state.clone();
     let found = blocking(move || {
-        let conn = st.db.lock().map_err(ApiError::internal)?;
+        let conn = st.db.read()?;
         Ok(db::device_by_token(&conn, &auth::token_hash(&token))?)
     })
     .await;
@@ -245,18 +415,32 @@ struct EnrollRequest {
 
 async fn enroll(
     State(state): State<Arc<AppState>>,
+    client: ClientAddr,
     body: Bytes,
 ) -> ApiResult<Json<serde_json::Value>> {
     let req: EnrollRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("enrollment request: {e}")))?;
-    if ActorId::try_from(req.actor.as_str()).is_err() || req.actor.len() < 16 {
-        return Err(ApiError::bad_request(
-            "actor must be the device's Automerge actor id in hex",
-        ));
-    }
-    let user = check_credentials(&state, &req.agency, &req.username, &req.password).await?;
+    let actor = match ActorId::try_from(req.actor.as_str()) {
+        Ok(a) if req.actor.len() >= 16 && req.actor.len() <= 64 => a.to_hex_string(),
+        _ => {
+            return Err(ApiError::bad_request(
+                "actor must be the device's Automerge actor id in hex (8 to 32 bytes)",
+            ))
+        }
+    };
+    let mut req = req;
+    req.actor = actor;
+    let user =
+        check_credentials(&state, &client, &req.agency, &req.username, &req.password).await?;
     blocking(move || {
-        let conn = state.db.lock().map_err(ApiError::internal)?;
+        let conn = state.db.write()?;
+        if state.reserved_actor(&conn, &req.actor)? {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "actor_reserved",
+                "this actor id is reserved by the server; the device must use its own",
+            ));
+        }
         if db::actor_taken(&conn, &req.actor)? {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
@@ -295,42 +479,6 @@ async fn me(Extension(device): Extension<DeviceAuth>) -> Json<serde_json::Value>
     }))
 }
 
-/// Whether `device` may move a document from `old` to `new` status.
-fn transition_allowed(
-    device: &DeviceAuth,
-    inspector_id: &str,
-    old: Option<Status>,
-    new: Status,
-) -> Result<(), String> {
-    let own = device.user_id == inspector_id;
-    match (old, new) {
-        (None, _) if !own => Err("an inspection is created by its own inspector".into()),
-        (None, Status::Draft | Status::Signed | Status::Submitted) => Ok(()),
-        (Some(o), n) if o == n => Ok(()),
-        (Some(Status::Draft | Status::Returned), Status::Signed | Status::Submitted)
-        | (Some(Status::Signed), Status::Submitted)
-            if own =>
-        {
-            Ok(())
-        }
-        (Some(Status::Submitted), Status::Accepted | Status::Returned)
-            if device.role.reviews() && !own =>
-        {
-            Ok(())
-        }
-        (Some(Status::Submitted), Status::Accepted | Status::Returned) => Err(
-            "only a supervisor or rating officer other than the inspector reviews an inspection"
-                .into(),
-        ),
-        (o, n) => Err(format!(
-            "{} cannot move an inspection from {} to {}",
-            device.role.as_str(),
-            o.map_or("new", Status::as_str),
-            n.as_str()
-        )),
-    }
-}
-
 async fn sync_handler(
     State(state): State<Arc<AppState>>,
     Extension(device): Extension<DeviceAuth>,
@@ -352,13 +500,23 @@ async fn sync_handler(
         .into_response())
 }
 
+/// The user a device acts for, as the accounts know them.
+fn acting(device: &DeviceAuth) -> Acting<'_> {
+    Acting {
+        user_id: &device.user_id,
+        name: &device.user_name,
+        role: device.role,
+        agency: &device.agency_id,
+    }
+}
+
 fn sync_blocking(
     state: &AppState,
     device: &DeviceAuth,
     req: SyncRequest,
 ) -> ApiResult<SyncResponse> {
     let device_actor = ActorId::try_from(device.actor.as_str()).map_err(ApiError::internal)?;
-    let mut conn = state.db.lock().map_err(ApiError::internal)?;
+    let mut conn = state.db.write()?;
     let tx = conn.transaction()?;
     if !db::first_use_of_request(&tx, &device.device_id, &req.request_id.to_string())? {
         return Err(ApiError::new(
@@ -380,6 +538,7 @@ fn sync_blocking(
         let device_heads = sync::heads_from_bytes(&offer.heads)
             .map_err(|e| ApiError::bad_request(e.to_string()))?;
         let stored = db::load_doc(&tx, &offer.id, &state.server_actor)?;
+        let mut old = None;
         if let Some(s) = &stored {
             if s.agency_id != device.agency_id {
                 return Err(ApiError::new(
@@ -388,11 +547,13 @@ fn sync_blocking(
                     format!("no inspection {} in your agency", offer.id),
                 ));
             }
+            // a device sees its own user's inspections; a reviewer's sees those it reviews
+            if s.inspector_id != device.user_id && !device.role.reviews() {
+                replies.push(rejected(offer.id, "no such inspection of yours".into()));
+                continue;
+            }
+            old = Some(s.doc.read().map_err(ApiError::internal)?);
         }
-        let old_status = stored
-            .as_ref()
-            .and_then(|s| s.doc.read().ok())
-            .map(|i| i.status);
         let merged = sync::merge_offer(
             stored.as_ref().map(|s| &s.doc),
             offer,
@@ -435,9 +596,9 @@ fn sync_blocking(
                         ),
                     ));
                 }
-                match transition_allowed(device, &view.header.inspector.id, old_status, view.status)
-                {
-                    Err(reason) => Err(reason),
+                // who may write which part: the one rule, in shared (the device applies it too)
+                match authority::authorize(old.as_ref(), &view, &acting(device)) {
+                    Err(refusal) => Err(refusal.to_string()),
                     Ok(()) => {
                         if m.changed {
                             db::store_doc(&tx, &device.agency_id, &mut m.doc)?;
@@ -458,12 +619,7 @@ fn sync_blocking(
                 changes: sync::reply_changes(&mut m.doc, &device_heads),
                 heads: sync::heads_to_bytes(&m.doc.automerge().get_heads()),
             },
-            Err(reason) => DocReply {
-                id: offer.id,
-                outcome: DocOutcome::Rejected(reason),
-                changes: Vec::new(),
-                heads: Vec::new(),
-            },
+            Err(reason) => rejected(offer.id, reason),
         });
     }
     // the inspector's own inspections this device does not hold yet
@@ -495,6 +651,16 @@ fn sync_blocking(
     })
 }
 
+/// A refused offer: the server's copy is unchanged.
+fn rejected(id: Uuid, reason: String) -> DocReply {
+    DocReply {
+        id,
+        outcome: DocOutcome::Rejected(reason),
+        changes: Vec::new(),
+        heads: Vec::new(),
+    }
+}
+
 fn check_hash(hash: &str) -> ApiResult<()> {
     if hash.len() == 64
         && hash
@@ -509,11 +675,16 @@ fn check_hash(hash: &str) -> ApiResult<()> {
     }
 }
 
-fn partial_path(state: &AppState, agency: &str, hash: &str) -> std::path::PathBuf {
-    state
-        .dir
-        .join("photos-partial")
-        .join(format!("{agency}-{hash}.part"))
+/// Where a device's partial upload of a photo lives: one file per agency, device and photo, so
+/// no other device can append to (or spoil) an upload it did not start.
+fn partial_path(state: &AppState, device: &DeviceAuth, hash: &str) -> std::path::PathBuf {
+    state.dir.join("photos-partial").join(format!(
+        "{}-{}-{hash}.part",
+        auth::token_hash(&device.agency_id)
+            .get(..16)
+            .unwrap_or_default(),
+        device.device_id
+    ))
 }
 
 async fn photo_status(
@@ -523,11 +694,12 @@ async fn photo_status(
 ) -> ApiResult<Json<serde_json::Value>> {
     check_hash(&hash)?;
     blocking(move || {
-        let conn = state.db.lock().map_err(ApiError::internal)?;
+        let conn = state.db.read()?;
         if db::photo_stored(&conn, &device.agency_id, &hash)? {
             return Ok(Json(json!({"complete": true, "received": null})));
         }
-        let received = std::fs::metadata(partial_path(&state, &device.agency_id, &hash))
+        drop(conn);
+        let received = std::fs::metadata(partial_path(&state, &device, &hash))
             .map(|m| m.len())
             .unwrap_or(0);
         Ok(Json(json!({"complete": false, "received": received})))
@@ -536,16 +708,20 @@ async fn photo_status(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct UploadQuery {
     offset: u64,
     total: u64,
 }
 
+/// `PUT /api/photos/{hash}?offset=&total=`: one chunk of a resumable upload. The database is
+/// consulted only to check and to record; the chunk is written, and the whole photo hashed and
+/// decoded (within the device's limits, header first), with no connection held.
 async fn photo_upload(
     State(state): State<Arc<AppState>>,
     Extension(device): Extension<DeviceAuth>,
     Path(hash): Path<String>,
-    Query(q): Query<UploadQuery>,
+    ApiQuery(q): ApiQuery<UploadQuery>,
     body: Bytes,
 ) -> ApiResult<Json<serde_json::Value>> {
     check_hash(&hash)?;
@@ -557,19 +733,21 @@ async fn photo_upload(
         ));
     }
     blocking(move || {
-        let conn = state.db.lock().map_err(ApiError::internal)?;
         let agency = &device.agency_id;
-        if db::photo_stored(&conn, agency, &hash)? {
-            return Ok(Json(json!({"complete": true, "received": q.total})));
+        {
+            let conn = state.db.read()?;
+            if db::photo_stored(&conn, agency, &hash)? {
+                return Ok(Json(json!({"complete": true, "received": q.total})));
+            }
+            if !db::photo_referenced(&conn, agency, &hash)? {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "unreferenced",
+                    "no inspection of your agency refers to this photo: sync the inspection first",
+                ));
+            }
         }
-        if !db::photo_referenced(&conn, agency, &hash)? {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "unreferenced",
-                "no inspection of your agency refers to this photo: sync the inspection first",
-            ));
-        }
-        let path = partial_path(&state, agency, &hash);
+        let path = partial_path(&state, &device, &hash);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(ApiError::internal)?;
         }
@@ -581,7 +759,7 @@ async fn photo_upload(
                 format!("{received} bytes received so far; resume from there"),
             ));
         }
-        if received + body.len() as u64 > q.total {
+        if received.saturating_add(body.len() as u64) > q.total {
             let _ = std::fs::remove_file(&path);
             return Err(ApiError::bad_request("more bytes than the total announced"));
         }
@@ -605,20 +783,15 @@ async fn photo_upload(
                 "the bytes received do not match the photo's hash; upload it again",
             ));
         }
-        let decodes = image::ImageReader::new(std::io::Cursor::new(&bytes))
-            .with_guessed_format()
-            .ok()
-            .and_then(|r| r.decode().ok())
-            .is_some();
-        if !decodes {
+        if let Err(e) = crate::photo::decode_stored(&bytes) {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "not_an_image",
-                "the bytes are not a photo",
+                format!("not kept: {e}"),
             ));
         }
         state.blobs.put(&hash, &bytes).map_err(ApiError::internal)?;
-        db::record_photo(&conn, agency, &hash, received)?;
+        db::record_photo(&*state.db.write()?, agency, &hash, received)?;
         Ok(Json(json!({"complete": true, "received": received})))
     })
     .await
@@ -631,7 +804,7 @@ async fn photo_data(
 ) -> ApiResult<Response> {
     check_hash(&hash)?;
     blocking(move || {
-        let conn = state.db.lock().map_err(ApiError::internal)?;
+        let conn = state.db.read()?;
         if !db::photo_stored(&conn, &device.agency_id, &hash)? {
             return Err(ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -721,7 +894,7 @@ async fn record_lab_results(
     mut rows: Vec<db::LabRow>,
 ) -> ApiResult<Response> {
     blocking(move || {
-        let mut conn = state.db.lock().map_err(ApiError::internal)?;
+        let mut conn = state.db.write()?;
         let labs = db::registry::laboratories(&conn, &device.agency_id)?;
         let edition = milkshed_shared::reference::Edition::builtin(
             &db::registry::agency_settings(&conn, &device.agency_id)?.reference_edition,
@@ -782,6 +955,7 @@ fn csv_refusal(problems: &[crate::lab::CsvProblem]) -> Response {
 struct ActionIn {
     subject_id: String,
     kind: String,
+    #[serde(deserialize_with = "milkshed_shared::calendar::de_date")]
     issued_on: chrono::NaiveDate,
     cause: String,
     #[serde(default)]
@@ -819,7 +993,7 @@ async fn add_action(
         ));
     }
     blocking(move || {
-        let conn = state.db.lock().map_err(ApiError::internal)?;
+        let conn = state.db.write()?;
         if let Some(amended) = &a.amends {
             if !db::action_exists(&conn, &device.agency_id, amended)? {
                 return Err(ApiError::new(
@@ -852,6 +1026,7 @@ async fn add_action(
 
 #[derive(Deserialize)]
 struct CompleteIn {
+    #[serde(deserialize_with = "milkshed_shared::calendar::de_date")]
     on: chrono::NaiveDate,
 }
 
@@ -866,7 +1041,7 @@ async fn complete_action(
     let c: CompleteIn = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("completion: {e}")))?;
     blocking(move || {
-        let conn = state.db.lock().map_err(ApiError::internal)?;
+        let conn = state.db.write()?;
         if !db::action_exists(&conn, &device.agency_id, &id)? {
             return Err(ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -882,6 +1057,7 @@ async fn complete_action(
 
 #[derive(Deserialize)]
 struct OverdueQuery {
+    #[serde(default, deserialize_with = "milkshed_shared::calendar::de_opt_date")]
     today: Option<chrono::NaiveDate>,
 }
 
@@ -889,10 +1065,10 @@ struct OverdueQuery {
 async fn overdue_actions(
     State(state): State<Arc<AppState>>,
     Extension(device): Extension<DeviceAuth>,
-    Query(q): Query<OverdueQuery>,
+    ApiQuery(q): ApiQuery<OverdueQuery>,
 ) -> ApiResult<Json<serde_json::Value>> {
     blocking(move || {
-        let conn = state.db.lock().map_err(ApiError::internal)?;
+        let conn = state.db.write()?;
         let today = match q.today {
             Some(d) => d,
             None => db::registry::agency_today(&conn, &device.agency_id)?,

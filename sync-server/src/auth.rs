@@ -7,55 +7,7 @@ use rand::rngs::OsRng;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-/// What a user may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Sanitarian,
-    HaulerSamplerEvaluator,
-    RatingOfficer,
-    Supervisor,
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Sanitarian,
-        Role::HaulerSamplerEvaluator,
-        Role::RatingOfficer,
-        Role::Supervisor,
-        Role::Admin,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Sanitarian => "sanitarian",
-            Role::HaulerSamplerEvaluator => "hauler_sampler_evaluator",
-            Role::RatingOfficer => "rating_officer",
-            Role::Supervisor => "supervisor",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    /// Who reviews (accepts or returns) submitted inspections.
-    pub fn reviews(self) -> bool {
-        matches!(self, Role::Supervisor | Role::RatingOfficer)
-    }
-
-    /// Who records inspections in the field.
-    pub fn inspects(self) -> bool {
-        matches!(
-            self,
-            Role::Sanitarian
-                | Role::HaulerSamplerEvaluator
-                | Role::RatingOfficer
-                | Role::Supervisor
-        )
-    }
-}
+pub use milkshed_shared::authority::Role;
 
 /// Why a password could not be hashed.
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +32,58 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+/// Failed sign-ins an account may have within [`throttle_window`] before each further one
+/// waits.
+pub const ACCOUNT_FREE_FAILURES: i64 = 5;
+/// Failed sign-ins one client address may have (over any accounts) before it waits.
+pub const ADDRESS_FREE_FAILURES: i64 = 20;
+/// The longest wait.
+pub const MAX_LOCK_SECONDS: i64 = 15 * 60;
+
+/// How long failures are remembered.
+pub fn throttle_window() -> chrono::Duration {
+    chrono::Duration::minutes(15)
+}
+
+/// The throttling keys of a sign-in: the account (first) and the client's address.
+pub fn throttle_keys(agency: &str, username: &str, addr: Option<std::net::IpAddr>) -> Vec<String> {
+    let mut keys = vec![format!(
+        "account:{}:{}",
+        agency.trim().to_lowercase(),
+        username.trim().to_lowercase()
+    )];
+    if let Some(a) = addr {
+        keys.push(format!("address:{a}"));
+    }
+    keys
+}
+
+/// How long a key with `failures` failed attempts is locked: nothing within its allowance,
+/// then 1 s, doubling with each further failure, at most [`MAX_LOCK_SECONDS`].
+pub fn backoff(key: &str, failures: i64) -> Option<chrono::Duration> {
+    let free = if key.starts_with("address:") {
+        ADDRESS_FREE_FAILURES
+    } else {
+        ACCOUNT_FREE_FAILURES
+    };
+    let over = failures - free;
+    if over <= 0 {
+        return None;
+    }
+    let secs = 1i64
+        .checked_shl(u32::try_from(over - 1).unwrap_or(u32::MAX).min(62))
+        .unwrap_or(MAX_LOCK_SECONDS)
+        .min(MAX_LOCK_SECONDS);
+    Some(chrono::Duration::seconds(secs))
+}
+
+/// A hash to verify against when the user is unknown, so that an unknown user name takes as
+/// long to refuse as a wrong password (user names cannot be told apart by timing).
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&new_token()).unwrap_or_default())
 }
 
 /// A new random device token (64 hex characters).
@@ -107,6 +111,29 @@ mod tests {
         assert!(verify_password("correct horse", &h));
         assert!(!verify_password("wrong horse", &h));
         assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn backoff_doubles_after_the_allowance_and_stops_at_its_ceiling() {
+        let account = "account:demo:ann";
+        assert_eq!(backoff(account, ACCOUNT_FREE_FAILURES), None);
+        assert_eq!(
+            backoff(account, ACCOUNT_FREE_FAILURES + 1),
+            Some(chrono::Duration::seconds(1))
+        );
+        assert_eq!(
+            backoff(account, ACCOUNT_FREE_FAILURES + 4),
+            Some(chrono::Duration::seconds(8))
+        );
+        assert_eq!(
+            backoff(account, i64::MAX),
+            Some(chrono::Duration::seconds(MAX_LOCK_SECONDS))
+        );
+        assert_eq!(
+            backoff("address:127.0.0.1", ACCOUNT_FREE_FAILURES + 1),
+            None
+        );
+        assert!(!verify_password("x", dummy_hash()));
     }
 
     #[test]

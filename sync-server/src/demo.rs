@@ -46,7 +46,7 @@ const FARMS: &[(&str, &str, &str, u64)] = &[
 
 /// Seeds the demo agency if the data directory is empty; returns whether it did.
 pub fn seed(state: &AppState) -> Result<bool, Box<dyn std::error::Error>> {
-    let mut conn = state.db.lock().map_err(|e| e.to_string())?;
+    let mut conn = state.db.write().map_err(|e| e.to_string())?;
     if !db::is_empty(&conn)? {
         return Ok(false);
     }

@@ -3,7 +3,6 @@
 //! half-imported; then the ledger's actions due (written notices, suspensions) are computed by
 //! `shared::ledger`.
 
-use chrono::NaiveDate;
 use milkshed_shared::catalog::{Catalog, DEFAULT_CATALOG};
 use milkshed_shared::exact::parse_decimal;
 
@@ -79,13 +78,10 @@ pub fn check_row(line: u64, fields: &[&str]) -> Result<LabRow, Vec<CsvProblem>> 
             format!("\"{lab_number}\" is not a 5-digit lab number (FIPS + 3)"),
         );
     }
-    let sample_date = match field(1).parse::<NaiveDate>() {
+    let sample_date = match milkshed_shared::calendar::parse_date(&field(1)) {
         Ok(d) => Some(d),
-        Err(_) => {
-            bad(
-                "sample_date",
-                format!("\"{}\" is not a date (YYYY-MM-DD)", field(1)),
-            );
+        Err(m) => {
+            bad("sample_date", m);
             None
         }
     };

@@ -17,6 +17,7 @@ pub mod db;
 pub mod demo;
 pub mod lab;
 pub mod pdf;
+pub mod photo;
 pub mod rate;
 pub mod ratings;
 pub mod record;

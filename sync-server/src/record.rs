@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -160,6 +160,7 @@ struct PermitIn {
     /// Two-letter State of the issuing agency (a hauler may hold another State's permit).
     #[serde(default)]
     issuing_state: Option<String>,
+    #[serde(deserialize_with = "milkshed_shared::calendar::de_date")]
     issued_on: NaiveDate,
 }
 
@@ -181,7 +182,7 @@ struct FacilityIn {
     /// The BTU or plant a farm ships in.
     #[serde(default)]
     listing: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "milkshed_shared::calendar::de_opt_date")]
     last_inspection: Option<NaiveDate>,
 }
 
@@ -263,6 +264,9 @@ pub fn add_facility_record(
     f: &FacilityInput,
 ) -> ApiResult<(String, Vec<String>)> {
     let FacilityInput(f) = f;
+    if let Some(id) = &f.id {
+        check_facility_id(id)?;
+    }
     let kind = FacilityKind::parse(&f.kind).ok_or_else(|| {
         ApiError::bad_request(format!(
             "kind is one of {}",
@@ -310,9 +314,11 @@ pub fn add_facility_record(
     check_state(edition, state)?;
     let tx = conn.transaction()?;
     if let Some(id) = &f.id {
-        if reg::facility(&tx, agency, id)?.is_some() {
+        // ids are unique across the record: one taken by another agency is refused the same
+        // way, and says nothing of whose it is
+        if reg::facility_id_taken(&tx, id)? {
             return Err(conflict(format!(
-                "facility {id} is already in the registry"
+                "facility id {id} is already in use; choose another"
             )));
         }
     }
@@ -377,6 +383,26 @@ impl FacilityInput {
     }
 }
 
+/// Longest facility id.
+pub const MAX_FACILITY_ID: usize = 64;
+
+/// A facility id given by the office: 1 to 64 letters, digits, `.`, `_` or `-` (it appears in
+/// URLs, file names and headers).
+fn check_facility_id(id: &str) -> ApiResult<()> {
+    if !id.is_empty()
+        && id.len() <= MAX_FACILITY_ID
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "id: 1 to {MAX_FACILITY_ID} letters, digits, '.', '_' or '-'"
+        )))
+    }
+}
+
 /// `POST /api/facilities`: a farm, shipper or hauler with its permit; a farm's listing.
 async fn add_facility(
     State(state): State<Arc<AppState>>,
@@ -386,7 +412,7 @@ async fn add_facility(
     allow(&device, OFFICE, "change the facility registry")?;
     let f = FacilityInput(body::<FacilityIn>(&bytes, "facility")?);
     blocking(move || {
-        let mut conn = state.db.lock().map_err(ApiError::internal)?;
+        let mut conn = state.db.write()?;
         let (id, warnings) =
             add_facility_record(&mut conn, &device.agency_id, &device.user_id, &f)?;
         Ok(Json(json!({"id": id, "warnings": warnings})))
@@ -399,7 +425,7 @@ async fn list_facilities(
     Extension(device): Extension<DeviceAuth>,
 ) -> ApiResult<Json<Value>> {
     blocking(move || {
-        let conn = state.db.lock().map_err(ApiError::internal)?;
+        let conn = state.db.read()?;
         Ok(Json(
             json!({"facilities": reg::facilities(&conn, &device.agency_id)?}),
         ))
@@ -441,7 +467,7 @@ async fn facility(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     blocking(move || {
-        let conn = state.db.lock().map_err(ApiError::internal)?;
+        let conn = state.db.read()?;
         Ok(Json(facility_detail(&conn, &device.agency_id, &id)?))
     })
     .await
@@ -451,6 +477,7 @@ async fn facility(
 #[serde(deny_unknown_fields)]
 struct ListingMoveIn {
     listing: String,
+    #[serde(deserialize_with = "milkshed_shared::calendar::de_date")]
     effective_on: NaiveDate,
 }
 
@@ -465,7 +492,7 @@ async fn move_to_listing(
     allow(&device, OFFICE, "change the facility registry")?;
     let m: ListingMoveIn = body(&bytes, "listing")?;
     blocking(move || {
-        let mut conn = state.db.lock().map_err(ApiError::internal)?;
+        let mut conn = state.db.write()?;
         let agency = device.agency_id.clone();
         let tx = conn.transaction()?;
         let farm = reg::facility(&tx, &agency, &id)?.ok_or_else(|| not_found("farm"))?;
@@ -532,6 +559,7 @@ pub fn appendix_p_of(events: &[reg::FacilityEvent]) -> Option<(u32, NaiveDate)> 
 struct AppendixPIn {
     /// 12, 6, 4 or 3 months
     category: u32,
+    #[serde(deserialize_with = "milkshed_shared::calendar::de_date")]
     effective_on: NaiveDate,
 }
 
@@ -549,7 +577,7 @@ async fn set_appendix_p(
         return Err(ApiError::bad_request("category: 12, 6, 4 or 3 months"));
     }
     blocking(move || {
-        let mut conn = state.db.lock().map_err(ApiError::internal)?;
+        let mut conn = state.db.write()?;
         let agency = device.agency_id.clone();
         let tx = conn.transaction()?;
         let f = reg::facility(&tx, &agency, &id)?.ok_or_else(|| not_found("farm"))?;
@@ -576,6 +604,7 @@ async fn set_appendix_p(
 #[serde(deny_unknown_fields)]
 struct PoundsIn {
     pounds_daily: i64,
+    #[serde(deserialize_with = "milkshed_shared::calendar::de_date")]
     effective_on: NaiveDate,
 }
 
@@ -591,7 +620,7 @@ async fn set_pounds(
         return Err(ApiError::bad_request("pounds_daily: not negative"));
     }
     blocking(move || {
-        let mut conn = state.db.lock().map_err(ApiError::internal)?;
+        let mut conn = state.db.write()?;
         let agency = device.agency_id.clone();
         let tx = conn.transaction()?;
         let f = reg::facility(&tx, &agency, &id)?.ok_or_else(|| not_found("facility"))?;
@@ -616,6 +645,7 @@ async fn set_pounds(
 #[serde(deny_unknown_fields)]
 struct PermitStatusIn {
     status: String,
+    #[serde(deserialize_with = "milkshed_shared::calendar::de_date")]
     effective_on: NaiveDate,
     reason: String,
     /// Reinstating after a suspension for a lab standard: the standard, whose reinstating
@@ -645,7 +675,7 @@ async fn permit_status(
         return Err(ApiError::bad_request("reason: say why the status changes"));
     }
     blocking(move || {
-        let mut conn = state.db.lock().map_err(ApiError::internal)?;
+        let mut conn = state.db.write()?;
         let agency = device.agency_id.clone();
         let tx = conn.transaction()?;
         let permit = reg::permit(&tx, &agency, &id)?.ok_or_else(|| not_found("permit"))?;
@@ -709,6 +739,7 @@ struct LaboratoryIn {
     lab_number: String,
     name: String,
     classification: String,
+    #[serde(deserialize_with = "milkshed_shared::calendar::de_date")]
     approved_until: NaiveDate,
 }
 
@@ -722,7 +753,7 @@ async fn add_laboratory(
     allow(&device, OFFICE, "change the register of laboratories")?;
     let l: LaboratoryIn = body(&bytes, "laboratory")?;
     blocking(move || {
-        let conn = state.db.lock().map_err(ApiError::internal)?;
+        let conn = state.db.write()?;
         let edition = edition_of(&conn, &device.agency_id)?;
         let kind = edition
             .lab_kind(&l.lab_number)
@@ -752,7 +783,7 @@ async fn list_laboratories(
     Extension(device): Extension<DeviceAuth>,
 ) -> ApiResult<Json<Value>> {
     blocking(move || {
-        let conn = state.db.lock().map_err(ApiError::internal)?;
+        let conn = state.db.read()?;
         Ok(Json(
             json!({"laboratories": reg::laboratories(&conn, &device.agency_id)?}),
         ))
@@ -764,6 +795,7 @@ async fn list_laboratories(
 #[serde(deny_unknown_fields)]
 struct ResidueIn {
     producer_id: String,
+    #[serde(deserialize_with = "milkshed_shared::calendar::de_date")]
     sampled_on: NaiveDate,
     /// Local time of the sample, HH:MM.
     time: String,
@@ -832,7 +864,7 @@ async fn add_residue(
         ));
     }
     blocking(move || {
-        let conn = state.db.lock().map_err(ApiError::internal)?;
+        let conn = state.db.write()?;
         let agency = device.agency_id.clone();
         if reg::facility(&conn, &agency, &e.producer_id)?.is_none() {
             return Err(not_found("producer"));
@@ -870,7 +902,7 @@ async fn list_residue(
     Extension(device): Extension<DeviceAuth>,
 ) -> ApiResult<Json<Value>> {
     blocking(move || {
-        let conn = state.db.lock().map_err(ApiError::internal)?;
+        let conn = state.db.read()?;
         let today = reg::agency_today(&conn, &device.agency_id)?;
         let list: Vec<Value> = reg::residue_events(&conn, &device.agency_id, None)?
             .iter()
@@ -887,7 +919,7 @@ async fn residue_event(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     blocking(move || {
-        let conn = state.db.lock().map_err(ApiError::internal)?;
+        let conn = state.db.read()?;
         let e = reg::residue_events(&conn, &device.agency_id, Some(&id))?
             .pop()
             .ok_or_else(|| not_found("drug residue event"))?;
@@ -991,7 +1023,7 @@ async fn residue_step(
         }
     };
     blocking(move || {
-        let conn = state.db.lock().map_err(ApiError::internal)?;
+        let conn = state.db.write()?;
         let agency = device.agency_id.clone();
         let e = reg::residue_events(&conn, &agency, Some(&id))?
             .pop()
@@ -1034,10 +1066,19 @@ struct SourceIn {
     months_enforcement_below_90: u32,
 }
 
+/// Serde: a list of range-checked dates.
+fn de_dates<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<NaiveDate>, D::Error> {
+    let v = <Vec<String> as Deserialize>::deserialize(d)?;
+    v.iter()
+        .map(|s| milkshed_shared::calendar::parse_date(s).map_err(serde::de::Error::custom))
+        .collect()
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ListingIn {
     shipper_id: String,
+    #[serde(deserialize_with = "de_dates")]
     rating_dates: Vec<NaiveDate>,
     #[serde(default)]
     sanitation_rating: Option<u32>,
@@ -1085,7 +1126,7 @@ async fn add_listing(
         }
     }
     blocking(move || {
-        let conn = state.db.lock().map_err(ApiError::internal)?;
+        let conn = state.db.write()?;
         let agency = device.agency_id.clone();
         let shipper = reg::facility(&conn, &agency, &l.shipper_id)?.ok_or_else(|| not_found("shipper"))?;
         let fk = FacilityKind::parse(&shipper.kind).ok_or_else(|| ApiError::internal("stored kind"))?;
@@ -1163,7 +1204,7 @@ async fn list_listings(
     Extension(device): Extension<DeviceAuth>,
 ) -> ApiResult<Json<Value>> {
     blocking(move || {
-        let conn = state.db.lock().map_err(ApiError::internal)?;
+        let conn = state.db.read()?;
         Ok(Json(
             json!({"listings": reg::listing_ratings(&conn, &device.agency_id, None)?}),
         ))
@@ -1176,6 +1217,7 @@ async fn list_listings(
 struct ListingEventIn {
     /// permission_sent | permission_received | withdrawn | notified
     event: String,
+    #[serde(deserialize_with = "milkshed_shared::calendar::de_date")]
     on: NaiveDate,
     #[serde(default)]
     detail: serde_json::Map<String, Value>,
@@ -1219,7 +1261,7 @@ async fn listing_event(
         }
     }
     blocking(move || {
-        let conn = state.db.lock().map_err(ApiError::internal)?;
+        let conn = state.db.write()?;
         let agency = device.agency_id.clone();
         let rating = reg::listing_ratings(&conn, &agency, Some(&id))?
             .pop()
@@ -1250,6 +1292,7 @@ async fn listing_event(
 
 #[derive(Deserialize)]
 struct BoardQuery {
+    #[serde(default, deserialize_with = "milkshed_shared::calendar::de_opt_date")]
     today: Option<NaiveDate>,
 }
 
@@ -1258,10 +1301,10 @@ struct BoardQuery {
 async fn board(
     State(state): State<Arc<AppState>>,
     Extension(device): Extension<DeviceAuth>,
-    Query(q): Query<BoardQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<BoardQuery>,
 ) -> ApiResult<Json<Value>> {
     blocking(move || {
-        let conn = state.db.lock().map_err(ApiError::internal)?;
+        let conn = state.db.read()?;
         let today = match q.today {
             Some(d) => d,
             None => reg::agency_today(&conn, &device.agency_id)?,

@@ -3,10 +3,10 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use milkshed_shared::document::automerge::ActorId;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::OptionalExtension;
 
 use crate::blob::{BlobStore, FsBlobStore};
 use crate::db;
@@ -16,10 +16,14 @@ pub const PASSWORD_CHECKS: usize = 2;
 
 /// What every handler shares.
 pub struct AppState {
-    pub db: Mutex<Connection>,
+    /// The agency record: one writer, a pool of readers.
+    pub db: db::Db,
     pub blobs: Box<dyn BlobStore>,
     /// The server's own Automerge actor (for changes the server makes, e.g. web reviews).
     pub server_actor: ActorId,
+    /// A secret of this server's, from which the review pages' actors are derived: no device
+    /// can know (or enroll) them.
+    pub actor_secret: String,
     pub dir: PathBuf,
     /// Password checks at once: argon2 takes 19 MiB each, so 100 devices enrolling together
     /// must queue rather than take 2 GB.
@@ -45,35 +49,69 @@ impl AppState {
     /// Opens the data directory (creating it and the database).
     pub fn open(dir: &Path) -> Result<AppState, StartError> {
         std::fs::create_dir_all(dir)?;
-        let conn = db::open(dir)?;
-        let actor_hex: Option<String> = conn
-            .query_row(
-                "SELECT value FROM settings WHERE key = 'server_actor'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(db::DbError::from)?;
-        let server_actor = match actor_hex.and_then(|h| ActorId::try_from(h.as_str()).ok()) {
-            Some(a) => a,
-            None => {
-                let a = ActorId::random();
-                conn.execute(
-                    "INSERT OR REPLACE INTO settings (key, value) VALUES ('server_actor', ?1)",
-                    [a.to_hex_string()],
-                )
+        let pool = db::Db::open(dir)?;
+        let conn = pool.write()?;
+        let setting = |key: &str, make: &dyn Fn() -> String| -> Result<String, StartError> {
+            let found: Option<String> = conn
+                .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                    r.get(0)
+                })
+                .optional()
                 .map_err(db::DbError::from)?;
-                a
+            match found {
+                Some(v) => Ok(v),
+                None => {
+                    let v = make();
+                    conn.execute(
+                        "INSERT INTO settings (key, value) VALUES (?1, ?2)",
+                        [key, v.as_str()],
+                    )
+                    .map_err(db::DbError::from)?;
+                    Ok(v)
+                }
             }
         };
+        let actor_hex = setting("server_actor", &|| ActorId::random().to_hex_string())?;
+        let server_actor = ActorId::try_from(actor_hex.as_str())
+            .map_err(|e| db::DbError::Damaged(format!("server actor: {e}")))?;
+        let actor_secret = setting("actor_secret", &crate::auth::new_token)?;
+        drop(conn);
         Ok(AppState {
-            db: Mutex::new(conn),
+            db: pool,
+            actor_secret,
             blobs: Box::new(FsBlobStore::new(dir)?),
             server_actor,
             dir: dir.to_path_buf(),
             password_checks: tokio::sync::Semaphore::new(PASSWORD_CHECKS),
             secure_cookies: false,
         })
+    }
+}
+
+impl AppState {
+    /// The Automerge actor of a reviewer's changes made on the review pages: one per user (the
+    /// history names who reviewed), derived with the server's secret so no device can take it.
+    pub fn web_actor(&self, user_id: &str) -> ActorId {
+        use sha2::Digest;
+        let h = sha2::Sha256::digest(
+            format!("milkshed-web-actor:{}:{user_id}", self.actor_secret).as_bytes(),
+        );
+        ActorId::from(h[..16].to_vec())
+    }
+
+    /// Whether an actor id is one the server itself writes with (its own, or a reviewer's on
+    /// the review pages): a device may never enroll with it.
+    pub fn reserved_actor(
+        &self,
+        conn: &rusqlite::Connection,
+        actor: &str,
+    ) -> Result<bool, db::DbError> {
+        if self.server_actor.to_hex_string() == actor {
+            return Ok(true);
+        }
+        Ok(db::all_user_ids(conn)?
+            .iter()
+            .any(|u| self.web_actor(u).to_hex_string() == actor))
     }
 }
 
@@ -84,9 +122,12 @@ pub async fn launch_with_listener(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = crate::api::router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Serves with TLS (rustls) on `addr`.
@@ -101,7 +142,7 @@ pub async fn serve_tls(
         .await
         .map_err(|e| StartError::Tls(e.to_string()))?;
     axum_server::bind_rustls(addr, config)
-        .serve(crate::api::router(state).into_make_service())
+        .serve(crate::api::router(state).into_make_service_with_connect_info::<SocketAddr>())
         .await?;
     Ok(())
 }

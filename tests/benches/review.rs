@@ -31,7 +31,7 @@ const ITEMS: [&str; 16] = [
 fn generate(state: &milkshed_sync_server::server::AppState, inspections: usize) {
     let t0 = Instant::now();
     demo::seed(state).unwrap();
-    let mut conn = state.db.lock().unwrap();
+    let mut conn = state.db.write().unwrap();
     let hash = auth::hash_password("bench").unwrap();
     let inspectors: Vec<Person> = (0..INSPECTORS)
         .map(|i| {

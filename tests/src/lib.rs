@@ -378,6 +378,10 @@ pub fn fingerprint(dir: &Path) -> String {
         "SELECT id || status || violations FROM inspections ORDER BY id",
         "SELECT agency_id || hash FROM photos ORDER BY hash",
         "SELECT id || coalesce(revoked_at, '') FROM devices ORDER BY id",
+        "SELECT id || inspector_id || inspector_name || subject_name || started_at FROM inspections ORDER BY id",
+        "SELECT inspection_id || item || state || note FROM findings ORDER BY inspection_id, item",
+        "SELECT inspection_id || seq || by_id || by_name || accepted FROM reviews ORDER BY inspection_id, seq",
+        "SELECT id || agency_id || name FROM facilities ORDER BY id",
     ] {
         let mut stmt = conn.prepare(sql).unwrap();
         let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
@@ -639,7 +643,11 @@ pub fn get_json(server: &str, token: &str, path: &str) -> (u16, serde_json::Valu
 /// follow redirects (so tests see them), and reads the CSRF token from the last page.
 pub struct WebClient {
     pub base: String,
+    /// The session cookie (`milkshed_session=…`).
     pub cookie: Option<String>,
+    /// The sign-in form's cookie (`milkshed_login=…`) and the token its page carried.
+    pub login_cookie: Option<String>,
+    pub login_token: Option<String>,
     pub csrf: Option<String>,
     agent: ureq::Agent,
 }
@@ -657,6 +665,8 @@ impl WebClient {
         WebClient {
             base: base.to_string(),
             cookie: None,
+            login_cookie: None,
+            login_token: None,
             csrf: None,
             agent: ureq::Agent::config_builder()
                 .http_status_as_error(false)
@@ -678,7 +688,12 @@ impl WebClient {
         let set_cookie = header("set-cookie");
         if let Some(c) = &set_cookie {
             let pair = c.split(';').next().unwrap_or_default().to_string();
-            self.cookie = (!pair.ends_with('=')).then_some(pair);
+            let kept = (!pair.ends_with('=')).then_some(pair.clone());
+            if pair.starts_with("milkshed_login=") {
+                self.login_cookie = kept;
+            } else {
+                self.cookie = kept;
+            }
         }
         let bytes = resp
             .into_body()
@@ -691,6 +706,10 @@ impl WebClient {
             let rest = &body[i + 19..];
             self.csrf = rest.split('"').next().map(str::to_string);
         }
+        if let Some(i) = body.find("name=\"login_token\" value=\"") {
+            let rest = &body[i + 26..];
+            self.login_token = rest.split('"').next().map(str::to_string);
+        }
         WebAnswer {
             status,
             location,
@@ -699,9 +718,19 @@ impl WebClient {
         }
     }
 
+    /// The cookies a browser would send.
+    fn cookies(&self) -> Option<String> {
+        let all: Vec<&str> = [&self.cookie, &self.login_cookie]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        (!all.is_empty()).then(|| all.join("; "))
+    }
+
     pub fn get(&mut self, path: &str) -> WebAnswer {
         let mut req = self.agent.get(&format!("{}{path}", self.base));
-        if let Some(c) = &self.cookie {
+        if let Some(c) = self.cookies() {
             req = req.header("cookie", c);
         }
         let resp = req.call().unwrap();
@@ -720,7 +749,7 @@ impl WebClient {
             .agent
             .post(&format!("{}{path}", self.base))
             .header("content-type", "application/x-www-form-urlencoded");
-        if let Some(c) = &self.cookie {
+        if let Some(c) = self.cookies() {
             req = req.header("cookie", c);
         }
         let resp = req.send(body.as_bytes()).unwrap();
@@ -735,13 +764,18 @@ impl WebClient {
         self.post(path, &all)
     }
 
+    /// Signs in as a browser does: the sign-in page first (its form token and cookie), then
+    /// the form.
     pub fn login(&mut self, agency: &str, username: &str, password: &str) -> WebAnswer {
+        self.get("/review/login");
+        let token = self.login_token.clone().unwrap_or_default();
         self.post(
             "/review/login",
             &[
                 ("agency", agency),
                 ("username", username),
                 ("password", password),
+                ("login_token", &token),
             ],
         )
     }

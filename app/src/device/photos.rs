@@ -14,14 +14,9 @@ use image::imageops::FilterType;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use milkshed_shared::document::sha256_hex;
 
-/// Largest input accepted.
-pub const MAX_INPUT_BYTES: usize = 40 * 1024 * 1024;
-/// Largest image accepted, in pixels.
-pub const MAX_PIXELS: u64 = 100_000_000;
-/// Long side of the stored photo.
-pub const MAX_SIDE: u32 = 1600;
-/// Long side of the thumbnail.
-pub const THUMB_SIDE: u32 = 320;
+pub use milkshed_shared::photo::{
+    MAX_INPUT_BYTES, MAX_PIXELS, STORED_MAX_SIDE as MAX_SIDE, THUMB_SIDE,
+};
 /// JPEG quality of the stored photo and thumbnail.
 pub const JPEG_QUALITY: u8 = 80;
 
@@ -131,7 +126,7 @@ pub fn process_photo(bytes: &[u8]) -> Result<ProcessedPhoto, PhotoError> {
     let mut limits = Limits::default();
     limits.max_image_width = Some(40_000);
     limits.max_image_height = Some(40_000);
-    limits.max_alloc = Some(MAX_PIXELS * 4 + 64 * 1024 * 1024);
+    limits.max_alloc = Some(milkshed_shared::photo::max_alloc(MAX_PIXELS));
     reader.limits(limits);
     let mut decoder = reader
         .into_decoder()

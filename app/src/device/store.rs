@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::{DateTime, FixedOffset};
+use milkshed_shared::authority::{self, Acting, Refusal, Role};
 use milkshed_shared::document::automerge::ActorId;
 use milkshed_shared::document::{DocumentError, Header, Inspection, InspectionDoc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -32,6 +33,9 @@ pub enum StoreError {
     Document(#[from] DocumentError),
     #[error("stored inspection {id} is damaged: {reason}")]
     Damaged { id: Uuid, reason: String },
+    /// The edit breaks a write rule (`shared::authority`): the server would refuse it too.
+    #[error("not allowed: {0}")]
+    Refused(#[from] Refusal),
 }
 
 impl StoreError {
@@ -54,6 +58,16 @@ pub struct InspectionSummary {
     pub started_at: String,
     pub updated_at: String,
     pub violations: i64,
+}
+
+/// The user this device is enrolled for, as the server's accounts gave it: whose edits the
+/// write rules are checked for.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct EnrolledUser {
+    agency: String,
+    user_id: String,
+    user_name: String,
+    role: String,
 }
 
 /// The store on one device.
@@ -161,11 +175,37 @@ impl Store {
         Ok(())
     }
 
+    /// The enrolled user (none before enrollment: a store under test, say).
+    fn enrolled(&self) -> Result<Option<EnrolledUser>> {
+        let Some(text) = self.setting("enrollment")? else {
+            return Ok(None);
+        };
+        Ok(serde_json::from_str(&text).ok())
+    }
+
+    /// Checks an edit by the enrolled user against the write rules the server applies.
+    fn authorize(&self, before: Option<&Inspection>, after: &Inspection) -> Result<()> {
+        let Some(u) = self.enrolled()? else {
+            return Ok(());
+        };
+        let Some(role) = Role::parse(&u.role) else {
+            return Err(Refusal::NotAReviewer.into());
+        };
+        let by = Acting {
+            user_id: &u.user_id,
+            name: &u.user_name,
+            role,
+            agency: &u.agency,
+        };
+        Ok(authority::authorize(before, after, &by)?)
+    }
+
     /// Creates an inspection; durable when this returns.
     pub fn create_inspection(&mut self, header: &Header) -> Result<Uuid> {
         let mut doc = InspectionDoc::create(self.actor.clone(), header)?;
         let snapshot = doc.save();
         let view = doc.read()?;
+        self.authorize(None, &view)?;
         let tx = self.conn.transaction()?;
         Self::upsert_row(&tx, &view, Some(&snapshot), &header.started_at.to_rfc3339())?;
         tx.commit()?;
@@ -227,7 +267,20 @@ impl Store {
         now: &DateTime<FixedOffset>,
         f: impl FnOnce(&mut InspectionDoc) -> std::result::Result<T, DocumentError>,
     ) -> Result<T> {
+        self.change(id, now, true, f)
+    }
+
+    /// Applies a change; `checked`: it is the user's own, held to the write rules (a replica
+    /// merged from the server is not: the server checked each change against its author).
+    fn change<T>(
+        &mut self,
+        id: Uuid,
+        now: &DateTime<FixedOffset>,
+        checked: bool,
+        f: impl FnOnce(&mut InspectionDoc) -> std::result::Result<T, DocumentError>,
+    ) -> Result<T> {
         let doc = self.doc(id)?;
+        let before = if checked { Some(doc.read()?) } else { None };
         let out = match f(doc) {
             Ok(v) => v,
             Err(e) => {
@@ -235,8 +288,18 @@ impl Store {
                 return Err(e.into());
             }
         };
-        let bytes = doc.save_incremental();
         let view = doc.read()?;
+        if let Some(before) = &before {
+            if let Err(e) = self.authorize(Some(before), &view) {
+                // the change was made in memory only: forget it, the disk still has the old copy
+                self.open_docs.remove(&id);
+                return Err(e);
+            }
+        }
+        let Some(doc) = self.open_docs.get_mut(&id) else {
+            return Err(StoreError::NotFound(id));
+        };
+        let bytes = doc.save_incremental();
         let written = self.write_change(id, &view, &bytes, &now.to_rfc3339());
         if let Err(e) = written {
             self.open_docs.remove(&id);
@@ -291,7 +354,7 @@ impl Store {
         let view = remote.read()?;
         let id = view.header.id;
         match self.doc(id) {
-            Ok(_) => self.edit(id, now, |doc| doc.merge(remote))?,
+            Ok(_) => self.change(id, now, false, |doc| doc.merge(remote))?,
             Err(StoreError::NotFound(_)) => {
                 let mut doc = InspectionDoc::load(&remote.save(), self.actor.clone())?;
                 let snapshot = doc.save();
@@ -451,7 +514,8 @@ impl Store {
         if changes.is_empty() {
             return Ok(());
         }
-        self.edit(id, now, |d| d.apply_incremental(changes))
+        // the server checked each of these changes against its author's rights
+        self.change(id, now, false, |d| d.apply_incremental(changes))
     }
 
     /// Photos not yet uploaded.

@@ -161,3 +161,52 @@ proptest! {
         prop_assert!(after.rating <= before.rating);
     }
 }
+
+/// Any day chrono can hold, the ends of the calendar included.
+fn any_day() -> impl Strategy<Value = chrono::NaiveDate> {
+    let (min, max) = (
+        chrono::NaiveDate::MIN.num_days_from_ce(),
+        chrono::NaiveDate::MAX.num_days_from_ce(),
+    );
+    prop_oneof![
+        Just(chrono::NaiveDate::MIN),
+        Just(chrono::NaiveDate::MAX),
+        (max - 400..=max).prop_map(|d| chrono::NaiveDate::from_num_days_from_ce_opt(d).unwrap()),
+        (min..=max).prop_map(|d| chrono::NaiveDate::from_num_days_from_ce_opt(d).unwrap()),
+    ]
+}
+
+use chrono::Datelike;
+
+proptest! {
+    /// The date rules are total: no date, however far out, makes one panic (a request's
+    /// `today=+262142-12-31` once took the whole server down). Dates from outside are refused
+    /// past `calendar::LATEST`; the rules themselves saturate.
+    #[test]
+    fn no_date_makes_a_date_rule_panic(a in any_day(), b in any_day(), n in 0u32..400) {
+        use milkshed_shared::{calendar, ledger, register};
+        let _ = calendar::reinspection_due(a);
+        let _ = calendar::add_months(a, n);
+        let _ = calendar::month_end(a);
+        let _ = calendar::deadline(a, n);
+        let _ = calendar::on_time(a, b, n);
+        let _ = calendar::listing_expiry(a, n);
+        let _ = calendar::appraisal_window(a, Some(b));
+        for p in [calendar::AppendixP::Months12, calendar::AppendixP::Months6, calendar::AppendixP::Months3] {
+            let _ = calendar::appendix_p_due(a, p, Some(b));
+        }
+        let _ = register::add_working_days(a, n);
+        let _ = register::standing(a, b);
+        let _ = register::permission_due(a);
+        let _ = register::rerating_due(a, n);
+        let _ = register::rerating_letter_due(a);
+        let _ = ledger::action_after(&[(a, true), (b, true), (a, false)], b);
+        let _ = ledger::reinstatement_samples_ok(&[a, b]);
+        let _ = ledger::reinstatement("bacteria", a, &[(b, false), (a, false)]);
+        for kind in ledger::ActionKind::ALL {
+            let _ = kind.deadline(a);
+        }
+        let _ = ledger::first_frequency_gap(&[a], calendar::minus_days(a, 400), a);
+        prop_assert_eq!(calendar::check_date(a).is_ok(), (calendar::EARLIEST..=calendar::LATEST).contains(&a));
+    }
+}

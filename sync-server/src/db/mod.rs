@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0003_enforcement_actions.sql"),
     include_str!("../../migrations/0004_registry.sql"),
     include_str!("../../migrations/0005_web_sessions.sql"),
+    include_str!("../../migrations/0006_security.sql"),
 ];
 
 /// A database failure, or a record that cannot be read back.
@@ -32,6 +33,8 @@ pub enum DbError {
     NewerSchema(i64),
     #[error("stored record is damaged: {0}")]
     Damaged(String),
+    #[error("no database connection could be had: {0}")]
+    Pool(#[from] r2d2::Error),
 }
 
 pub type Result<T> = std::result::Result<T, DbError>;
@@ -88,15 +91,70 @@ pub fn open(dir: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// A read-only connection to the agency record, for long reads (exports) that must not hold
-/// the writers' connection: WAL lets it read a consistent snapshot while syncs go on.
-pub fn open_reader(dir: &Path) -> Result<Connection> {
-    let conn = Connection::open_with_flags(
-        dir.join("agency.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    Ok(conn)
+/// A connection from the pool; it goes back when dropped, also while a panic unwinds (an open
+/// transaction rolls back first), so one failed request never takes the record from the others.
+pub type Conn = r2d2::PooledConnection<r2d2_sqlite::SqliteConnectionManager>;
+
+/// Read-only connections: WAL lets each read a consistent snapshot while a write goes on.
+pub const READERS: u32 = 4;
+
+/// The agency record's connections: one writer (SQLite writes one at a time, so the writer
+/// queue lives here rather than in SQLite's busy loop) and a pool of readers, so pages and
+/// status reads never wait for a sync or an upload.
+pub struct Db {
+    writer: r2d2::Pool<r2d2_sqlite::SqliteConnectionManager>,
+    readers: r2d2::Pool<r2d2_sqlite::SqliteConnectionManager>,
+}
+
+impl Db {
+    /// Opens `dir`'s record (creating and migrating it), then the pools.
+    pub fn open(dir: &Path) -> Result<Db> {
+        drop(open(dir)?);
+        let path = dir.join("agency.db");
+        let writer = r2d2::Pool::builder()
+            .max_size(1)
+            .connection_timeout(std::time::Duration::from_secs(30))
+            .build(
+                r2d2_sqlite::SqliteConnectionManager::file(&path).with_init(|c| {
+                    c.pragma_update(None, "synchronous", "FULL")?;
+                    c.pragma_update(None, "foreign_keys", "ON")?;
+                    c.busy_timeout(std::time::Duration::from_secs(10))
+                }),
+            )?;
+        let readers = r2d2::Pool::builder()
+            .max_size(READERS)
+            .min_idle(Some(1))
+            .connection_timeout(std::time::Duration::from_secs(30))
+            .build(
+                r2d2_sqlite::SqliteConnectionManager::file(&path)
+                    .with_flags(
+                        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    )
+                    .with_init(|c| c.busy_timeout(std::time::Duration::from_secs(10))),
+            )?;
+        Ok(Db { writer, readers })
+    }
+
+    /// The writer: for anything that writes (or reads what it is about to write).
+    pub fn write(&self) -> Result<Conn> {
+        Ok(self.writer.get()?)
+    }
+
+    /// A reader: for a request that only reads.
+    pub fn read(&self) -> Result<Conn> {
+        Ok(self.readers.get()?)
+    }
+
+    /// Whether the record answers, for reading and for writing (`/health`).
+    pub fn check(&self) -> Result<()> {
+        self.read()?
+            .query_row("SELECT count(*) FROM agencies", [], |_| Ok(()))?;
+        self.writer
+            .get_timeout(std::time::Duration::from_secs(5))?
+            .query_row("SELECT 1", [], |_| Ok(()))?;
+        Ok(())
+    }
 }
 
 pub fn now() -> String {
@@ -205,6 +263,73 @@ pub fn actor_taken(conn: &Connection, actor: &str) -> Result<bool> {
         )
         .optional()?
         .is_some())
+}
+
+/// The longest wait before the next attempt at a throttled key, if any of them is locked.
+pub fn throttled(conn: &Connection, keys: &[String], now: DateTime<Utc>) -> Result<Option<u64>> {
+    let mut wait = None;
+    let mut stmt = conn.prepare_cached("SELECT locked_until FROM login_attempts WHERE key = ?1")?;
+    for k in keys {
+        let until: Option<Option<String>> = stmt.query_row([k], |r| r.get(0)).optional()?;
+        if let Some(until) = until
+            .flatten()
+            .and_then(|u| DateTime::parse_from_rfc3339(&u).ok())
+        {
+            let ms = (until.with_timezone(&Utc) - now).num_milliseconds();
+            if ms > 0 {
+                // whole seconds, rounded up: a client told 0 would retry at once
+                let secs = u64::try_from(ms).unwrap_or(0).div_ceil(1000);
+                wait = Some(wait.map_or(secs, |w: u64| w.max(secs)));
+            }
+        }
+    }
+    Ok(wait)
+}
+
+/// Counts a failed sign-in against each key and locks those over their allowance
+/// ([`crate::auth::backoff`]).
+pub fn login_failed(conn: &Connection, keys: &[String], now: DateTime<Utc>) -> Result<()> {
+    for k in keys {
+        let row: Option<(i64, String)> = conn
+            .query_row(
+                "SELECT failures, first_failure_at FROM login_attempts WHERE key = ?1",
+                [k],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let fresh = |first: &str| {
+            DateTime::parse_from_rfc3339(first)
+                .map(|f| now - f.with_timezone(&Utc) < crate::auth::throttle_window())
+                .unwrap_or(false)
+        };
+        let (failures, first) = match row {
+            Some((n, first)) if fresh(&first) => (n.saturating_add(1), first),
+            _ => (1, now.to_rfc3339()),
+        };
+        let until = crate::auth::backoff(k, failures).map(|w| (now + w).to_rfc3339());
+        conn.execute(
+            "INSERT INTO login_attempts (key, failures, first_failure_at, locked_until) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(key) DO UPDATE SET failures = excluded.failures,
+                first_failure_at = excluded.first_failure_at, locked_until = excluded.locked_until",
+            params![k, failures, first, until],
+        )?;
+    }
+    Ok(())
+}
+
+/// A successful sign-in clears its keys' failures.
+pub fn login_succeeded(conn: &Connection, keys: &[String]) -> Result<()> {
+    for k in keys {
+        conn.execute("DELETE FROM login_attempts WHERE key = ?1", [k])?;
+    }
+    Ok(())
+}
+
+/// Every user's id, of every agency (to tell reserved actors).
+pub fn all_user_ids(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM users")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
 pub fn revoke_device(conn: &Connection, device_id: &str) -> Result<bool> {
@@ -366,6 +491,10 @@ fn total_debits(i: &Inspection) -> Option<u32> {
     Some(raw_milk::farm_line(&catalog.farm, &raw_milk::FarmRow { cwt: 0, marks }).total_debits)
 }
 
+/// What the record shows for a user id that no account of the agency has: never the name a
+/// document typed.
+const UNKNOWN_USER: &str = "(no such account)";
+
 fn project(tx: &Transaction<'_>, agency: &str, i: &Inspection, now: &str) -> Result<()> {
     let id = i.header.id.to_string();
     for table in ["findings", "inspection_photos", "signatures", "reviews"] {
@@ -382,7 +511,9 @@ fn project(tx: &Transaction<'_>, agency: &str, i: &Inspection, now: &str) -> Res
     tx.execute(
         "INSERT INTO inspections (id, agency_id, kind, subject_kind, subject_id, subject_name, permit, inspector_id, inspector_name,
             status, integrity, started_at, ended_at, violations, total_debits, pounds_daily, updated_at, follows)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+            COALESCE((SELECT name FROM users WHERE id = ?8 AND agency_id = ?2), ?9),
+            ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
          ON CONFLICT(id) DO UPDATE SET subject_name = excluded.subject_name, permit = excluded.permit, status = excluded.status,
             integrity = excluded.integrity, ended_at = excluded.ended_at, violations = excluded.violations,
             total_debits = excluded.total_debits, pounds_daily = excluded.pounds_daily, updated_at = excluded.updated_at",
@@ -395,7 +526,7 @@ fn project(tx: &Transaction<'_>, agency: &str, i: &Inspection, now: &str) -> Res
             i.header.subject.name,
             i.header.subject.permit,
             i.header.inspector.id,
-            i.header.inspector.name,
+            UNKNOWN_USER,
             i.status.as_str(),
             integrity,
             i.header.started_at.to_rfc3339(),
@@ -459,17 +590,19 @@ fn project(tx: &Transaction<'_>, agency: &str, i: &Inspection, now: &str) -> Res
     }
     {
         let mut stmt = tx.prepare_cached(
-            "INSERT INTO reviews (inspection_id, seq, by_id, by_name, at, accepted, comment) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO reviews (inspection_id, seq, by_id, by_name, at, accepted, comment)
+             VALUES (?1, ?2, ?3, COALESCE((SELECT name FROM users WHERE id = ?3 AND agency_id = ?8), ?4), ?5, ?6, ?7)",
         )?;
         for (n, r) in i.reviews.iter().enumerate() {
             stmt.execute(params![
                 id,
                 n as i64,
                 r.by.id,
-                r.by.name,
+                UNKNOWN_USER,
                 r.at.to_rfc3339(),
                 r.accepted,
-                r.comment
+                r.comment,
+                agency
             ])?;
         }
     }

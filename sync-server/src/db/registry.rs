@@ -75,6 +75,14 @@ const FACILITY_COLUMNS: &str = "f.id, f.kind, f.name, f.number, f.permit_state,
     (SELECT m.shipper_id FROM listing_members m WHERE m.farm_id = f.id),
     f.created_at, f.created_by";
 
+/// Whether any agency's facility has this id.
+pub fn facility_id_taken(conn: &Connection, id: &str) -> Result<bool> {
+    Ok(conn
+        .query_row("SELECT 1 FROM facilities WHERE id = ?1", [id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 /// A facility of the agency (never another agency's, whatever the id).
 pub fn facility(conn: &Connection, agency: &str, id: &str) -> Result<Option<Facility>> {
     Ok(conn

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 
 use super::pages::QueueQuery;
 use crate::db::web::{self as wdb, WebSession};
-use crate::db::{self, DbError};
+use crate::db::DbError;
 use crate::server::AppState;
 
 /// The most queue rows one export holds.
@@ -40,7 +40,10 @@ impl ChunkWriter {
         if self.gone {
             return;
         }
-        if let Err(e) = self.w.write_record(fields) {
+        let cells = fields
+            .into_iter()
+            .map(|f| neutralize(f.as_ref()).into_owned());
+        if let Err(e) = self.w.write_record(cells) {
             self.fail(e.to_string());
             return;
         }
@@ -71,6 +74,29 @@ impl ChunkWriter {
     }
 }
 
+/// A cell as a spreadsheet may safely open it (OWASP, CSV injection): text that begins with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return would be read as a formula, so it is prefixed
+/// with a `'`; a plain number (`-3`, `+1.5`) stays a number.
+pub fn neutralize(cell: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let risky = matches!(
+        cell.first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    );
+    let number = std::str::from_utf8(cell).is_ok_and(|s| {
+        s.len() > 1
+            && s[1..].bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && s.parse::<f64>().is_ok()
+    });
+    if risky && !number {
+        let mut out = Vec::with_capacity(cell.len() + 1);
+        out.push(b'\'');
+        out.extend_from_slice(cell);
+        std::borrow::Cow::Owned(out)
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 /// Streams the CSV that `produce` writes, read from a read-only connection.
 fn stream_csv(
     state: Arc<AppState>,
@@ -86,7 +112,7 @@ fn stream_csv(
             tx,
             gone: false,
         };
-        match db::open_reader(&state.dir) {
+        match state.db.read() {
             Ok(conn) => match produce(&conn, &mut out) {
                 Ok(()) => out.flush(),
                 Err(e) => out.fail(e.to_string()),
@@ -102,7 +128,7 @@ fn stream_csv(
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
+                format!("attachment; filename=\"{}\"", super::safe_filename(name)),
             ),
         ],
         Body::from_stream(stream),
@@ -246,4 +272,31 @@ pub async fn ratings(
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralize;
+
+    #[test]
+    fn formulas_are_defused_and_numbers_kept() {
+        for (cell, out) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("-3", "-3"),
+            ("+1.5", "+1.5"),
+            ("Pete Carhart", "Pete Carhart"),
+            ("", ""),
+        ] {
+            assert_eq!(
+                neutralize(cell.as_bytes()).as_ref(),
+                out.as_bytes(),
+                "{cell}"
+            );
+        }
+    }
 }

@@ -31,6 +31,9 @@ pub mod export;
 pub mod pages;
 
 const COOKIE: &str = "milkshed_session";
+/// The sign-in form's own token (login CSRF, double-submit): set with the form, `SameSite=Strict`,
+/// so a form posted from another site arrives without it and is refused.
+const LOGIN_COOKIE: &str = "milkshed_login";
 /// A session's longest life.
 pub const SESSION_HOURS: i64 = 8;
 /// A session unused this long has expired.
@@ -188,6 +191,26 @@ pub fn page(s: &WebSession, title: &str, body: Markup) -> Html<String> {
     )
 }
 
+/// A file name safe in a `Content-Disposition` header: letters, digits, `.`, `_` and `-`.
+pub fn safe_filename(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .take(100)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if s.is_empty() {
+        "download".into()
+    } else {
+        s
+    }
+}
+
 pub fn csrf_field(s: &WebSession) -> Markup {
     html! { input type="hidden" name="csrf" value=(s.csrf); }
 }
@@ -202,16 +225,24 @@ pub fn check_csrf(s: &WebSession, token: Option<&str>) -> PageResult<()> {
     }
 }
 
-fn cookie_token(headers: &HeaderMap) -> Option<String> {
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
 }
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, COOKIE)
+}
+
+/// A session is marked seen at most this often (a write per page view would queue every
+/// page behind syncs).
+const TOUCH_SECONDS: i64 = 60;
 
 fn session_hash(token: &str) -> String {
     auth::token_hash(&format!("web:{token}"))
@@ -228,9 +259,8 @@ async fn require_session(
     };
     let st = state.clone();
     let found = blocking(move || {
-        let conn = st.db.lock().map_err(ApiError::internal)?;
         let hash = session_hash(&token);
-        let s = wdb::session(&conn, &hash)?;
+        let s = wdb::session(&*st.db.read()?, &hash)?;
         let now = Utc::now();
         match s {
             Some(s)
@@ -238,11 +268,13 @@ async fn require_session(
                     && now - s.last_seen < Duration::minutes(IDLE_MINUTES)
                     && may_sign_in(s.role) =>
             {
-                wdb::touch_session(&conn, &hash)?;
+                if now - s.last_seen > Duration::seconds(TOUCH_SECONDS) {
+                    wdb::touch_session(&*st.db.write()?, &hash)?;
+                }
                 Ok(Some(s))
             }
             Some(_) => {
-                wdb::end_session(&conn, &hash)?;
+                wdb::end_session(&*st.db.write()?, &hash)?;
                 Ok(None)
             }
             None => Ok(None),
@@ -264,7 +296,7 @@ pub struct LoginQuery {
     expired: Option<String>,
 }
 
-fn login_form(message: Option<&str>, agency: &str, username: &str) -> Markup {
+fn login_form(message: Option<&str>, agency: &str, username: &str, token: &str) -> Markup {
     bare(
         "Sign in — Milkshed",
         html! {
@@ -273,6 +305,7 @@ fn login_form(message: Option<&str>, agency: &str, username: &str) -> Markup {
                 p.muted { "For supervisors and rating officers. Sign in with your agency account." }
                 @if let Some(m) = message { p.error role="alert" { (m) } }
                 form method="post" action="/review/login" {
+                    input type="hidden" name="login_token" value=(token);
                     label { "Agency" input name="agency" value=(agency) required autocomplete="organization"; }
                     label { "User name" input name="username" value=(username) required autocomplete="username"; }
                     label { "Password" input name="password" type="password" required autocomplete="current-password"; }
@@ -283,9 +316,36 @@ fn login_form(message: Option<&str>, agency: &str, username: &str) -> Markup {
     )
 }
 
-async fn login_page(axum::extract::Query(q): axum::extract::Query<LoginQuery>) -> Html<String> {
-    let m = q.expired.map(|_| "Your session has ended; sign in again.");
-    Html(login_form(m, "", "").into_string())
+/// The sign-in page with a fresh form token, also set as its cookie.
+fn login_response(
+    state: &AppState,
+    status: StatusCode,
+    message: Option<&str>,
+    agency: &str,
+    username: &str,
+) -> Response {
+    let token = auth::new_token();
+    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    let cookie = format!(
+        "{LOGIN_COOKIE}={token}; Path=/review/login; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"
+    );
+    (
+        status,
+        [(header::SET_COOKIE, cookie)],
+        Html(login_form(message, agency, username, &token).into_string()),
+    )
+        .into_response()
+}
+
+async fn login_page(
+    State(state): State<Arc<AppState>>,
+    q: Result<axum::extract::Query<LoginQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let m = q
+        .ok()
+        .and_then(|q| q.0.expired)
+        .map(|_| "Your session has ended; sign in again.");
+    login_response(&state, StatusCode::OK, m, "", "")
 }
 
 #[derive(Deserialize)]
@@ -293,25 +353,47 @@ pub struct LoginForm {
     agency: String,
     username: String,
     password: String,
+    #[serde(default)]
+    login_token: String,
 }
 
-async fn login(State(state): State<Arc<AppState>>, Form(f): Form<LoginForm>) -> Response {
+async fn login(
+    State(state): State<Arc<AppState>>,
+    client: crate::api::ClientAddr,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let refuse = |status: StatusCode, m: &str| {
-        (
-            status,
-            Html(login_form(Some(m), &f.agency, &f.username).into_string()),
-        )
-            .into_response()
+        login_response(&state, status, Some(m), &f.agency, &f.username)
     };
-    let user = match check_credentials(&state, &f.agency, &f.username, &f.password).await {
+    let token_ok = cookie(&headers, LOGIN_COOKIE)
+        .is_some_and(|c| !c.is_empty() && c.len() == f.login_token.len() && c == f.login_token);
+    if !token_ok {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "This sign-in form has expired or did not come from this site. Try again.",
+        );
+    }
+    let user = match check_credentials(&state, &client, &f.agency, &f.username, &f.password).await {
         Ok(u) => u,
         Err(e) => {
-            let status = e.into_response().status();
-            return if status == StatusCode::UNAUTHORIZED {
-                refuse(status, "Wrong agency, user name or password.")
-            } else {
-                refuse(status, "The server failed; try again.")
+            let status = e.status();
+            let wait = e.retry_after();
+            let mut r = match (status, wait) {
+                (StatusCode::UNAUTHORIZED, _) => {
+                    refuse(status, "Wrong agency, user name or password.")
+                }
+                (StatusCode::TOO_MANY_REQUESTS, Some(w)) => refuse(
+                    status,
+                    &format!("Too many failed sign-ins: wait {w} seconds, then try again."),
+                ),
+                _ => refuse(status, "The server failed; try again."),
             };
+            if let Some(w) = wait {
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from(w));
+            }
+            return r;
         }
     };
     if !may_sign_in(user.role) {
@@ -326,7 +408,7 @@ async fn login(State(state): State<Arc<AppState>>, Form(f): Form<LoginForm>) -> 
     let st = state.clone();
     let uid = user.id.clone();
     let made = blocking(move || {
-        let conn = st.db.lock().map_err(ApiError::internal)?;
+        let conn = st.db.write()?;
         wdb::create_session(
             &conn,
             &hash,
@@ -362,10 +444,7 @@ async fn logout(
     check_csrf(&s, f.csrf.as_deref())?;
     if let Some(token) = cookie_token(&headers) {
         run(move || {
-            let conn = state
-                .db
-                .lock()
-                .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+            let conn = state.db.write()?;
             wdb::end_session(&conn, &session_hash(&token))?;
             Ok(())
         })

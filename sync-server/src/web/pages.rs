@@ -10,33 +10,26 @@ use axum::Extension;
 use chrono::{NaiveDate, Utc};
 use maud::{html, Markup};
 use milkshed_shared::catalog::Catalog;
-use milkshed_shared::document::automerge::ActorId;
 use milkshed_shared::document::{Integrity, ItemState, Person, Review, Status};
 use milkshed_shared::register::{self, Standing};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
+
 use uuid::Uuid;
 
 use super::{check_csrf, csrf_field, page, run, PageError, PageResult};
 use crate::db::web::{self as wdb, QueueFilter, WebSession};
 use crate::db::{self, registry as reg};
 use crate::server::AppState;
+use milkshed_shared::authority::{self, Acting, Refusal};
 
 /// Rows a queue page shows.
 pub const PAGE_ROWS: i64 = 50;
+/// The last queue page anyone may ask for (5 million inspections).
+pub const MAX_PAGE: i64 = 100_000;
 
-fn lock(state: &AppState) -> PageResult<std::sync::MutexGuard<'_, rusqlite::Connection>> {
-    state
-        .db
-        .lock()
-        .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
-}
-
-/// The Automerge actor of a reviewer's changes made on these pages: one per user, so the
-/// document's history names who reviewed.
-pub fn web_actor(user_id: &str) -> ActorId {
-    let h = Sha256::digest(format!("milkshed-web-actor:{user_id}").as_bytes());
-    ActorId::from(h[..16].to_vec())
+/// A reader of the agency record: pages never wait for a sync or an upload.
+fn reader(state: &AppState) -> PageResult<db::Conn> {
+    Ok(state.db.read()?)
 }
 
 fn status_pill(status: &str) -> Markup {
@@ -113,8 +106,14 @@ pub async fn queue(
 ) -> PageResult<Html<String>> {
     let f = q.filter();
     let page_no = q.page.unwrap_or(0).max(0);
+    if page_no > MAX_PAGE {
+        return Err(PageError::new(
+            StatusCode::BAD_REQUEST,
+            format!("There are no more than {MAX_PAGE} pages."),
+        ));
+    }
     run(move || {
-        let conn = lock(&state)?;
+        let conn = reader(&state)?;
         let rows = wdb::queue(&conn, &s.agency_id, &f, PAGE_ROWS + 1, page_no * PAGE_ROWS)?;
         let counts = wdb::status_counts(&conn, &s.agency_id)?;
         let people = wdb::users(&conn, &s.agency_id)?;
@@ -194,18 +193,27 @@ fn parse_id(id: &str) -> PageResult<Uuid> {
     Uuid::parse_str(id).map_err(|_| PageError::not_found("inspection"))
 }
 
+/// A user's name as the agency's accounts have it (never as a document typed it).
+fn account_name<'a>(people: &'a [(String, String, String)], id: &str) -> &'a str {
+    people
+        .iter()
+        .find(|(uid, _, _)| uid == id)
+        .map_or("(no such account)", |(_, name, _)| name.as_str())
+}
+
 fn describe_actor(
     actor: &str,
     devices: &[(String, String, String)],
     people: &[(String, String, String)],
-    server: &ActorId,
+    state: &AppState,
 ) -> String {
+    let server = &state.server_actor;
     if let Some((_, device, user)) = devices.iter().find(|(a, _, _)| a == actor) {
         return format!("{user} on {device}");
     }
     if let Some((_, name, _)) = people
         .iter()
-        .find(|(id, _, _)| web_actor(id).to_hex_string() == actor)
+        .find(|(id, _, _)| state.web_actor(id).to_hex_string() == actor)
     {
         return format!("{name} on the review pages");
     }
@@ -225,7 +233,7 @@ pub async fn inspection(
 ) -> PageResult<Html<String>> {
     let uuid = parse_id(&id)?;
     run(move || {
-        let conn = lock(&state)?;
+        let conn = reader(&state)?;
         let row = wdb::inspection(&conn, &s.agency_id, &id)?.ok_or_else(|| PageError::not_found("inspection"))?;
         let mut stored = db::load_doc(&conn, &uuid, &state.server_actor)?.ok_or_else(|| PageError::not_found("inspection"))?;
         if stored.agency_id != s.agency_id {
@@ -250,7 +258,7 @@ pub async fn inspection(
         let body = html! {
             div.grid {
                 div { "Kind: " (ins.header.kind.as_str().replace('_', " ")) }
-                div { "Inspector: " (ins.header.inspector.name) }
+                div { "Inspector: " (account_name(&people, &ins.header.inspector.id)) }
                 div { "Permit: " (ins.header.subject.permit.clone().unwrap_or_default()) }
                 div { "Status: " (status_pill(ins.status.as_str())) }
                 div { "Started: " (when(&ins.header.started_at)) }
@@ -310,7 +318,7 @@ pub async fn inspection(
                 h2 { "Reviews" }
                 @for r in &ins.reviews {
                     div.review {
-                        strong { (if r.accepted { "Accepted" } else { "Returned" }) } " by " (r.by.name) " on " (when(&r.at))
+                        strong { (if r.accepted { "Accepted" } else { "Returned" }) } " by " (account_name(&people, &r.by.id)) " on " (when(&r.at))
                         @if !r.comment.is_empty() { p { (r.comment) } }
                         @if !r.item_comments.is_empty() { ul { @for (item, c) in &r.item_comments { li { strong { (item) } ": " (c) } } } }
                     }
@@ -339,7 +347,7 @@ pub async fn inspection(
                     @for (actor, t, message) in &history {
                         tr {
                             td { (chrono::DateTime::from_timestamp_millis(*t).map(|d| when(&d.fixed_offset())).unwrap_or_default()) }
-                            td { (describe_actor(actor, &devices, &people, &state.server_actor)) }
+                            td { (describe_actor(actor, &devices, &people, &state)) }
                             td { (message) }
                         }
                     }
@@ -386,20 +394,15 @@ pub async fn review(
         .collect();
     let uuid = parse_id(&id)?;
     run(move || {
-        let mut conn = lock(&state)?;
+        let mut conn = state.db.write()?;
         if wdb::inspection(&conn, &s.agency_id, &id)?.is_none() {
             return Err(PageError::not_found("inspection"));
         }
-        let actor = web_actor(&s.user_id);
+        let actor = state.web_actor(&s.user_id);
         let mut stored = db::load_doc(&conn, &uuid, &actor)?
             .ok_or_else(|| PageError::not_found("inspection"))?;
         if stored.agency_id != s.agency_id {
             return Err(PageError::not_found("inspection"));
-        }
-        if stored.inspector_id == s.user_id {
-            return Err(PageError::forbidden(
-                "You inspected this one: another supervisor or rating officer reviews it.",
-            ));
         }
         let known = stored
             .doc
@@ -428,6 +431,26 @@ pub async fn review(
                 item_comments,
             })
             .map_err(|e| PageError::new(StatusCode::CONFLICT, e.to_string()))?;
+        let after = stored
+            .doc
+            .read()
+            .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        // the same rule a device's change meets in sync
+        let by = Acting {
+            user_id: &s.user_id,
+            name: &s.user_name,
+            role: s.role,
+            agency: &s.agency_id,
+        };
+        match authority::authorize(Some(&known), &after, &by) {
+            Ok(()) => {}
+            Err(Refusal::OwnReview) => {
+                return Err(PageError::forbidden(
+                    "You inspected this one: another supervisor or rating officer reviews it.",
+                ))
+            }
+            Err(r) => return Err(PageError::forbidden(format!("Not saved: {r}."))),
+        }
         let tx = conn.transaction().map_err(db::DbError::from)?;
         db::store_doc(&tx, &s.agency_id, &mut stored.doc)?;
         tx.commit().map_err(db::DbError::from)?;
@@ -467,7 +490,7 @@ fn agency_photo(state: &AppState, s: &WebSession, hash: &str) -> PageResult<()> 
     if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(PageError::not_found("photo"));
     }
-    let conn = lock(state)?;
+    let conn = reader(state)?;
     if !db::photo_referenced(&conn, &s.agency_id, hash)?
         || !db::photo_stored(&conn, &s.agency_id, hash)?
     {
@@ -477,7 +500,7 @@ fn agency_photo(state: &AppState, s: &WebSession, hash: &str) -> PageResult<()> 
 }
 
 /// Longest side of a review page's thumbnail.
-pub const THUMBNAIL_PX: u32 = 320;
+pub const THUMBNAIL_PX: u32 = milkshed_shared::photo::THUMB_SIDE;
 
 /// A thumbnail of a stored photo (JPEG), made once and kept in the blob store under a key
 /// derived from the photo's hash.
@@ -494,8 +517,8 @@ fn thumbnail(state: &AppState, hash: &str) -> PageResult<Vec<u8>> {
         .get(hash)
         .map_err(io)?
         .ok_or_else(|| PageError::not_found("photo"))?;
-    // the upload was decoded and checked for size when it was stored
-    let img = image::load_from_memory(&full).map_err(|e| {
+    // decoded within the same limits as an upload, however the bytes got there
+    let img = crate::photo::decode_stored(&full).map_err(|e| {
         PageError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("the stored photo does not decode: {e}"),
@@ -533,6 +556,7 @@ pub async fn photo_thumbnail(
 
 #[derive(Deserialize)]
 pub struct DayQuery {
+    #[serde(default, deserialize_with = "milkshed_shared::calendar::de_opt_date")]
     today: Option<NaiveDate>,
 }
 
@@ -554,7 +578,7 @@ pub async fn board(
     Query(q): Query<DayQuery>,
 ) -> PageResult<Html<String>> {
     run(move || {
-        let conn = lock(&state)?;
+        let conn = reader(&state)?;
         let today = match q.today {
             Some(d) => d,
             None => reg::agency_today(&conn, &s.agency_id)?,
@@ -626,7 +650,7 @@ pub async fn facilities(
     Extension(s): Extension<WebSession>,
 ) -> PageResult<Html<String>> {
     run(move || {
-        let conn = lock(&state)?;
+        let conn = reader(&state)?;
         let list = reg::facilities(&conn, &s.agency_id)?;
         let mut permits = reg::permits_by_facility(&conn, &s.agency_id)?;
         let rows: Vec<_> = list
@@ -662,7 +686,7 @@ pub async fn facility(
     Path(id): Path<String>,
 ) -> PageResult<Html<String>> {
     run(move || {
-        let conn = lock(&state)?;
+        let conn = reader(&state)?;
         let f = reg::facility(&conn, &s.agency_id, &id)?.ok_or_else(|| PageError::not_found("facility"))?;
         let permits = reg::permits_of(&conn, &id)?;
         let history = reg::facility_events(&conn, &id)?;
@@ -724,7 +748,7 @@ fn compute_sheet(
     s: &WebSession,
     id: &str,
 ) -> PageResult<(reg::Facility, Option<crate::ratings::Computed>)> {
-    let conn = lock(state)?;
+    let conn = reader(state)?;
     let f =
         reg::facility(&conn, &s.agency_id, id)?.ok_or_else(|| PageError::not_found("shipper"))?;
     let computed = match milkshed_shared::registry::FacilityKind::parse(&f.kind) {
@@ -863,7 +887,7 @@ fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
             (header::CONTENT_TYPE, "application/pdf".to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{name}\""),
+                format!("inline; filename=\"{}\"", super::safe_filename(name)),
             ),
         ],
         bytes,
@@ -931,7 +955,7 @@ struct Form2359i {
 fn form_2359i(state: &AppState, s: &WebSession, rating_id: &str) -> PageResult<Form2359i> {
     use milkshed_shared::listing::{check_2359i, Report2359i};
     use milkshed_shared::registry::FacilityKind;
-    let conn = lock(state)?;
+    let conn = reader(state)?;
     let r = reg::listing_ratings(&conn, &s.agency_id, Some(rating_id))?
         .pop()
         .ok_or_else(|| PageError::not_found("listing rating"))?;
@@ -1112,7 +1136,7 @@ pub async fn listings(
     Extension(s): Extension<WebSession>,
 ) -> PageResult<Html<String>> {
     run(move || {
-        let conn = lock(&state)?;
+        let conn = reader(&state)?;
         let ratings = reg::listing_ratings(&conn, &s.agency_id, None)?;
         let shippers: Vec<reg::Facility> = reg::facilities(&conn, &s.agency_id)?
             .into_iter()

@@ -499,46 +499,46 @@ fn bad_photo_uploads_are_refused_and_a_cut_upload_resumes() {
 
 #[test]
 fn a_sanitarian_cannot_accept_an_inspection_and_reviewers_cannot_review_their_own() {
+    use milkshed_app::device::StoreError;
+    use milkshed_shared::authority::Refusal;
     use milkshed_shared::document::{Review, SignerRole, Status};
     let server = TestServer::start();
     let mut ann = TestDevice::enroll(&server.url(), "ann");
     let id = ann.inspect_farm("farm-1", &["3"]);
+    let name = ann.person().name;
     ann.store
         .edit(id, &now(), |d| {
-            d.sign(SignerRole::Inspector, "Ann", "", &now())
+            d.sign(SignerRole::Inspector, &name, "", &now())
         })
         .unwrap();
     ann.store.edit(id, &now(), |d| d.submit(&now())).unwrap();
     ann.sync().unwrap();
-    // Ann accepts her own inspection on her device: the server refuses it
+    let before = fingerprint(server.dir.path());
+    // Ann accepts her own inspection on her device: the device refuses the edit...
     let me = ann.person();
-    ann.store
-        .edit(id, &now(), |d| {
-            d.review(&Review {
-                by: me.clone(),
-                at: now(),
-                accepted: true,
-                comment: String::new(),
-                item_comments: vec![],
-            })
-        })
-        .unwrap();
+    let review = Review {
+        by: me.clone(),
+        at: now(),
+        accepted: true,
+        comment: String::new(),
+        item_comments: vec![],
+    };
+    let refused = ann.store.edit(id, &now(), |d| d.review(&review));
+    assert!(
+        matches!(refused, Err(StoreError::Refused(Refusal::OwnReview))),
+        "{refused:?}"
+    );
+    assert_eq!(ann.store.inspection(id).unwrap().status, Status::Submitted);
+    // ...and a tampered app that makes it anyway is refused by the server
+    ann.store.document(id).unwrap().review(&review).unwrap();
     let report = ann.sync().unwrap();
     assert_eq!(report.rejected.len(), 1, "{report:?}");
     assert!(
-        report.rejected[0].1.contains("supervisor"),
+        report.rejected[0].1.contains("does not review their own"),
         "{:?}",
         report.rejected
     );
-    let status: String = server
-        .db()
-        .query_row(
-            "SELECT status FROM inspections WHERE id = ?1",
-            [id.to_string()],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(status, Status::Submitted.as_str());
+    assert_eq!(fingerprint(server.dir.path()), before);
 }
 
 #[test]

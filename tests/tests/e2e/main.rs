@@ -5,6 +5,7 @@
 mod agency_record;
 mod browser;
 mod hostile;
+mod insider;
 mod rate_examples;
 mod review_pages;
 mod sync;

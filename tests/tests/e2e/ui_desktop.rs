@@ -102,6 +102,27 @@ impl Drop for App {
     }
 }
 
+/// Enrolls the app on the enroll screen as `user`, then syncs from the sync screen until the
+/// agency's farms are on the device.
+fn enroll_and_sync(display: &Display, server: &str, user: &str, data: &Path) {
+    display.click(450, 144);
+    display.xdotool(&["key", "ctrl+a"]);
+    display.type_text(server);
+    display.click(450, 273);
+    display.type_text(user);
+    display.click(450, 338);
+    display.type_text("milkshed-demo");
+    display.click(113, 389);
+    wait_for("enrollment", Duration::from_secs(20), || {
+        store(data).setting("enrollment").unwrap().is_some()
+    });
+    display.click(747, 32);
+    display.click(74, 232);
+    wait_for("reference data", Duration::from_secs(30), || {
+        store(data).reference_count("farm").unwrap() >= 12
+    });
+}
+
 fn store(data: &Path) -> Store {
     Store::open(&data.join("device.db")).unwrap()
 }
@@ -122,25 +143,8 @@ fn a_sanitarians_day_through_the_real_window() {
     let app = App::launch(&display, data.path(), &probe);
     display.screenshot("1-enroll");
 
-    // enroll
-    display.click(450, 144);
-    display.xdotool(&["key", "ctrl+a"]);
-    display.type_text(&server.url());
-    display.click(450, 273);
-    display.type_text("ann");
-    display.click(450, 338);
-    display.type_text("milkshed-demo");
-    display.click(113, 389);
-    wait_for("enrollment", Duration::from_secs(20), || {
-        store(data.path()).setting("enrollment").unwrap().is_some()
-    });
-
-    // sync: the agency's farms and Ann's inspections come down
-    display.click(747, 32);
-    display.click(74, 232);
-    wait_for("reference data", Duration::from_secs(30), || {
-        store(data.path()).reference_count("farm").unwrap() >= 12
-    });
+    // enroll, and sync: the agency's farms and Ann's inspections come down
+    enroll_and_sync(&display, &server.url(), "ann", data.path());
     settle();
     display.screenshot("2-sync");
     // the signal is gone: everything below is recorded offline
@@ -305,6 +309,15 @@ fn a_sanitarians_day_through_the_real_window() {
         )
         .unwrap();
     assert_eq!(olson_debits, 7);
+
+    // a rating visit is the rating officer's to make (a sanitarian's device refuses one):
+    // Sam's own tablet, enrolled and synced the same way
+    drop(app);
+    let data = tempfile::tempdir().unwrap();
+    let app = App::launch(&display, data.path(), &probe);
+    enroll_and_sync(&display, &_server.url(), "sam", data.path());
+    display.click(152, 32);
+    settle();
 
     // a rating visit over 3 farms: the live rating is the engine's
     display.click(450, 32);

@@ -317,3 +317,41 @@ fn a_writer_killed_at_any_instant_loses_no_saved_edit() {
     }
     assert!(last_saved > 25);
 }
+
+fn enrolled_as(store: &mut Store, user_id: &str, name: &str, role: &str) {
+    let e = serde_json::json!({
+        "server": "http://127.0.0.1:1", "device_id": "d", "token": "t", "agency": "WI-DATCP",
+        "user_id": user_id, "user_name": name, "role": role,
+    });
+    store.set_setting("enrollment", &e.to_string()).unwrap();
+}
+
+#[test]
+fn the_device_refuses_what_the_server_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join("device.db")).unwrap();
+    enrolled_as(&mut s, "u-ann", "Ann", "sanitarian");
+    let id = s.create_inspection(&header(1)).unwrap();
+    s.edit(id, &t(1), |d| d.set_finding("3", &violated(), &t(1)))
+        .unwrap();
+    // a sanitarian makes no rating visits
+    let mut visit = header(2);
+    visit.kind = InspectionKind::RatingVisitFarm;
+    assert!(matches!(
+        s.create_inspection(&visit),
+        Err(StoreError::Refused(Refusal::KindNotForRole { .. }))
+    ));
+    // another user's device holding Ann's inspection cannot change her findings; the refused
+    // change is forgotten and the stored copy stays as it was
+    enrolled_as(&mut s, "u-bob", "Bob", "supervisor");
+    let before = s.inspection(id).unwrap();
+    let refused = s.edit(id, &t(2), |d| d.set_finding("4", &violated(), &t(2)));
+    assert!(matches!(
+        refused,
+        Err(StoreError::Refused(Refusal::ContentByOther))
+    ));
+    assert_eq!(s.inspection(id).unwrap(), before);
+    drop(s);
+    let mut s = Store::open(&dir.path().join("device.db")).unwrap();
+    assert_eq!(s.inspection(id).unwrap(), before);
+}
