@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use milkshed_shared::document::SignerRole;
 use milkshed_tests::{now, TestDevice, TestServer, WebClient};
 
-const REQUESTS: usize = 100;
+const REQUESTS: usize = 300;
 const DEVICES: usize = 4;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -4,37 +4,7 @@
 
 use milkshed_shared::catalog::Catalog;
 use milkshed_shared::document::{Inspection, ItemState, SubjectKind, HAULER_SAMPLER_ITEMS};
-use milkshed_shared::rating::raw_milk::farm_total_debits;
-
-fn form_of(i: &Inspection) -> Option<&'static milkshed_shared::catalog::Form> {
-    let c = Catalog::builtin(&i.header.catalog).ok()?;
-    match i.header.subject.kind {
-        SubjectKind::Farm => Some(&c.farm),
-        SubjectKind::Hauler => None,
-        _ => Some(&c.plant),
-    }
-}
-
-/// The Total Debits of the findings so far (farm caps applied; plants: the whole-plant line).
-pub fn total_debits(i: &Inspection) -> u32 {
-    let Some(form) = form_of(i) else {
-        return 0;
-    };
-    let mut points = vec![0u32; form.columns.len()];
-    for f in i.violations() {
-        if let (Some(col), ItemState::Violated { points: p, .. }) =
-            (form.column_for_id(&f.item), &f.state)
-        {
-            let w = p.unwrap_or(form.columns[col].default_points());
-            points[col] = points[col].max(w);
-        }
-    }
-    if i.header.subject.kind == SubjectKind::Farm {
-        farm_total_debits(form, &points)
-    } else {
-        points.iter().sum()
-    }
-}
+use milkshed_shared::rating::inspection::inspection_debits;
 
 /// A photo for the report: its JPEG bytes and pixel size.
 pub struct ReportPhoto {
@@ -158,8 +128,11 @@ pub fn report_lines(i: &Inspection) -> Vec<(bool, String)> {
             }
         }
     }
-    if i.header.subject.kind != SubjectKind::Hauler {
-        l.push((true, format!("Total Debits: {}", total_debits(i))));
+    if let Some(d) = inspection_debits(i) {
+        l.push((true, format!("Total Debits: {}", d.total)));
+        for (product, debits) in &d.products {
+            l.push((false, format!("Debits against {product} only: {debits}")));
+        }
     }
     if !i.notes.is_empty() {
         l.push((false, String::new()));

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::state::{use_app, AppCtx};
 use crate::device::process_photo;
-use crate::device::report::total_debits;
+use milkshed_shared::rating::inspection::inspection_debits;
 
 /// What the next tap records: unrecorded → violated (minor, then major where the item varies)
 /// → in compliance → not applicable → unrecorded.
@@ -100,7 +100,9 @@ pub fn Inspect(id: Uuid) -> Element {
         SubjectKind::Plant | SubjectKind::ReceivingStation | SubjectKind::TransferStation
     );
     let violations = i.violations().count();
-    let debits = total_debits(&i);
+    // the one Total Debits of an inspection: the report, the agency record and the review
+    // pages show the same figure
+    let debits = inspection_debits(&i).map_or(0, |d| d.total);
     let label = |item: &str| -> (String, Vec<u32>) {
         match form.and_then(|f| f.column_for_id(item).map(|c| &f.columns[c])) {
             Some(col) => (col.label.clone(), col.allowed_points()),

@@ -44,6 +44,10 @@ pub struct ItemDef {
     pub weight: u32,
     pub mode: Mode,
     pub mmsr: String,
+    /// Why the MMSR credits this item in full whatever is found (Part I item 7, the milking
+    /// time inspection program: L8089-8091), when it does.
+    #[serde(default)]
+    pub full_credit: Option<String>,
 }
 
 /// One item of Section C.
@@ -238,6 +242,8 @@ pub struct ItemLine {
     /// Percent complying (exact); none for an all-or-nothing item.
     pub percent: Option<Exact>,
     pub credit: Exact,
+    /// Credited in full by the MMSR although the input gave less ([`ItemDef::full_credit`]).
+    pub credited_in_full: Option<String>,
 }
 
 /// Why an item's input does not fit it.
@@ -316,11 +322,17 @@ pub fn item_line(def: &ItemDef, input: &ItemInput) -> Result<ItemLine, ItemError
             ))
         }
     };
+    // the MMSR credits some items in full whatever was found; the input is still checked
+    let (percent, credit, credited_in_full) = match &def.full_credit {
+        Some(why) if credit < w => (percent.map(|_| whole(100)), w, Some(why.clone())),
+        _ => (percent, credit, None),
+    };
     Ok(ItemLine {
         no: def.no,
         weight: def.weight,
         percent,
         credit,
+        credited_in_full,
     })
 }
 

@@ -6,6 +6,7 @@
 
 pub mod combined;
 pub mod enforcement;
+pub mod inspection;
 pub mod lab;
 pub mod plant;
 pub mod raw_milk;

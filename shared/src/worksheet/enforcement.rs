@@ -534,6 +534,24 @@ fn part_json(form_items: &[ItemDef], p: &PartTotal) -> Value {
     json!({"items": items, "total": dec(&p.total), "divisor": p.divisor, "percent": dec(&p.percent)})
 }
 
+/// What the MMSR credited in full although the worksheet entered less.
+fn full_credit_warnings(r: &enforcement::EnforcementRating) -> Vec<String> {
+    [("Part I", &r.part_i), ("Part II", &r.part_ii)]
+        .into_iter()
+        .filter_map(|(name, p)| p.as_ref().map(|p| (name, p)))
+        .flat_map(|(name, p)| {
+            p.lines.iter().filter_map(move |l| {
+                l.credited_in_full.as_ref().map(|why| {
+                    format!(
+                        "{name} item {}: entered as not met, credited in full: {why}",
+                        l.no
+                    )
+                })
+            })
+        })
+        .collect()
+}
+
 pub(super) fn rate(w: &EnforcementWorksheet) -> Value {
     let form = EnforcementForm::builtin();
     let r = form
@@ -555,6 +573,7 @@ pub(super) fn rate(w: &EnforcementWorksheet) -> Value {
         "worksheets": w.subscores.iter().map(|(path, s)| json!({"feeds": path, "total": dec(&s.total), "percent": dec(&s.percent), "entered": s.entered})).collect::<Vec<_>>(),
         "enforcement_rating": r.rating,
         "enforcement_rating_unrounded": dec(&r.exact),
+        "warnings": full_credit_warnings(&r),
     });
     if let Some(mut l) = w.listing.clone() {
         l.enforcement_rating = r.rating;

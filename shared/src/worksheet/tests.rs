@@ -210,3 +210,23 @@ fn a_listing_block_on_a_sanitation_worksheet() {
     let (path, _) = first(&v.to_string());
     assert_eq!(path, "listing.enforcement_rating");
 }
+
+#[test]
+fn a_milking_time_program_entered_as_missing_is_credited_in_full_with_a_warning() {
+    let text = include_str!("../../tests/data/h11-great-cows-2359j.json");
+    let mut v: Value = serde_json::from_str(text).unwrap();
+    let rated =
+        |v: &Value| -> Value { serde_json::from_str(&rate_json(&v.to_string()).unwrap()).unwrap() };
+    v["part_i"]["7"] = Value::Bool(true);
+    let met = rated(&v);
+    v["part_i"]["7"] = Value::Bool(false);
+    let missing = rated(&v);
+    assert_eq!(met["enforcement_rating"], missing["enforcement_rating"]);
+    assert_eq!(met["part_i"]["total"], missing["part_i"]["total"]);
+    assert_eq!(met["warnings"], serde_json::json!([]));
+    let w = missing["warnings"][0].as_str().unwrap();
+    assert!(
+        w.contains("Part I item 7") && w.contains("L8089-8091"),
+        "{w}"
+    );
+}

@@ -6,7 +6,6 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use milkshed_shared::document::{Inspection, InspectionDoc, ItemState};
-use milkshed_shared::rating::raw_milk;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use uuid::Uuid;
 
@@ -468,29 +467,6 @@ pub fn store_doc(tx: &Transaction<'_>, agency: &str, doc: &mut InspectionDoc) ->
     project(tx, agency, &i, &now)
 }
 
-fn total_debits(i: &Inspection) -> Option<u32> {
-    use milkshed_shared::catalog::Catalog;
-    use milkshed_shared::document::SubjectKind;
-    if i.header.subject.kind != SubjectKind::Farm {
-        return None;
-    }
-    let catalog = Catalog::builtin(&i.header.catalog).ok()?;
-    let marks: Vec<_> = i
-        .violations()
-        .filter_map(|f| {
-            let column = catalog.farm.column_for_id(&f.item)?;
-            let points = match &f.state {
-                ItemState::Violated {
-                    points: Some(p), ..
-                } => *p,
-                _ => catalog.farm.columns[column].default_points(),
-            };
-            Some(milkshed_shared::rating::Mark { column, points })
-        })
-        .collect();
-    Some(raw_milk::farm_line(&catalog.farm, &raw_milk::FarmRow { cwt: 0, marks }).total_debits)
-}
-
 /// What the record shows for a user id that no account of the agency has: never the name a
 /// document typed.
 const UNKNOWN_USER: &str = "(no such account)";
@@ -532,7 +508,8 @@ fn project(tx: &Transaction<'_>, agency: &str, i: &Inspection, now: &str) -> Res
             i.header.started_at.to_rfc3339(),
             i.ended_at.map(|t| t.to_rfc3339()),
             i.violations().count() as i64,
-            total_debits(i),
+            // the one Total Debits of an inspection (farm line, or the whole-plant line)
+            milkshed_shared::rating::inspection::inspection_debits(i).map(|d| d.total),
             i.pounds_sold_daily.or(i.pounds_processed_daily).map(|p| p as i64),
             now,
             i.header.follows.map(|f| f.to_string()),

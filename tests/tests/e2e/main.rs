@@ -6,6 +6,7 @@ mod agency_record;
 mod browser;
 mod hostile;
 mod insider;
+mod one_rule;
 mod rate_examples;
 mod review_pages;
 mod sync;

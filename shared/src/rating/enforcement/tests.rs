@@ -409,3 +409,29 @@ fn wrong_inputs_are_named() {
     .unwrap_err();
     assert!(e.contains(&ItemError::NotApplicable(5)));
 }
+
+/// Part I item 7 (milking time inspection program) is credited in full until FDA guidance
+/// exists (L8089-8091): entering it as not met changes neither the credit nor the rating, and
+/// the line says why.
+#[test]
+fn the_milking_time_program_is_credited_in_full() {
+    let item7 = form().part_i.iter().find(|d| d.no == 7).unwrap();
+    let met = item_line(item7, &ItemInput::Complies(true)).unwrap();
+    let not_met = item_line(item7, &ItemInput::Complies(false)).unwrap();
+    assert_eq!(met.credit, not_met.credit);
+    assert_eq!(not_met.credit, whole(5));
+    assert!(met.credited_in_full.is_none());
+    assert!(not_met
+        .credited_in_full
+        .as_deref()
+        .is_some_and(|w| w.contains("L8089-8091")));
+    // the only such item: every other all-or-nothing item entered false earns nothing
+    for def in form().part_i.iter().chain(&form().part_ii) {
+        if def.no == 7 && def.full_credit.is_some() {
+            continue;
+        }
+        assert!(def.full_credit.is_none(), "item {}", def.no);
+    }
+    // the input is still checked
+    assert!(item_line(item7, &c(1, 1)).is_err());
+}
