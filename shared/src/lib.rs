@@ -20,6 +20,8 @@
 //! - [`registry`]: facility kinds and frequencies, permit statuses, retention, the 40 % warning.
 //! - [`residue`]: Appendix N drug residue events: notices, shipping hold, 12-month repeats.
 //! - [`sync`]: the device–server sync protocol, sans-IO.
+//! - [`workload`]: the routine work a facility owes (one mapping, one due date for the
+//!   tablet's work list and the agency's board).
 //! - [`worksheet`]: the JSON worksheet exchange format (`milkshed-server rate`), its validation
 //!   with JSON paths, and its results.
 //! - [`exact`]: exact rational arithmetic and the MMSR's rounding.
@@ -39,4 +41,5 @@ pub mod register;
 pub mod registry;
 pub mod residue;
 pub mod sync;
+pub mod workload;
 pub mod worksheet;

@@ -15,7 +15,7 @@ use axum::{Extension, Json, Router};
 use chrono::Utc;
 use milkshed_shared::authority::{self, Acting};
 use milkshed_shared::document::automerge::ActorId;
-use milkshed_shared::document::sha256_hex;
+use milkshed_shared::document::{sha256_hex, Status};
 use milkshed_shared::sync::{self, DocOutcome, DocReply, SyncError, SyncRequest, SyncResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -602,6 +602,20 @@ fn sync_blocking(
                     Ok(()) => {
                         if m.changed {
                             db::store_doc(&tx, &device.agency_id, &mut m.doc)?;
+                            // an inspection sent in moves its facility's due date: the devices'
+                            // reference data follows in the same transaction
+                            let sent_in = old.as_ref().map(|o| o.status) != Some(view.status)
+                                && matches!(
+                                    view.status,
+                                    Status::Submitted | Status::Accepted | Status::Returned
+                                );
+                            if sent_in {
+                                crate::record::publish_reference(
+                                    &tx,
+                                    &device.agency_id,
+                                    &view.header.subject.id,
+                                )?;
+                            }
                         }
                         Ok(m)
                     }
@@ -913,6 +927,12 @@ async fn record_lab_results(
         let mut keys: Vec<(String, String)> = rows.iter().map(|r| (r.subject_id.clone(), r.standard.clone())).collect();
         keys.sort();
         keys.dedup();
+        // the devices' briefcase follows the ledger
+        let mut subjects: Vec<&String> = keys.iter().map(|(s, _)| s).collect();
+        subjects.dedup();
+        for subject in subjects {
+            crate::record::publish_lab_ledger(&conn, &device.agency_id, subject)?;
+        }
         let today = db::registry::agency_today(&conn, &device.agency_id)?;
         let mut actions = Vec::new();
         for (subject, standard) in keys {

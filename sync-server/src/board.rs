@@ -7,6 +7,7 @@ use milkshed_shared::calendar;
 use milkshed_shared::ledger::{self, LedgerAction};
 use milkshed_shared::register::{self, Standing};
 use milkshed_shared::registry::FacilityKind;
+use milkshed_shared::workload;
 use serde::Serialize;
 
 use crate::db::{self, registry as reg, Result};
@@ -156,9 +157,6 @@ pub fn board(
         let Some(kind) = FacilityKind::parse(&f.kind) else {
             continue;
         };
-        let Some(months) = kind.routine_months() else {
-            continue;
-        };
         let synced = last.get(&f.id).copied();
         let recorded = inspected
             .get(&f.id)
@@ -169,28 +167,22 @@ pub fn board(
         let latest = synced.max(recorded);
         let from = latest.or_else(|| parse(&f.created_at));
         let Some(from) = from else { continue };
-        let appendix_p = if kind == FacilityKind::DairyFarm {
-            crate::record::appendix_p_of(categorized.get(&f.id).unwrap_or(&none))
-        } else {
-            None
+        let appendix_p = crate::record::appendix_p_of(categorized.get(&f.id).unwrap_or(&none))
+            .and_then(|(c, on)| {
+                calendar::AppendixP::from_months(u64::from(c)).map(|c| (c, Some(on)))
+            });
+        // the one rule the tablet's work list applies too
+        let Some(routine) = workload::routine_due(kind, from, appendix_p) else {
+            continue;
         };
-        let category = appendix_p
-            .and_then(|(c, on)| calendar::AppendixP::from_months(u64::from(c)).map(|c| (c, on)));
-        let (due, months) = match category {
-            Some((c, on)) => (calendar::appendix_p_due(from, c, Some(on)), c.months()),
-            None => (calendar::deadline(from, months), months),
-        };
-        if today > due {
+        if routine.overdue_on(today) {
             b.overdue_inspections.push(OverdueInspection {
                 facility_id: f.id.clone(),
                 name: f.name.clone(),
                 kind: f.kind.clone(),
                 last: latest.map(|d| d.to_string()),
-                due: due.to_string(),
-                rule: format!(
-                    "every {months} months ({}), met through the end of the month it falls due (MMSR L837-839)",
-                    kind.routine_source()
-                ),
+                due: routine.due.to_string(),
+                rule: routine.rule,
             });
         }
     }

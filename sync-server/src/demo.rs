@@ -66,6 +66,10 @@ pub fn seed(state: &AppState) -> Result<bool, Box<dyn std::error::Error>> {
         name: USERS[3].1.into(),
     };
     inspections(&mut conn, &state.server_actor, &ann, &sue)?;
+    // the synced inspections move their farms' due dates on the devices too
+    for f in crate::db::registry::facilities(&conn, AGENCY)? {
+        crate::record::publish_reference(&conn, AGENCY, &f.id).map_err(|e| format!("{e:?}"))?;
+    }
     Ok(true)
 }
 
@@ -147,16 +151,7 @@ fn reference(conn: &mut Connection, admin: &str) -> Result<(), Box<dyn std::erro
                 counts[(n + k) % 4]
             }
         };
-        let results: Vec<_> = (0..4)
-            .map(|k| json!({"date": (today - Duration::days(30 * (4 - k))).to_string(), "bacteria": bacteria(k as usize), "somatic_cells": 210_000 + 40_000 * k, "temperature_f": 38}))
-            .collect();
-        db::put_reference(
-            conn,
-            AGENCY,
-            "lab_results",
-            &id,
-            &json!({"farm": id, "results": results}),
-        )?;
+
         for k in 0..4usize {
             let date = today - Duration::days(30 * (4 - k as i64));
             let bacteria = bacteria(k);
@@ -166,14 +161,21 @@ fn reference(conn: &mut Connection, admin: &str) -> Result<(), Box<dyn std::erro
                 subject_id: id.clone(),
                 standard: "bacteria".into(),
                 value: bacteria.to_string(),
-                over: bacteria > 100_000,
+                over: false,
                 line: 0,
                 lab_classification: Some("F".into()),
                 procedure: Some("2".into()),
             });
         }
     }
+    // judged by the standard of each subject, as an import is
+    crate::lab::judge(&mut rows, |_| true);
     db::import_lab_results(conn, AGENCY, &rows)?;
+    let mut farms: Vec<&str> = rows.iter().map(|r| r.subject_id.as_str()).collect();
+    farms.dedup();
+    for farm in farms {
+        crate::record::publish_lab_ledger(conn, AGENCY, farm).map_err(|e| format!("{e:?}"))?;
+    }
     open_matters(conn, admin, today)?;
     Ok(())
 }

@@ -218,17 +218,30 @@ fn warnings_for(conn: &rusqlite::Connection, shipper: Option<&str>) -> ApiResult
         .collect())
 }
 
-/// Keeps the devices' reference data in step with the registry (the work list reads it).
-fn publish_reference(conn: &rusqlite::Connection, agency: &str, id: &str) -> ApiResult<()> {
+/// Keeps the devices' reference data in step with the registry and the synced inspections (the
+/// work list reads it): called after every registry write and every stored inspection.
+pub fn publish_reference(conn: &rusqlite::Connection, agency: &str, id: &str) -> ApiResult<()> {
     let Some(f) = reg::facility(conn, agency, id)? else {
         return Ok(());
     };
     let permit = reg::permits_of(conn, id)?.pop();
-    let last = reg::facility_events(conn, id)?
+    // the facts the board's rule reads: the latest of the synced inspections and the recorded
+    // ones, counted from the registration when there is none
+    let recorded = reg::facility_events(conn, id)?
         .into_iter()
         .filter(|e| e.event == "inspected")
-        .map(|e| e.effective_on)
+        .filter_map(|e| {
+            e.effective_on
+                .get(..10)
+                .and_then(|d| d.parse::<NaiveDate>().ok())
+        })
         .max();
+    let synced = reg::last_inspections(conn, agency, Some(id))?
+        .into_iter()
+        .map(|(_, d)| d)
+        .max();
+    let last = synced.max(recorded).map(|d| d.to_string());
+    let registered_on = f.created_at.get(..10).map(str::to_string);
     let appendix_p = latest_appendix_p(conn, id)?;
     let listing_name = match &f.listing {
         Some(s) => reg::facility(conn, agency, s)?.map(|s| s.name),
@@ -239,20 +252,56 @@ fn publish_reference(conn: &rusqlite::Connection, agency: &str, id: &str) -> Api
             "farm",
             json!({"id": f.id, "name": f.name, "producer_number": f.number, "permit": permit.as_ref().map(|p| &p.number),
                    "permit_status": permit.as_ref().map(|p| &p.status),
-                   "pounds_sold_daily": f.pounds_daily, "btu": listing_name, "last_inspection": last,
+                   "pounds_sold_daily": f.pounds_daily, "btu": listing_name, "last_inspection": last, "registered_on": registered_on,
                    "appendix_p": appendix_p.map(|(c, _)| c), "recategorized_on": appendix_p.map(|(_, d)| d.to_string())}),
         ),
         Some(FacilityKind::Hauler) => (
             "hauler",
-            json!({"id": f.id, "name": f.name, "permit": permit.as_ref().map(|p| &p.number), "permit_state": f.permit_state, "last_evaluation": last}),
+            json!({"id": f.id, "name": f.name, "permit": permit.as_ref().map(|p| &p.number), "permit_state": f.permit_state, "last_evaluation": last, "registered_on": registered_on}),
         ),
         Some(FacilityKind::Btu) | None => return Ok(()),
         Some(k) => (
             "plant",
-            json!({"id": f.id, "name": f.name, "kind": k.as_str(), "permit": permit.as_ref().map(|p| &p.number), "last_inspection": last}),
+            json!({"id": f.id, "name": f.name, "kind": k.as_str(), "permit": permit.as_ref().map(|p| &p.number), "last_inspection": last, "registered_on": registered_on}),
         ),
     };
     db::put_reference(conn, agency, kind, id, &data)?;
+    Ok(())
+}
+
+/// The lab standards a farm's ledger is judged on.
+const LAB_STANDARDS: [&str; 4] = ["bacteria", "somatic_cells", "temperature", "drug_residue"];
+
+/// Publishes a farm's lab ledger to the devices: the last five daily results of each standard
+/// as `(date, over)`, which the work list judges with `shared::ledger::action_after`, the rule
+/// the board applies. Called after every lab import.
+pub fn publish_lab_ledger(
+    conn: &rusqlite::Connection,
+    agency: &str,
+    subject: &str,
+) -> ApiResult<()> {
+    let mut series = serde_json::Map::new();
+    for standard in LAB_STANDARDS {
+        let history = db::lab_history(conn, agency, subject, standard)?;
+        if history.is_empty() {
+            continue;
+        }
+        let last: Vec<Value> = history
+            .iter()
+            .rev()
+            .take(5)
+            .rev()
+            .map(|(d, over)| json!({"date": d.to_string(), "over": over}))
+            .collect();
+        series.insert(standard.to_string(), Value::Array(last));
+    }
+    db::put_reference(
+        conn,
+        agency,
+        "lab_results",
+        subject,
+        &json!({"farm": subject, "series": series}),
+    )?;
     Ok(())
 }
 

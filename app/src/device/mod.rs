@@ -6,6 +6,7 @@ pub mod report;
 pub mod session;
 pub mod store;
 pub mod sync_client;
+pub mod work;
 
 pub use photos::{process_photo, PhotoError, ProcessedPhoto};
 pub use store::{InspectionSummary, Store, StoreError};

@@ -6,10 +6,13 @@ use chrono::{Local, NaiveDate};
 use dioxus::prelude::*;
 use milkshed_shared::calendar;
 use milkshed_shared::document::{Header, InspectionKind, Person, Subject, SubjectKind};
+use milkshed_shared::registry::FacilityKind;
+use milkshed_shared::workload;
 use uuid::Uuid;
 
 use super::state::{use_app, AppCtx, Screen};
 use crate::device::sync_client;
+use crate::device::work::{lab_warning, routine_due_of};
 
 /// A farm of the agency's reference data, with its due date.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,26 +24,8 @@ pub struct DueFarm {
     pub btu: String,
     pub pounds_sold_daily: Option<u64>,
     pub due: Option<NaiveDate>,
-    /// Bacterial counts over 100,000 among the last four results.
-    pub lab_over: usize,
-}
-
-/// A farm's next routine inspection: every six months, or by its Appendix P category when the
-/// agency has categorized it (`"appendix_p": 12 | 6 | 4 | 3`, re-categorized on
-/// `"recategorized_on"`), met through the end of the month it falls due.
-pub fn farm_due(last: NaiveDate, farm: &serde_json::Value) -> NaiveDate {
-    let category = farm
-        .get("appendix_p")
-        .and_then(|c| c.as_u64())
-        .and_then(calendar::AppendixP::from_months);
-    let recategorized = farm
-        .get("recategorized_on")
-        .and_then(|d| d.as_str())
-        .and_then(|d| d.parse().ok());
-    match category {
-        Some(c) => calendar::appendix_p_due(last, c, recategorized),
-        None => calendar::deadline(last, 6),
-    }
+    /// What the lab ledger calls for (2 of the last 4 over, 3 of the last 5), by the board's rule.
+    pub lab_warning: Option<String>,
 }
 
 /// Inspections with violations, submitted or accepted, whose reinspection has not been made:
@@ -130,33 +115,19 @@ pub fn due_farms(ctx: &AppCtx) -> Vec<DueFarm> {
                     .unwrap_or_default()
                     .to_string()
             };
-            let last = v
-                .get("last_inspection")
-                .and_then(|x| x.as_str())
-                .and_then(|d| d.parse::<NaiveDate>().ok());
             let id = s("id");
-            let lab_over = ctx
+            let lab_warning = ctx
                 .with(|st| st.reference("lab_results", &id).ok().flatten())
                 .flatten()
-                .and_then(|l| l.get("results").and_then(|r| r.as_array()).cloned())
-                .map(|r| {
-                    r.iter()
-                        .rev()
-                        .take(4)
-                        .filter(|x| {
-                            x.get("bacteria").and_then(|b| b.as_u64()).unwrap_or(0) > 100_000
-                        })
-                        .count()
-                })
-                .unwrap_or(0);
+                .and_then(|l| lab_warning(&l, Local::now().date_naive()));
             DueFarm {
                 name: s("name"),
                 permit: s("permit"),
                 producer_number: s("producer_number"),
                 btu: s("btu"),
                 pounds_sold_daily: v.get("pounds_sold_daily").and_then(|x| x.as_u64()),
-                due: last.map(|l| farm_due(l, &v)),
-                lab_over,
+                due: routine_due_of(FacilityKind::DairyFarm, &v),
+                lab_warning,
                 id,
             }
         })
@@ -175,8 +146,8 @@ pub struct DueOther {
     pub due: Option<NaiveDate>,
 }
 
-/// Plants and receiving stations every 3 months, transfer stations every 6, hauler/sampler
-/// evaluations every 24 months — each met through the end of the month it falls due.
+/// Plants, stations and haulers of the reference data with their due dates (the intervals are
+/// the registry's, `shared::workload`).
 pub fn due_others(ctx: &AppCtx) -> Vec<DueOther> {
     let mut out = Vec::new();
     for kind in ["plant", "hauler"] {
@@ -190,28 +161,24 @@ pub fn due_others(ctx: &AppCtx) -> Vec<DueOther> {
                     .unwrap_or_default()
                     .to_string()
             };
-            let subject = match (kind, s("kind").as_str()) {
-                ("hauler", _) => SubjectKind::Hauler,
-                (_, "receiving_station") => SubjectKind::ReceivingStation,
-                (_, "transfer_station") => SubjectKind::TransferStation,
-                _ => SubjectKind::Plant,
+            // one mapping from the registry's kind to what is inspected, as the board has it
+            let registry_kind = if kind == "hauler" {
+                Some(FacilityKind::Hauler)
+            } else {
+                FacilityKind::parse(&s("kind"))
             };
-            let months = match subject {
-                SubjectKind::Hauler => 24,
-                SubjectKind::TransferStation => 6,
-                _ => 3,
+            let Some(registry_kind) = registry_kind else {
+                continue;
             };
-            let last = v
-                .get("last_inspection")
-                .or_else(|| v.get("last_evaluation"))
-                .and_then(|x| x.as_str())
-                .and_then(|d| d.parse::<NaiveDate>().ok());
+            let Some(subject) = workload::subject_of(registry_kind) else {
+                continue;
+            };
             out.push(DueOther {
                 id: s("id"),
                 name: s("name"),
                 permit: s("permit"),
                 subject,
-                due: last.map(|l| calendar::deadline(l, months)),
+                due: routine_due_of(registry_kind, &v),
             });
         }
     }
@@ -392,7 +359,7 @@ pub fn WorkList() -> Element {
                         span {
                             class: if f.due.is_some_and(|d| d < today) { "overdue" } else { "" },
                             {due_text(f.due, today, "never inspected")}
-                            if f.lab_over >= 2 { " · 2 of last 4 over: warning letter" }
+                            if let Some(w) = &f.lab_warning { " · {w}" }
                         }
                     }
                 }
@@ -492,6 +459,11 @@ mod tests {
 
     #[test]
     fn farms_fall_due_by_six_months_or_their_appendix_p_category() {
+        let farm_due = |last: NaiveDate, v: &serde_json::Value| {
+            let mut v = v.clone();
+            v["last_inspection"] = last.to_string().into();
+            routine_due_of(FacilityKind::DairyFarm, &v).unwrap()
+        };
         let last = d("2026-05-20");
         assert_eq!(farm_due(last, &serde_json::json!({})), d("2026-11-30"));
         assert_eq!(

@@ -108,3 +108,128 @@ fn total_debits_are_one_figure_on_the_tablet_the_record_the_page_and_the_report(
     assert_eq!(d.products.len(), 1);
     assert!(d.products[0].1 > 0);
 }
+
+/// For each facility of a device's reference data, whether the work list says its routine
+/// inspection is overdue on `today`.
+fn tablet_overdue(
+    dev: &TestDevice,
+    today: chrono::NaiveDate,
+) -> std::collections::BTreeSet<String> {
+    use milkshed_app::device::work::routine_due_of;
+    use milkshed_shared::registry::FacilityKind;
+    let mut out = std::collections::BTreeSet::new();
+    for (table, fixed) in [
+        ("farm", Some(FacilityKind::DairyFarm)),
+        ("plant", None),
+        ("hauler", Some(FacilityKind::Hauler)),
+    ] {
+        for v in dev.store.references(table).unwrap() {
+            let kind =
+                fixed.or_else(|| FacilityKind::parse(v["kind"].as_str().unwrap_or_default()));
+            let due = kind.and_then(|k| routine_due_of(k, &v));
+            if due.is_some_and(|d| today > d) {
+                out.insert(v["id"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    out
+}
+
+fn board_overdue(
+    server: &TestServer,
+    token: &str,
+    today: chrono::NaiveDate,
+) -> std::collections::BTreeSet<String> {
+    let (status, board) =
+        milkshed_tests::get_json(&server.url(), token, &format!("/api/board?today={today}"));
+    assert_eq!(status, 200, "{board}");
+    board["overdue_inspections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["facility_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_tablet_and_the_board_owe_the_same_inspections_and_an_inspection_moves_both() {
+    use milkshed_shared::document::SignerRole;
+    let server = TestServer::start();
+    let mut ann = TestDevice::enroll(&server.url(), "ann");
+    ann.sync().unwrap();
+    let token = ann.enrollment.token.clone();
+    // on many days around the demo's dates, across month ends: the two views agree
+    let today = chrono::Utc::now().date_naive();
+    for offset in [-40i64, -1, 0, 1, 29, 30, 31, 60, 120, 200, 400] {
+        let day = today + chrono::Duration::days(offset);
+        assert_eq!(
+            tablet_overdue(&ann, day),
+            board_overdue(&server, &token, day),
+            "on {day}"
+        );
+    }
+    // a farm owed on a day three months out: Ann inspects it today on one tablet...
+    let later = today + chrono::Duration::days(200);
+    let owed = board_overdue(&server, &token, later);
+    let farm = owed
+        .iter()
+        .find(|id| id.starts_with("farm-"))
+        .unwrap()
+        .clone();
+    let id = ann.inspect_farm(&farm, &[]);
+    let name = ann.person().name;
+    ann.store
+        .edit(id, &now(), |d| {
+            d.sign(SignerRole::Inspector, &name, "M0 0", &now())
+        })
+        .unwrap();
+    ann.store.edit(id, &now(), |d| d.submit(&now())).unwrap();
+    ann.sync().unwrap();
+    // ...and her second tablet, after its next sync, no longer lists it, as the board does not
+    let mut second = TestDevice::enroll(&server.url(), "ann");
+    second.sync().unwrap();
+    assert!(!board_overdue(&server, &token, later).contains(&farm));
+    assert!(!tablet_overdue(&second, later).contains(&farm));
+    assert_eq!(
+        tablet_overdue(&second, later),
+        board_overdue(&server, &token, later)
+    );
+}
+
+#[test]
+fn a_lab_import_that_makes_two_of_four_over_warns_on_the_tablet_after_sync() {
+    use milkshed_app::device::work::lab_warning;
+    let server = TestServer::start();
+    let sue = TestDevice::enroll(&server.url(), "sue");
+    let mut ann = TestDevice::enroll(&server.url(), "ann");
+    ann.sync().unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let warning = |ann: &TestDevice| {
+        ann.store
+            .reference("lab_results", "farm-3")
+            .unwrap()
+            .and_then(|l| lab_warning(&l, today))
+    };
+    assert_eq!(warning(&ann), None, "the demo's farm-3 owes nothing");
+    // two fresh counts over 100,000: at least 2 of the last 4 over
+    let day = |n: i64| (today - chrono::Duration::days(n)).to_string();
+    let csv = format!(
+        "lab_number,sample_date,subject_id,standard,value\n55001,{},farm-3,bacteria,150000\n55001,{},farm-3,bacteria,240000\n",
+        day(9),
+        day(2)
+    );
+    let resp = milkshed_tests::agent()
+        .post(&format!("{}/api/lab-results", server.url()))
+        .header("authorization", &format!("Bearer {}", sue.enrollment.token))
+        .header("content-type", "text/csv")
+        .send(csv.as_bytes())
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(ann.sync().unwrap().reference_updated);
+    let w = warning(&ann).expect("the tablet shows the ledger's warning");
+    // (the demo's own earlier count over makes it 3 of the last 5: the ledger's worse verdict)
+    assert!(
+        w.contains("bacteria") && (w.contains("2 of last 4") || w.contains("3 of last 5")),
+        "{w}"
+    );
+}

@@ -111,3 +111,43 @@ fn shared_does_no_io() {
         }
     }
 }
+
+/// Each rule has one home in `shared`, and the app and the server call it: neither computes a
+/// due date from months, a routine interval from a facility kind, Total Debits from columns,
+/// or a lab warning by counting results itself (issue 13: two copies of a rule disagreed).
+#[test]
+fn the_app_and_the_server_call_the_rules_instead_of_computing_them() {
+    let root = workspace_root();
+    let mut files = Vec::new();
+    rust_files(&root.join("app/src"), &mut files);
+    rust_files(&root.join("sync-server/src"), &mut files);
+    let rules = [
+        ("calendar::deadline(", "shared::workload::routine_due"),
+        ("appendix_p_due(", "shared::workload::routine_due"),
+        (".routine_months()", "shared::workload::routine_due"),
+        (
+            "farm_total_debits(",
+            "shared::rating::inspection::inspection_debits",
+        ),
+        (
+            "line_total_debits(",
+            "shared::rating::inspection::inspection_debits",
+        ),
+        ("> 100_000", "shared::ledger::action_after"),
+        ("transition_allowed", "shared::authority::authorize"),
+        ("=> 24,", "shared::workload::routine_due"),
+        ("=> 3,", "shared::workload::routine_due"),
+    ];
+    let mut found = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        // unit tests may spell out what they expect
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (pattern, home) in rules {
+            if code.contains(pattern) {
+                found.push(format!("{} has `{pattern}`: call {home}", f.display()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
