@@ -16,8 +16,8 @@ use uuid::Uuid;
 
 use crate::document::{DocumentError, InspectionDoc, Integrity};
 
-/// The protocol version spoken by this build.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The protocol version spoken by this build (2: reference data as a delta by version).
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Why a sync message or step was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -84,9 +84,29 @@ pub struct DocReply {
 pub struct SyncResponse {
     pub protocol: u32,
     pub docs: Vec<DocReply>,
-    /// Reference data (JSON) when the device's version is older.
-    pub reference: Option<String>,
+    /// The reference data the device lacks, when its version is older.
+    pub reference: Option<ReferenceDelta>,
     pub reference_version: u64,
+}
+
+/// One record of the agency's reference data — a facility the device may visit, or a farm's
+/// lab ledger — as the devices' briefcase holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferenceRecord {
+    /// `farm`, `plant`, `hauler` or `lab_results`.
+    pub kind: String,
+    pub id: String,
+    /// The record, JSON.
+    pub data: String,
+}
+
+/// The records changed after the version the device holds: every record when it holds none
+/// (`since` 0: the device replaces what it had), else only those changed since (it upserts
+/// them). A record is never deleted, so the two together are always the whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferenceDelta {
+    pub since: u64,
+    pub records: Vec<ReferenceRecord>,
 }
 
 /// Encodes a message as CBOR.

@@ -651,8 +651,15 @@ fn sync_blocking(
         }
     }
     let version = db::reference_version(&tx, &device.agency_id)?;
+    // a device from another server's past (a version ahead of ours) gets everything again
     let reference = if req.reference_version < version {
-        Some(db::reference_json(&tx, &device.agency_id)?)
+        Some(db::reference_delta(
+            &tx,
+            &device.agency_id,
+            req.reference_version,
+        )?)
+    } else if req.reference_version > version {
+        Some(db::reference_delta(&tx, &device.agency_id, 0)?)
     } else {
         None
     };

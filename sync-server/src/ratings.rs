@@ -3,7 +3,7 @@
 //! worksheet is built and rated by `shared::worksheet` exactly as `milkshed-server rate` and
 //! the field app do, so the review pages, the CLI and the tablet never disagree.
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use milkshed_shared::document::{Inspection, InspectionKind};
 use milkshed_shared::rating::table1;
 use milkshed_shared::worksheet::{self, WorksheetError};
@@ -11,10 +11,6 @@ use rusqlite::{params, Connection};
 use uuid::Uuid;
 
 use crate::db::{self, registry as reg, DbError};
-
-/// A rating's farm visits are the latest visit and those within this many days before it
-/// (a rating takes days, not months; the next rating is months away).
-pub const RATING_SPAN_DAYS: i64 = 30;
 
 /// A worksheet computed from synced visits.
 pub struct Computed {
@@ -92,29 +88,10 @@ pub fn btu_2359k(
         InspectionKind::RatingVisitFarm,
         &farms,
     )?;
-    let Some(latest) = all.first().map(|v| v.header.started_at.date_naive()) else {
+    // which visits make the rating, and its date: the rule the tablet applies too
+    let Some((chosen, rating_date)) = worksheet::rating_visits(&all) else {
         return Ok(None);
     };
-    let from = latest - Duration::days(RATING_SPAN_DAYS);
-    // one visit per farm: its latest in the span
-    let mut chosen: Vec<Inspection> = Vec::new();
-    for v in all
-        .into_iter()
-        .filter(|v| v.header.started_at.date_naive() >= from)
-    {
-        if !chosen
-            .iter()
-            .any(|c| c.header.subject.id == v.header.subject.id)
-        {
-            chosen.push(v);
-        }
-    }
-    chosen.reverse();
-    let rating_date = chosen
-        .iter()
-        .map(|v| v.header.started_at.date_naive())
-        .min()
-        .unwrap_or(latest);
     let result = worksheet::raw_milk_from_visits(&btu.name, rating_date, &chosen)
         .map(|w| worksheet::rate(&w).to_value())
         .map_err(problems);
@@ -143,10 +120,9 @@ pub fn plant_2359l(
         InspectionKind::RatingVisitPlant,
         std::slice::from_ref(&plant.id),
     )?;
-    let Some(visit) = all.first() else {
+    let Some((visit, rating_date)) = worksheet::plant_rating_visit(&all) else {
         return Ok(None);
     };
-    let rating_date = visit.header.started_at.date_naive();
     let result = worksheet::plant_from_visit(visit, rating_date)
         .map(|w| worksheet::rate(&w).to_value())
         .map_err(problems);

@@ -575,6 +575,30 @@ impl Store {
         Ok(())
     }
 
+    /// Applies the reference data the server sent, in one transaction: a whole set (`since` 0)
+    /// replaces what the device held; a delta upserts the records it carries.
+    pub fn apply_reference(
+        &mut self,
+        delta: &milkshed_shared::sync::ReferenceDelta,
+        now: &str,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        if delta.since == 0 {
+            tx.execute("DELETE FROM reference", [])?;
+        }
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO reference (kind, id, data, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(kind, id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+            )?;
+            for r in &delta.records {
+                stmt.execute(params![r.kind, r.id, r.data, now])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// One reference record.
     pub fn reference(&self, kind: &str, id: &str) -> Result<Option<serde_json::Value>> {
         let text: Option<String> = self

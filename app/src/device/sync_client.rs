@@ -263,31 +263,8 @@ pub fn sync(store: &mut Store, e: &Enrollment) -> Result<SyncReport, SyncClientE
                 DocOutcome::Rejected(reason) => report.rejected.push((reply.id, reason)),
             }
         }
-        if let Some(reference) = response.reference {
-            let value: serde_json::Value = serde_json::from_str(&reference)
-                .map_err(|err| SyncClientError::Malformed(err.to_string()))?;
-            if let serde_json::Value::Object(kinds) = value {
-                for (kind, rows) in kinds {
-                    let rows: Vec<(String, serde_json::Value)> = rows
-                        .as_array()
-                        .map(|list| {
-                            list.iter()
-                                .map(|r| {
-                                    (
-                                        r.get("id")
-                                            .or_else(|| r.get("farm"))
-                                            .and_then(|v| v.as_str())
-                                            .unwrap_or_default()
-                                            .to_string(),
-                                        r.clone(),
-                                    )
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    store.replace_reference(&kind, &rows, &now().to_rfc3339())?;
-                }
-            }
+        if let Some(delta) = response.reference {
+            store.apply_reference(&delta, &now().to_rfc3339())?;
             reference_version = response.reference_version;
             store.set_setting("reference_version", &reference_version.to_string())?;
             report.reference_updated = true;

@@ -55,7 +55,6 @@ pub fn RatingVisit() -> Element {
                 .collect()
         })
         .unwrap_or_default();
-    let today = chrono::Local::now().date_naive();
     // plant visits: the live 2359L of each plant rated on this device
     let plant_visits: Vec<milkshed_shared::document::Inspection> = ctx
         .with(|s| {
@@ -72,26 +71,25 @@ pub fn RatingVisit() -> Element {
             .into_iter()
             .filter(|o| o.subject != milkshed_shared::document::SubjectKind::Hauler)
             .map(|o| {
-                let rated = plant_visits
+                let mine: Vec<_> = plant_visits
                     .iter()
-                    .find(|v| v.header.subject.id == o.id)
-                    .map(|v| {
-                        let r = worksheet::plant_from_visit(v, today)
-                            .map(|w| worksheet::rate(&w).to_value())
-                            .map_err(|e| e.to_string());
-                        (v.header.id, r)
-                    });
+                    .filter(|v| v.header.subject.id == o.id)
+                    .cloned()
+                    .collect();
+                // the plant's latest visit, rated on its day, as the review pages rate it
+                let rated = worksheet::plant_rating_visit(&mine).map(|(v, on)| {
+                    let r = worksheet::plant_from_visit(v, on)
+                        .map(|w| worksheet::rate(&w).to_value())
+                        .map_err(|e| e.to_string());
+                    (v.header.id, r)
+                });
                 (o, rated)
             })
             .collect();
-    let rated = if visits.is_empty() {
-        None
-    } else {
-        Some(
-            worksheet::raw_milk_from_visits(&btu(), today, &visits)
-                .map(|w| worksheet::rate(&w).to_value()),
-        )
-    };
+    // the visits that make the rating and its date, chosen as the review pages choose them
+    let rated = worksheet::rating_visits(&visits).map(|(chosen, on)| {
+        worksheet::raw_milk_from_visits(&btu(), on, &chosen).map(|w| worksheet::rate(&w).to_value())
+    });
     rsx! {
         h1 { "Rating visit" }
         div { class: "row",

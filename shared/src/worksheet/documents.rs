@@ -36,6 +36,52 @@ fn refuse(path: String, message: String) -> WorksheetError {
     WorksheetError::Invalid(vec![Problem { path, message }])
 }
 
+/// A rating's farm visits are the latest visit and those within this many days before it (a
+/// rating takes days, not months; the next rating is months away).
+pub const RATING_SPAN_DAYS: u64 = 30;
+
+/// Which of a BTU's farm rating visits make its rating, and the rating date: the latest visit
+/// and those within [`RATING_SPAN_DAYS`] before it, one per farm (its latest), in the order they
+/// were made; the rating date is the day of the first of them (the rating's earliest visit).
+/// `None` without any visit. The review pages, the CLI and the tablet all choose with this.
+pub fn rating_visits(visits: &[Inspection]) -> Option<(Vec<Inspection>, NaiveDate)> {
+    let mut all: Vec<&Inspection> = visits
+        .iter()
+        .filter(|v| v.header.kind == InspectionKind::RatingVisitFarm)
+        .collect();
+    all.sort_by_key(|v| std::cmp::Reverse(v.header.started_at));
+    let latest = all.first()?.header.started_at.date_naive();
+    let from = crate::calendar::minus_days(latest, RATING_SPAN_DAYS);
+    let mut chosen: Vec<Inspection> = Vec::new();
+    for v in all
+        .into_iter()
+        .filter(|v| v.header.started_at.date_naive() >= from)
+    {
+        if !chosen
+            .iter()
+            .any(|c| c.header.subject.id == v.header.subject.id)
+        {
+            chosen.push(v.clone());
+        }
+    }
+    chosen.reverse();
+    let rating_date = chosen
+        .iter()
+        .map(|v| v.header.started_at.date_naive())
+        .min()
+        .unwrap_or(latest);
+    Some((chosen, rating_date))
+}
+
+/// A plant's rating visit and rating date: its latest visit, rated on the day it was made.
+pub fn plant_rating_visit(visits: &[Inspection]) -> Option<(&Inspection, NaiveDate)> {
+    visits
+        .iter()
+        .filter(|v| v.header.kind == InspectionKind::RatingVisitPlant)
+        .max_by_key(|v| v.header.started_at)
+        .map(|v| (v, v.header.started_at.date_naive()))
+}
+
 /// The FORM 2359k of a BTU from its farms' rating visits (MMSR L284–364).
 pub fn raw_milk_from_visits(
     shipper: &str,

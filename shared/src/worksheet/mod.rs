@@ -21,7 +21,9 @@ use crate::exact::{from_json_number, Exact};
 use crate::rating::lab::LabResult;
 use crate::rating::Mark;
 
-pub use documents::{plant_from_visit, raw_milk_from_visits};
+pub use documents::{
+    plant_from_visit, plant_rating_visit, rating_visits, raw_milk_from_visits, RATING_SPAN_DAYS,
+};
 pub use farm::{RawMilkResult, RawMilkWorksheet};
 pub use plant::PlantWorksheet;
 pub use supplies::CombinedWorksheet;

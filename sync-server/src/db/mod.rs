@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0004_registry.sql"),
     include_str!("../../migrations/0005_web_sessions.sql"),
     include_str!("../../migrations/0006_security.sql"),
+    include_str!("../../migrations/0007_reference_versions.sql"),
 ];
 
 /// A database failure, or a record that cannot be read back.
@@ -629,25 +630,27 @@ pub fn reference_version(conn: &Connection, agency: &str) -> Result<u64> {
 }
 
 /// The agency's reference data as one JSON object: `{kind: [records]}`.
-pub fn reference_json(conn: &Connection, agency: &str) -> Result<String> {
+/// The agency's reference records changed after version `since` (all of them for 0).
+pub fn reference_delta(
+    conn: &Connection,
+    agency: &str,
+    since: u64,
+) -> Result<milkshed_shared::sync::ReferenceDelta> {
     let mut stmt = conn.prepare_cached(
-        "SELECT kind, data FROM reference WHERE agency_id = ?1 ORDER BY kind, id",
+        "SELECT kind, id, data FROM reference WHERE agency_id = ?1 AND (?2 = 0 OR version > ?2) ORDER BY kind, id",
     )?;
-    let rows = stmt.query_map([agency], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    let since_i = i64::try_from(since).unwrap_or(i64::MAX);
+    let rows = stmt.query_map(params![agency, since_i], |r| {
+        Ok(milkshed_shared::sync::ReferenceRecord {
+            kind: r.get(0)?,
+            id: r.get(1)?,
+            data: r.get(2)?,
+        })
     })?;
-    let mut out = serde_json::Map::new();
-    for row in rows {
-        let (kind, data) = row?;
-        let value: serde_json::Value =
-            serde_json::from_str(&data).map_err(|e| DbError::Damaged(e.to_string()))?;
-        if let Some(serde_json::Value::Array(list)) = out.get_mut(&kind) {
-            list.push(value);
-        } else {
-            out.insert(kind, serde_json::Value::Array(vec![value]));
-        }
-    }
-    Ok(serde_json::Value::Object(out).to_string())
+    Ok(milkshed_shared::sync::ReferenceDelta {
+        since,
+        records: rows.collect::<std::result::Result<_, _>>()?,
+    })
 }
 
 /// Adds or replaces a reference record and bumps the agency's reference version.
@@ -658,15 +661,29 @@ pub fn put_reference(
     id: &str,
     data: &serde_json::Value,
 ) -> Result<()> {
-    conn.execute(
-        "INSERT INTO reference (agency_id, kind, id, data) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT(agency_id, kind, id) DO UPDATE SET data = excluded.data",
-        params![agency, kind, id, data.to_string()],
-    )?;
+    let text = data.to_string();
+    let unchanged = conn
+        .query_row(
+            "SELECT 1 FROM reference WHERE agency_id = ?1 AND kind = ?2 AND id = ?3 AND data = ?4",
+            params![agency, kind, id, text],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if unchanged {
+        // nothing for the devices to download again
+        return Ok(());
+    }
     conn.execute(
         "INSERT INTO reference_versions (agency_id, version) VALUES (?1, 2)
          ON CONFLICT(agency_id) DO UPDATE SET version = version + 1",
         [agency],
+    )?;
+    conn.execute(
+        "INSERT INTO reference (agency_id, kind, id, data, version)
+         VALUES (?1, ?2, ?3, ?4, (SELECT version FROM reference_versions WHERE agency_id = ?1))
+         ON CONFLICT(agency_id, kind, id) DO UPDATE SET data = excluded.data, version = excluded.version",
+        params![agency, kind, id, text],
     )?;
     Ok(())
 }

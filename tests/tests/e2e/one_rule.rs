@@ -233,3 +233,54 @@ fn a_lab_import_that_makes_two_of_four_over_warns_on_the_tablet_after_sync() {
         "{w}"
     );
 }
+
+#[test]
+fn the_briefcase_comes_down_as_a_delta_by_version() {
+    use milkshed_shared::sync::{self, SyncRequest, SyncResponse};
+    let server = TestServer::start();
+    let sue = TestDevice::enroll(&server.url(), "sue");
+    let mut ann = TestDevice::enroll(&server.url(), "ann");
+    ann.sync().unwrap();
+    let farms = ann.store.reference_count("farm").unwrap();
+    let held: u64 = ann
+        .store
+        .setting("reference_version")
+        .unwrap()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // one farm changes in the registry
+    let (status, body) = milkshed_tests::post_json(
+        &server.url(),
+        &sue.enrollment.token,
+        "/api/facilities/farm-5/pounds",
+        &serde_json::json!({"pounds_daily": 4321, "effective_on": "2026-11-30"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    // what the server would send: that farm alone, after the version the device holds
+    let req = SyncRequest {
+        protocol: sync::PROTOCOL_VERSION,
+        request_id: Uuid::now_v7(),
+        docs: vec![],
+        reference_version: held,
+    };
+    let resp = milkshed_tests::agent()
+        .post(&format!("{}/api/sync", server.url()))
+        .header("authorization", &format!("Bearer {}", ann.enrollment.token))
+        .send(&sync::encode(&req)[..])
+        .unwrap();
+    let reply: SyncResponse = sync::decode(&resp.into_body().read_to_vec().unwrap()).unwrap();
+    let delta = reply.reference.unwrap();
+    assert_eq!(delta.since, held);
+    let ids: Vec<&str> = delta.records.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["farm-5"]);
+    // the device applies it and keeps everything else
+    assert!(ann.sync().unwrap().reference_updated);
+    assert_eq!(ann.store.reference_count("farm").unwrap(), farms);
+    assert_eq!(
+        ann.store.reference("farm", "farm-5").unwrap().unwrap()["pounds_sold_daily"],
+        4321
+    );
+    // nothing changed since: nothing comes down
+    assert!(!ann.sync().unwrap().reference_updated);
+}

@@ -54,12 +54,20 @@ fn settle() {
     std::thread::sleep(Duration::from_millis(600));
 }
 
-fn wait_for(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
+fn wait_for(what: &str, limit: Duration, cond: impl FnMut() -> bool) {
+    assert!(wait_until(limit, cond), "timed out waiting for {what}");
+}
+
+/// Whether `cond` came true within `limit`.
+fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
     let start = Instant::now();
     while !cond() {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        if start.elapsed() > limit {
+            return false;
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
+    true
 }
 
 struct App {
@@ -105,17 +113,24 @@ impl Drop for App {
 /// Enrolls the app on the enroll screen as `user`, then syncs from the sync screen until the
 /// agency's farms are on the device.
 fn enroll_and_sync(display: &Display, server: &str, user: &str, data: &Path) {
-    display.click(450, 144);
-    display.xdotool(&["key", "ctrl+a"]);
-    display.type_text(server);
-    display.click(450, 273);
-    display.type_text(user);
-    display.click(450, 338);
-    display.type_text("milkshed-demo");
-    display.click(113, 389);
-    wait_for("enrollment", Duration::from_secs(20), || {
-        store(data).setting("enrollment").unwrap().is_some()
+    // a webview still drawing its first frame on a busy machine drops what is typed at it:
+    // fill the form again (each field replaced) until the enrollment is stored
+    let enrolled = (0..3).any(|attempt| {
+        for (y, text) in [(144, server), (273, user), (338, "milkshed-demo")] {
+            display.click(450, y);
+            display.xdotool(&["key", "ctrl+a"]);
+            display.type_text(text);
+        }
+        display.click(113, 389);
+        let done = wait_until(Duration::from_secs(20), || {
+            store(data).setting("enrollment").unwrap().is_some()
+        });
+        if !done {
+            display.screenshot(&format!("1-enroll-attempt-{attempt}-{user}"));
+        }
+        done
     });
+    assert!(enrolled, "timed out waiting for enrollment");
     display.click(747, 32);
     display.click(74, 232);
     wait_for("reference data", Duration::from_secs(30), || {

@@ -1,0 +1,4 @@
+-- Each reference record remembers the agency version that last changed it, so a device is
+-- sent only what changed after the version it holds (a delta), not the whole agency.
+ALTER TABLE reference ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX reference_by_version ON reference(agency_id, version);
