@@ -91,22 +91,36 @@ pub fn reinspection_due(inspected_on: NaiveDate) -> NaiveDate {
     plus_days(inspected_on, REINSPECTION_DAYS)
 }
 
-/// The inspections whose reinspection is owed: routine farm and plant inspections, sent in
-/// (submitted or accepted), with a violation, and no inspection that follows them —
-/// `(inspection, subject name, due)`.
+/// The kinds of inspection whose violations owe a reinspection: routine farm and plant
+/// inspections (a reinspection's own findings are followed up by the next routine visit).
+pub const REINSPECTED_KINDS: [crate::document::InspectionKind; 2] = [
+    crate::document::InspectionKind::RoutineFarm,
+    crate::document::InspectionKind::Plant,
+];
+
+/// The statuses in which an inspection has been sent in (and so owes what it found).
+pub const SENT_IN: [crate::document::Status; 2] = [
+    crate::document::Status::Submitted,
+    crate::document::Status::Accepted,
+];
+
+/// Whether an inspection owes a reinspection (unless one follows it): of a reinspected kind,
+/// sent in, with a violation. The agency record's query applies the same constants.
+pub fn owes_reinspection(
+    kind: crate::document::InspectionKind,
+    status: crate::document::Status,
+    violations: usize,
+) -> bool {
+    REINSPECTED_KINDS.contains(&kind) && SENT_IN.contains(&status) && violations > 0
+}
+
+/// The inspections whose reinspection is owed ([`owes_reinspection`], and no inspection
+/// follows them) — `(inspection, subject name, due)`.
 pub fn reinspections_owed(
     all: &[crate::document::Inspection],
 ) -> Vec<(uuid::Uuid, String, NaiveDate)> {
-    use crate::document::{InspectionKind, Status};
     all.iter()
-        .filter(|i| {
-            matches!(
-                i.header.kind,
-                InspectionKind::RoutineFarm | InspectionKind::Plant
-            )
-        })
-        .filter(|i| matches!(i.status, Status::Submitted | Status::Accepted))
-        .filter(|i| i.violations().next().is_some())
+        .filter(|i| owes_reinspection(i.header.kind, i.status, i.violations().count()))
         .filter(|i| !all.iter().any(|r| r.header.follows == Some(i.header.id)))
         .map(|i| {
             let on = i.ended_at.unwrap_or(i.header.started_at).date_naive();

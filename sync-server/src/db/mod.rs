@@ -289,6 +289,12 @@ pub fn throttled(conn: &Connection, keys: &[String], now: DateTime<Utc>) -> Resu
 /// Counts a failed sign-in against each key and locks those over their allowance
 /// ([`crate::auth::backoff`]).
 pub fn login_failed(conn: &Connection, keys: &[String], now: DateTime<Utc>) -> Result<()> {
+    // counters past their window and their lock are forgotten, so guessed user names cannot
+    // fill the table
+    conn.execute(
+        "DELETE FROM login_attempts WHERE first_failure_at < ?1 AND (locked_until IS NULL OR locked_until < ?2)",
+        params![(now - crate::auth::throttle_window()).to_rfc3339(), now.to_rfc3339()],
+    )?;
     for k in keys {
         let row: Option<(i64, String)> = conn
             .query_row(

@@ -817,13 +817,23 @@ pub fn reinspections_owed(
     agency: &str,
     only: Option<&str>,
 ) -> Result<Vec<(String, String, String, NaiveDate)>> {
-    let mut stmt = conn.prepare_cached(
+    use milkshed_shared::calendar::{REINSPECTED_KINDS, SENT_IN};
+    // the rule's own constants (`shared::calendar::owes_reinspection`), as SQL lists
+    let quoted = |v: Vec<&str>| {
+        v.iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let kinds = quoted(REINSPECTED_KINDS.iter().map(|k| k.as_str()).collect());
+    let statuses = quoted(SENT_IN.iter().map(|s| s.as_str()).collect());
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT i.id, i.subject_id, i.subject_name, COALESCE(i.ended_at, i.started_at) FROM inspections i
          WHERE i.agency_id = ?1 AND (?2 IS NULL OR i.subject_id = ?2)
-           AND i.kind IN ('routine_farm', 'plant') AND i.status IN ('submitted', 'accepted') AND i.violations > 0
+           AND i.kind IN ({kinds}) AND i.status IN ({statuses}) AND i.violations > 0
            AND NOT EXISTS (SELECT 1 FROM inspections r WHERE r.follows = i.id)
-         ORDER BY i.started_at",
-    )?;
+         ORDER BY i.started_at"
+    ))?;
     let rows: Vec<(String, String, String, String)> = stmt
         .query_map(params![agency, only], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))

@@ -284,3 +284,107 @@ fn the_briefcase_comes_down_as_a_delta_by_version() {
     // nothing changed since: nothing comes down
     assert!(!ann.sync().unwrap().reference_updated);
 }
+
+/// Random registries (farms with and without a last inspection and an Appendix P category,
+/// plants and stations of every kind, haulers), inspections synced and sent in, a device
+/// synced: on days across month ends and years, its work list owes exactly what the board
+/// owes, facility by facility. Seeded, so a failure names its case.
+#[test]
+fn on_any_day_the_work_list_is_the_boards_view_of_the_same_rule() {
+    use milkshed_shared::document::SignerRole;
+    use rand::{Rng, SeedableRng};
+    let kinds = [
+        "milk_plant",
+        "receiving_station",
+        "transfer_station",
+        "aseptic_plant",
+        "condensed_dry_plant",
+    ];
+    for case in 0..6u64 {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(case);
+        let server = TestServer::start();
+        let sue = TestDevice::enroll(&server.url(), "sue");
+        let today = chrono::Utc::now().date_naive();
+        let date = |rng: &mut rand_chacha::ChaCha8Rng| {
+            today - chrono::Duration::days(rng.gen_range(0..800))
+        };
+        let mut facilities = Vec::new();
+        for n in 0..rng.gen_range(3..9) {
+            let (kind, extra) = match rng.gen_range(0..4) {
+                0 | 1 => (
+                    "dairy_farm",
+                    serde_json::json!({"number": format!("77-{case}{n:03}"), "listing": "btu-1"}),
+                ),
+                2 => (
+                    kinds[rng.gen_range(0..kinds.len())],
+                    serde_json::json!({"number": format!("{}", 500 + n)}),
+                ),
+                _ => ("hauler", serde_json::json!({})),
+            };
+            let id = format!("case{case}-{n}");
+            let mut body = serde_json::json!({"id": id, "kind": kind, "name": format!("Facility {case}-{n}"), "permit_state": "WI",
+                "permit": {"number": format!("P-{case}-{n}"), "issued_on": "2020-01-01"}});
+            for (k, v) in extra.as_object().unwrap() {
+                body[k] = v.clone();
+            }
+            if rng.gen_bool(0.7) {
+                body["last_inspection"] = date(&mut rng).to_string().into();
+            }
+            let (status, answer) = milkshed_tests::post_json(
+                &server.url(),
+                &sue.enrollment.token,
+                "/api/facilities",
+                &body,
+            );
+            assert_eq!(status, 200, "case {case}: {answer}");
+            if kind == "dairy_farm" && rng.gen_bool(0.5) {
+                let category = [3, 4, 6, 12][rng.gen_range(0..4)];
+                let on = date(&mut rng);
+                let (status, answer) = milkshed_tests::post_json(
+                    &server.url(),
+                    &sue.enrollment.token,
+                    &format!("/api/facilities/{id}/appendix-p"),
+                    &serde_json::json!({"category": category, "effective_on": on.to_string()}),
+                );
+                assert_eq!(status, 200, "case {case}: {answer}");
+            }
+            facilities.push((id, kind));
+        }
+        // some farms inspected today and sent in
+        let mut ann = TestDevice::enroll(&server.url(), "ann");
+        let name = ann.person().name;
+        for (id, kind) in &facilities {
+            if *kind == "dairy_farm" && rng.gen_bool(0.4) {
+                let i = ann.inspect_farm(id, &["3"]);
+                ann.store
+                    .edit(i, &now(), |d| {
+                        d.sign(SignerRole::Inspector, &name, "M0 0", &now())
+                    })
+                    .unwrap();
+                ann.store.edit(i, &now(), |d| d.submit(&now())).unwrap();
+            }
+        }
+        ann.sync().unwrap();
+        let mut device = TestDevice::enroll(&server.url(), "ann");
+        device.sync().unwrap();
+        let token = device.enrollment.token.clone();
+        for _ in 0..6 {
+            let day = today + chrono::Duration::days(rng.gen_range(-30..900));
+            for d in [
+                day,
+                crate_month_end(day),
+                crate_month_end(day) + chrono::Duration::days(1),
+            ] {
+                assert_eq!(
+                    tablet_overdue(&device, d),
+                    board_overdue(&server, &token, d),
+                    "case {case}, on {d}"
+                );
+            }
+        }
+    }
+}
+
+fn crate_month_end(d: chrono::NaiveDate) -> chrono::NaiveDate {
+    milkshed_shared::calendar::month_end(d)
+}
