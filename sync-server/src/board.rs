@@ -203,13 +203,7 @@ pub fn board(
     }
 
     // lab ledger: an action the rules require and nobody recorded, and sampling gaps
-    let recorded_actions: Vec<(String, String, String)> = {
-        let mut stmt = conn.prepare_cached(
-            "SELECT subject_id, kind, issued_on FROM enforcement_actions WHERE agency_id = ?1",
-        )?;
-        let rows = stmt.query_map([agency], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        rows.collect::<std::result::Result<_, _>>()?
-    };
+    let recorded_actions = db::recorded_actions(conn, agency)?;
     for (subject, standard) in reg::lab_series(conn, agency)?
         .into_iter()
         .filter(|s| mine(&s.0))

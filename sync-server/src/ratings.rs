@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use milkshed_shared::document::{Inspection, InspectionKind};
 use milkshed_shared::rating::table1;
 use milkshed_shared::worksheet::{self, WorksheetError};
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 use uuid::Uuid;
 
 use crate::db::{self, registry as reg, DbError};
@@ -34,16 +34,9 @@ fn visits(
     kind: InspectionKind,
     subjects: &[String],
 ) -> Result<Vec<Inspection>, DbError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id FROM inspections WHERE agency_id = ?1 AND kind = ?2 AND subject_id = ?3
-           AND status IN ('signed', 'submitted', 'accepted') ORDER BY started_at DESC",
-    )?;
     let mut out = Vec::new();
     for s in subjects {
-        let ids: Vec<String> = stmt
-            .query_map(params![agency, kind.as_str(), s], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        for id in ids {
+        for id in db::rating_visit_ids(conn, agency, kind, s)? {
             let Ok(uuid) = Uuid::parse_str(&id) else {
                 continue;
             };

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use milkshed_shared::document::automerge::ActorId;
-use rusqlite::OptionalExtension;
 
 use crate::blob::{BlobStore, FsBlobStore};
 use crate::db;
@@ -52,24 +51,7 @@ impl AppState {
         let pool = db::Db::open(dir)?;
         let conn = pool.write()?;
         let setting = |key: &str, make: &dyn Fn() -> String| -> Result<String, StartError> {
-            let found: Option<String> = conn
-                .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                    r.get(0)
-                })
-                .optional()
-                .map_err(db::DbError::from)?;
-            match found {
-                Some(v) => Ok(v),
-                None => {
-                    let v = make();
-                    conn.execute(
-                        "INSERT INTO settings (key, value) VALUES (?1, ?2)",
-                        [key, v.as_str()],
-                    )
-                    .map_err(db::DbError::from)?;
-                    Ok(v)
-                }
-            }
+            Ok(db::setting_or_init(&conn, key, make)?)
         };
         let actor_hex = setting("server_actor", &|| ActorId::random().to_hex_string())?;
         let server_actor = ActorId::try_from(actor_hex.as_str())

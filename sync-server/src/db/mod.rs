@@ -331,6 +331,50 @@ pub fn login_succeeded(conn: &Connection, keys: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Every enforcement action of the agency as `(subject, kind, issued on)`.
+pub fn recorded_actions(conn: &Connection, agency: &str) -> Result<Vec<(String, String, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT subject_id, kind, issued_on FROM enforcement_actions WHERE agency_id = ?1",
+    )?;
+    let rows = stmt.query_map([agency], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// The ids of a subject's signed or sent-in visits of `kind`, newest first.
+pub fn rating_visit_ids(
+    conn: &Connection,
+    agency: &str,
+    kind: milkshed_shared::document::InspectionKind,
+    subject: &str,
+) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM inspections WHERE agency_id = ?1 AND kind = ?2 AND subject_id = ?3
+           AND status IN ('signed', 'submitted', 'accepted') ORDER BY started_at DESC",
+    )?;
+    let rows = stmt.query_map(params![agency, kind.as_str(), subject], |r| r.get(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// A server setting, created with `make` the first time it is asked for.
+pub fn setting_or_init(conn: &Connection, key: &str, make: &dyn Fn() -> String) -> Result<String> {
+    let found: Option<String> = conn
+        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    match found {
+        Some(v) => Ok(v),
+        None => {
+            let v = make();
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)",
+                params![key, v],
+            )?;
+            Ok(v)
+        }
+    }
+}
+
 /// Every user's id, of every agency (to tell reserved actors).
 pub fn all_user_ids(conn: &Connection) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached("SELECT id FROM users")?;

@@ -151,3 +151,40 @@ fn the_app_and_the_server_call_the_rules_instead_of_computing_them() {
     }
     assert!(found.is_empty(), "{found:#?}");
 }
+
+/// The server's floors: every SQL statement lives under `sync-server/src/db/`; the app core
+/// (`app/src/device/`) has no Dioxus, so tests and benches drive it without a window.
+#[test]
+fn sql_stays_in_db_and_the_app_core_has_no_ui() {
+    let root = workspace_root();
+    let mut server = Vec::new();
+    rust_files(&root.join("sync-server/src"), &mut server);
+    let sql = [
+        "SELECT ",
+        "INSERT INTO",
+        "UPDATE ",
+        "DELETE FROM",
+        "CREATE TABLE",
+    ];
+    let outside: Vec<String> = server
+        .iter()
+        .filter(|f| !f.starts_with(root.join("sync-server/src/db")))
+        .filter(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            let code = text
+                .split("#[cfg(test)]")
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            sql.iter().any(|s| code.contains(&format!("\"{s}")))
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(outside.is_empty(), "SQL outside db/: {outside:?}");
+    let mut device = Vec::new();
+    rust_files(&root.join("app/src/device"), &mut device);
+    for f in device {
+        let text = std::fs::read_to_string(&f).unwrap();
+        assert!(!text.contains("dioxus"), "{} uses Dioxus", f.display());
+    }
+}
