@@ -2,6 +2,8 @@
 //! files, no network — time and randomness come in as arguments.
 //!
 //! - [`authority`]: who may write which part of an inspection (roles, the write rules).
+//! - [`briefcase`]: the typed reference records devices keep, with their due date and lab
+//!   warning by the board's rules.
 //! - [`calendar`]: month-end date rules, appraisal windows, Appendix P, listing expiry.
 //! - [`catalog`]: the inspection item catalogs (FORM 2359a/2359k farm items, FORM 2359/2359L
 //!   plant items) with their debit weights, caps and lab standards, as versioned data.
@@ -27,6 +29,7 @@
 //! - [`exact`]: exact rational arithmetic and the MMSR's rounding.
 
 pub mod authority;
+pub mod briefcase;
 pub mod calendar;
 pub mod catalog;
 pub mod document;

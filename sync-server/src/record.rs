@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use chrono::NaiveDate;
+use milkshed_shared::briefcase;
 use milkshed_shared::ledger::{self, Reinstatement};
 use milkshed_shared::listing::{self, ListingInput, ShipperKind, Source};
 use milkshed_shared::reference::Edition;
@@ -240,32 +241,34 @@ pub fn publish_reference(conn: &rusqlite::Connection, agency: &str, id: &str) ->
         .into_iter()
         .map(|(_, d)| d)
         .max();
-    let last = synced.max(recorded).map(|d| d.to_string());
-    let registered_on = f.created_at.get(..10).map(str::to_string);
     let appendix_p = latest_appendix_p(conn, id)?;
     let listing_name = match &f.listing {
         Some(s) => reg::facility(conn, agency, s)?.map(|s| s.name),
         None => None,
     };
-    let (kind, data) = match FacilityKind::parse(&f.kind) {
-        Some(FacilityKind::DairyFarm) => (
-            "farm",
-            json!({"id": f.id, "name": f.name, "producer_number": f.number, "permit": permit.as_ref().map(|p| &p.number),
-                   "permit_status": permit.as_ref().map(|p| &p.status),
-                   "pounds_sold_daily": f.pounds_daily, "btu": listing_name, "last_inspection": last, "registered_on": registered_on,
-                   "appendix_p": appendix_p.map(|(c, _)| c), "recategorized_on": appendix_p.map(|(_, d)| d.to_string())}),
-        ),
-        Some(FacilityKind::Hauler) => (
-            "hauler",
-            json!({"id": f.id, "name": f.name, "permit": permit.as_ref().map(|p| &p.number), "permit_state": f.permit_state, "last_evaluation": last, "registered_on": registered_on}),
-        ),
+    let table = match FacilityKind::parse(&f.kind) {
+        Some(FacilityKind::DairyFarm) => briefcase::FARMS,
+        Some(FacilityKind::Hauler) => briefcase::HAULERS,
         Some(FacilityKind::Btu) | None => return Ok(()),
-        Some(k) => (
-            "plant",
-            json!({"id": f.id, "name": f.name, "kind": k.as_str(), "permit": permit.as_ref().map(|p| &p.number), "last_inspection": last, "registered_on": registered_on}),
-        ),
+        Some(_) => briefcase::PLANTS,
     };
-    db::put_reference(conn, agency, kind, id, &data)?;
+    let record = briefcase::FacilityRecord {
+        id: f.id.clone(),
+        name: f.name.clone(),
+        kind: f.kind.clone(),
+        producer_number: f.number.clone().filter(|_| table == briefcase::FARMS),
+        permit: permit.as_ref().map(|p| p.number.clone()),
+        permit_status: permit.as_ref().map(|p| p.status.clone()),
+        permit_state: Some(f.permit_state.clone()).filter(|s| !s.is_empty()),
+        pounds_sold_daily: f.pounds_daily,
+        btu: listing_name,
+        last_inspection: synced.max(recorded),
+        registered_on: f.created_at.get(..10).and_then(|d| d.parse().ok()),
+        appendix_p: appendix_p.map(|(c, _)| c),
+        recategorized_on: appendix_p.map(|(_, d)| d),
+    };
+    let data = serde_json::to_value(&record).map_err(ApiError::internal)?;
+    db::put_reference(conn, agency, table, id, &data)?;
     Ok(())
 }
 
@@ -280,28 +283,27 @@ pub fn publish_lab_ledger(
     agency: &str,
     subject: &str,
 ) -> ApiResult<()> {
-    let mut series = serde_json::Map::new();
+    let mut ledger = briefcase::LabLedgerRecord {
+        farm: subject.to_string(),
+        ..Default::default()
+    };
     for standard in LAB_STANDARDS {
         let history = db::lab_history(conn, agency, subject, standard)?;
         if history.is_empty() {
             continue;
         }
-        let last: Vec<Value> = history
+        let skip = history.len().saturating_sub(5);
+        let last = history[skip..]
             .iter()
-            .rev()
-            .take(5)
-            .rev()
-            .map(|(d, over)| json!({"date": d.to_string(), "over": over}))
+            .map(|(date, over)| briefcase::LabPoint {
+                date: *date,
+                over: *over,
+            })
             .collect();
-        series.insert(standard.to_string(), Value::Array(last));
+        ledger.series.insert(standard.to_string(), last);
     }
-    db::put_reference(
-        conn,
-        agency,
-        "lab_results",
-        subject,
-        &json!({"farm": subject, "series": series}),
-    )?;
+    let data = serde_json::to_value(&ledger).map_err(ApiError::internal)?;
+    db::put_reference(conn, agency, briefcase::LAB_LEDGERS, subject, &data)?;
     Ok(())
 }
 

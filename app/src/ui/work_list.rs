@@ -4,15 +4,15 @@
 
 use chrono::{Local, NaiveDate};
 use dioxus::prelude::*;
+use milkshed_shared::briefcase;
 use milkshed_shared::calendar;
 use milkshed_shared::document::{Header, InspectionKind, Person, Subject, SubjectKind};
-use milkshed_shared::registry::FacilityKind;
 use milkshed_shared::workload;
 use uuid::Uuid;
 
 use super::state::{use_app, AppCtx, Screen};
 use crate::device::sync_client;
-use crate::device::work::{lab_warning, routine_due_of};
+use crate::device::work;
 
 /// A farm of the agency's reference data, with its due date.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,35 +103,25 @@ pub fn start_reinspection(ctx: &AppCtx, of: Uuid) -> Option<Uuid> {
 
 /// The farms of the reference data, most overdue first.
 pub fn due_farms(ctx: &AppCtx) -> Vec<DueFarm> {
-    let rows = ctx
-        .with(|s| s.references("farm").unwrap_or_default())
-        .unwrap_or_default();
-    let mut farms: Vec<DueFarm> = rows
-        .into_iter()
-        .map(|v| {
-            let s = |k: &str| {
-                v.get(k)
-                    .and_then(|x| x.as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            let id = s("id");
-            let lab_warning = ctx
-                .with(|st| st.reference("lab_results", &id).ok().flatten())
-                .flatten()
-                .and_then(|l| lab_warning(&l, Local::now().date_naive()));
-            DueFarm {
-                name: s("name"),
-                permit: s("permit"),
-                producer_number: s("producer_number"),
-                btu: s("btu"),
-                pounds_sold_daily: v.get("pounds_sold_daily").and_then(|x| x.as_u64()),
-                due: routine_due_of(FacilityKind::DairyFarm, &v),
-                lab_warning,
-                id,
-            }
+    let today = Local::now().date_naive();
+    let mut farms: Vec<DueFarm> = ctx
+        .with(|s| {
+            work::facilities(s, briefcase::FARMS)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|f| DueFarm {
+                    due: work::routine_due(&f, briefcase::FARMS),
+                    lab_warning: work::lab_warning(s, &f.id, today),
+                    name: f.name,
+                    permit: f.permit.unwrap_or_default(),
+                    producer_number: f.producer_number.unwrap_or_default(),
+                    btu: f.btu.unwrap_or_default(),
+                    pounds_sold_daily: f.pounds_sold_daily.and_then(|p| u64::try_from(p).ok()),
+                    id: f.id,
+                })
+                .collect()
         })
-        .collect();
+        .unwrap_or_default();
     farms.sort_by_key(|f| (f.due.unwrap_or(NaiveDate::MIN), f.name.clone()));
     farms
 }
@@ -150,35 +140,21 @@ pub struct DueOther {
 /// the registry's, `shared::workload`).
 pub fn due_others(ctx: &AppCtx) -> Vec<DueOther> {
     let mut out = Vec::new();
-    for kind in ["plant", "hauler"] {
+    for table in [briefcase::PLANTS, briefcase::HAULERS] {
         let rows = ctx
-            .with(|s| s.references(kind).unwrap_or_default())
+            .with(|s| work::facilities(s, table).unwrap_or_default())
             .unwrap_or_default();
-        for v in rows {
-            let s = |k: &str| {
-                v.get(k)
-                    .and_then(|x| x.as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            };
+        for f in rows {
             // one mapping from the registry's kind to what is inspected, as the board has it
-            let registry_kind = if kind == "hauler" {
-                Some(FacilityKind::Hauler)
-            } else {
-                FacilityKind::parse(&s("kind"))
-            };
-            let Some(registry_kind) = registry_kind else {
-                continue;
-            };
-            let Some(subject) = workload::subject_of(registry_kind) else {
+            let Some(subject) = f.facility_kind(table).and_then(workload::subject_of) else {
                 continue;
             };
             out.push(DueOther {
-                id: s("id"),
-                name: s("name"),
-                permit: s("permit"),
+                due: work::routine_due(&f, table),
+                id: f.id,
+                name: f.name,
+                permit: f.permit.unwrap_or_default(),
                 subject,
-                due: routine_due_of(registry_kind, &v),
             });
         }
     }
@@ -461,8 +437,11 @@ mod tests {
     fn farms_fall_due_by_six_months_or_their_appendix_p_category() {
         let farm_due = |last: NaiveDate, v: &serde_json::Value| {
             let mut v = v.clone();
+            v["id"] = "f".into();
+            v["name"] = "F".into();
             v["last_inspection"] = last.to_string().into();
-            routine_due_of(FacilityKind::DairyFarm, &v).unwrap()
+            let f: milkshed_shared::briefcase::FacilityRecord = serde_json::from_value(v).unwrap();
+            work::routine_due(&f, briefcase::FARMS).unwrap()
         };
         let last = d("2026-05-20");
         assert_eq!(farm_due(last, &serde_json::json!({})), d("2026-11-30"));

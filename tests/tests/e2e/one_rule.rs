@@ -115,20 +115,13 @@ fn tablet_overdue(
     dev: &TestDevice,
     today: chrono::NaiveDate,
 ) -> std::collections::BTreeSet<String> {
-    use milkshed_app::device::work::routine_due_of;
-    use milkshed_shared::registry::FacilityKind;
+    use milkshed_app::device::work;
+    use milkshed_shared::briefcase;
     let mut out = std::collections::BTreeSet::new();
-    for (table, fixed) in [
-        ("farm", Some(FacilityKind::DairyFarm)),
-        ("plant", None),
-        ("hauler", Some(FacilityKind::Hauler)),
-    ] {
-        for v in dev.store.references(table).unwrap() {
-            let kind =
-                fixed.or_else(|| FacilityKind::parse(v["kind"].as_str().unwrap_or_default()));
-            let due = kind.and_then(|k| routine_due_of(k, &v));
-            if due.is_some_and(|d| today > d) {
-                out.insert(v["id"].as_str().unwrap().to_string());
+    for table in [briefcase::FARMS, briefcase::PLANTS, briefcase::HAULERS] {
+        for f in work::facilities(&dev.store, table).unwrap() {
+            if work::routine_due(&f, table).is_some_and(|d| today > d) {
+                out.insert(f.id);
             }
         }
     }
@@ -204,12 +197,7 @@ fn a_lab_import_that_makes_two_of_four_over_warns_on_the_tablet_after_sync() {
     let mut ann = TestDevice::enroll(&server.url(), "ann");
     ann.sync().unwrap();
     let today = chrono::Utc::now().date_naive();
-    let warning = |ann: &TestDevice| {
-        ann.store
-            .reference("lab_results", "farm-3")
-            .unwrap()
-            .and_then(|l| lab_warning(&l, today))
-    };
+    let warning = |ann: &TestDevice| lab_warning(&ann.store, "farm-3", today);
     assert_eq!(warning(&ann), None, "the demo's farm-3 owes nothing");
     // two fresh counts over 100,000: at least 2 of the last 4 over
     let day = |n: i64| (today - chrono::Duration::days(n)).to_string();

@@ -1,0 +1,174 @@
+//! The devices' briefcase: the typed records of the agency's reference data the server
+//! publishes and each device keeps (`sync::ReferenceDelta` carries them as JSON), with the rules
+//! a sanitarian needs at the farm gate with no signal — the routine due date and the lab
+//! ledger's warning — computed by the same functions the agency's board uses.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::AppendixP;
+use crate::ledger::{self, LedgerAction};
+use crate::registry::FacilityKind;
+use crate::workload::{self, RoutineDue};
+
+/// The reference table of farms.
+pub const FARMS: &str = "farm";
+/// The reference table of plants and stations.
+pub const PLANTS: &str = "plant";
+/// The reference table of hauler/samplers.
+pub const HAULERS: &str = "hauler";
+/// The reference table of farms' lab ledgers.
+pub const LAB_LEDGERS: &str = "lab_results";
+
+/// A facility a device may visit: a farm, a plant or station, or a hauler/sampler.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FacilityRecord {
+    pub id: String,
+    pub name: String,
+    /// The registry kind (`dairy_farm`, `milk_plant`, `hauler`, …).
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub producer_number: Option<String>,
+    #[serde(default)]
+    pub permit: Option<String>,
+    #[serde(default)]
+    pub permit_status: Option<String>,
+    /// The State that issued a hauler's permit.
+    #[serde(default)]
+    pub permit_state: Option<String>,
+    #[serde(default)]
+    pub pounds_sold_daily: Option<i64>,
+    /// The BTU (or plant) a farm ships in, by name.
+    #[serde(default)]
+    pub btu: Option<String>,
+    /// The latest inspection (a hauler/sampler's evaluation), synced or recorded.
+    #[serde(default, alias = "last_evaluation")]
+    pub last_inspection: Option<NaiveDate>,
+    /// When the facility entered the registry (the routine clock's start before any inspection).
+    #[serde(default)]
+    pub registered_on: Option<NaiveDate>,
+    /// A farm's Appendix P category in months, and when it was set.
+    #[serde(default)]
+    pub appendix_p: Option<u32>,
+    #[serde(default)]
+    pub recategorized_on: Option<NaiveDate>,
+}
+
+impl FacilityRecord {
+    /// The registry kind; a record of the farms or haulers table without one is of that kind.
+    pub fn facility_kind(&self, table: &str) -> Option<FacilityKind> {
+        FacilityKind::parse(&self.kind).or(match table {
+            FARMS => Some(FacilityKind::DairyFarm),
+            HAULERS => Some(FacilityKind::Hauler),
+            _ => None,
+        })
+    }
+
+    /// The next routine inspection: [`workload::routine_due`] from the last inspection, or from
+    /// the registration when there is none — what the board computes for the same facility.
+    pub fn routine_due(&self, table: &str) -> Option<RoutineDue> {
+        let kind = self.facility_kind(table)?;
+        let from = self.last_inspection.or(self.registered_on)?;
+        let category = self
+            .appendix_p
+            .and_then(|m| AppendixP::from_months(u64::from(m)))
+            .map(|c| (c, self.recategorized_on));
+        workload::routine_due(kind, from, category)
+    }
+}
+
+/// One official result of a farm's ledger, as the rules read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabPoint {
+    pub date: NaiveDate,
+    /// Over the standard it is judged by.
+    pub over: bool,
+}
+
+/// A farm's lab ledger: the last five daily results of each standard.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabLedgerRecord {
+    pub farm: String,
+    pub series: BTreeMap<String, Vec<LabPoint>>,
+}
+
+impl LabLedgerRecord {
+    /// What the ledger calls for on `today` ([`ledger::action_after`], the board's rule), the
+    /// worst over every standard, as a line for the work list.
+    pub fn warning(&self, today: NaiveDate) -> Option<String> {
+        let mut worst: Option<(u8, String)> = None;
+        for (standard, points) in &self.series {
+            let results: Vec<(NaiveDate, bool)> = points.iter().map(|p| (p.date, p.over)).collect();
+            let (rank, text) = match ledger::action_after(&results, today) {
+                LedgerAction::None => continue,
+                LedgerAction::WarningLetter { .. } => {
+                    (1, format!("{standard}: 2 of last 4 over, written notice"))
+                }
+                LedgerAction::Suspension => {
+                    (2, format!("{standard}: 3 of last 5 over, suspension"))
+                }
+            };
+            if worst.as_ref().is_none_or(|(r, _)| rank > *r) {
+                worst = Some((rank, text));
+            }
+        }
+        worst.map(|(_, t)| t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn records_read_what_older_servers_wrote_and_judge_by_the_shared_rules() {
+        let hauler: FacilityRecord = serde_json::from_str(
+            r#"{"id": "h", "name": "H", "permit": "P", "permit_state": "WI", "last_evaluation": "2025-03-10"}"#,
+        )
+        .unwrap();
+        assert_eq!(hauler.facility_kind(HAULERS), Some(FacilityKind::Hauler));
+        assert_eq!(hauler.routine_due(HAULERS).unwrap().due, d("2027-03-31"));
+        let plant = FacilityRecord {
+            kind: "aseptic_plant".into(),
+            registered_on: Some(d("2026-05-02")),
+            ..FacilityRecord::default()
+        };
+        assert_eq!(plant.routine_due(PLANTS).unwrap().due, d("2026-11-30"));
+        let lab = LabLedgerRecord {
+            farm: "f".into(),
+            series: [(
+                "bacteria".to_string(),
+                vec![
+                    LabPoint {
+                        date: d("2026-08-01"),
+                        over: false,
+                    },
+                    LabPoint {
+                        date: d("2026-09-01"),
+                        over: true,
+                    },
+                    LabPoint {
+                        date: d("2026-10-01"),
+                        over: false,
+                    },
+                    LabPoint {
+                        date: d("2026-11-01"),
+                        over: true,
+                    },
+                ],
+            )]
+            .into(),
+        };
+        assert!(lab
+            .warning(d("2026-11-05"))
+            .unwrap()
+            .contains("2 of last 4"));
+    }
+}
