@@ -32,6 +32,95 @@ pub enum SyncError {
     Document(#[from] DocumentError),
 }
 
+/// Why the server refused a request: the `error` field of every refusal's JSON body, shared
+/// by the server that writes it and the device that acts on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    Unauthorized,
+    Revoked,
+    Expired,
+    BadRequest,
+    BadCredentials,
+    Throttled,
+    Forbidden,
+    NotFound,
+    Conflict,
+    Replayed,
+    ForgedActor,
+    OtherAgency,
+    ActorTaken,
+    ActorReserved,
+    TooLarge,
+    Unreferenced,
+    WrongOffset,
+    HashMismatch,
+    NotAnImage,
+    InvalidCsv,
+    Internal,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 21] = [
+        ErrorCode::Unauthorized,
+        ErrorCode::Revoked,
+        ErrorCode::Expired,
+        ErrorCode::BadRequest,
+        ErrorCode::BadCredentials,
+        ErrorCode::Throttled,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::Conflict,
+        ErrorCode::Replayed,
+        ErrorCode::ForgedActor,
+        ErrorCode::OtherAgency,
+        ErrorCode::ActorTaken,
+        ErrorCode::ActorReserved,
+        ErrorCode::TooLarge,
+        ErrorCode::Unreferenced,
+        ErrorCode::WrongOffset,
+        ErrorCode::HashMismatch,
+        ErrorCode::NotAnImage,
+        ErrorCode::InvalidCsv,
+        ErrorCode::Internal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Revoked => "revoked",
+            ErrorCode::Expired => "expired",
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::BadCredentials => "bad_credentials",
+            ErrorCode::Throttled => "throttled",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::Replayed => "replayed",
+            ErrorCode::ForgedActor => "forged_actor",
+            ErrorCode::OtherAgency => "other_agency",
+            ErrorCode::ActorTaken => "actor_taken",
+            ErrorCode::ActorReserved => "actor_reserved",
+            ErrorCode::TooLarge => "too_large",
+            ErrorCode::Unreferenced => "unreferenced",
+            ErrorCode::WrongOffset => "wrong_offset",
+            ErrorCode::HashMismatch => "hash_mismatch",
+            ErrorCode::NotAnImage => "not_an_image",
+            ErrorCode::InvalidCsv => "invalid_csv",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ErrorCode> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Whether the same request may succeed later without the person doing anything (the
+    /// server failed, or asked to wait).
+    pub fn retriable(self) -> bool {
+        matches!(self, ErrorCode::Internal | ErrorCode::Throttled)
+    }
+}
+
 /// One document offered by the device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocOffer {
@@ -290,6 +379,15 @@ mod tests {
             points: None,
             products: vec![],
         }
+    }
+
+    #[test]
+    fn error_codes_read_back_as_written() {
+        for c in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(ErrorCode::parse("nonsense"), None);
+        assert!(ErrorCode::Throttled.retriable() && !ErrorCode::Forbidden.retriable());
     }
 
     #[test]

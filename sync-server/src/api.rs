@@ -16,7 +16,9 @@ use chrono::Utc;
 use milkshed_shared::authority::{self, Acting};
 use milkshed_shared::document::automerge::ActorId;
 use milkshed_shared::document::{sha256_hex, Status};
-use milkshed_shared::sync::{self, DocOutcome, DocReply, SyncError, SyncRequest, SyncResponse};
+use milkshed_shared::sync::{
+    self, DocOutcome, DocReply, ErrorCode, SyncError, SyncRequest, SyncResponse,
+};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -38,14 +40,14 @@ pub const TOKEN_DAYS: i64 = 180;
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: ErrorCode,
     message: String,
     /// Seconds to wait before trying again (429).
     retry_after: Option<u64>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
@@ -60,7 +62,7 @@ impl ApiError {
             retry_after: Some(seconds),
             ..Self::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "throttled",
+                ErrorCode::Throttled,
                 format!("too many failed sign-ins; try again in {seconds} s"),
             )
         }
@@ -75,7 +77,7 @@ impl ApiError {
     }
 
     pub(crate) fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
     }
 
     pub(crate) fn internal(e: impl std::fmt::Display) -> Self {
@@ -83,7 +85,7 @@ impl ApiError {
         eprintln!("milkshed-server: internal error: {e}");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ErrorCode::Internal,
             "the server failed; try again",
         )
     }
@@ -93,7 +95,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut r = (
             self.status,
-            Json(json!({"error": self.code, "message": self.message})),
+            Json(json!({"error": self.code.as_str(), "message": self.message})),
         )
             .into_response();
         if let Some(s) = self.retry_after {
@@ -150,7 +152,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/actions/overdue", get(overdue_actions))
         .route("/actions/{id}/complete", post(complete_action))
         .merge(crate::record::routes())
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
+        .fallback(|| async {
+            ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such route")
+        })
         .layer(middleware::from_fn_with_state(
             state.clone(),
             require_device,
@@ -196,7 +200,7 @@ async fn declared_size(req: Request, next: Next) -> Response {
         Some(Err(_)) => ApiError::bad_request("Content-Length is not a number").into_response(),
         Some(Ok(n)) if n > limit => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
+            ErrorCode::TooLarge,
             format!("this request may carry at most {limit} bytes; it announced {n}"),
         )
         .into_response(),
@@ -320,7 +324,7 @@ pub(crate) async fn check_credentials(
                 db::login_failed(&conn, &keys, Utc::now())?;
                 Err(ApiError::new(
                     StatusCode::UNAUTHORIZED,
-                    "bad_credentials",
+                    ErrorCode::BadCredentials,
                     "wrong agency, user name or password",
                 ))
             }
@@ -364,7 +368,7 @@ async fn require_device(
     let Some(token) = token else {
         return ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "sign in: this request carries no device token",
         )
         .into_response();
@@ -382,19 +386,19 @@ async fn require_device(
         }
         Ok(Some(d)) if d.revoked => ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "revoked",
+            ErrorCode::Revoked,
             "this device was revoked; enroll it again",
         )
         .into_response(),
         Ok(Some(_)) => ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "expired",
+            ErrorCode::Expired,
             "this device's sign-in expired; enroll it again",
         )
         .into_response(),
         Ok(None) => ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            ErrorCode::Unauthorized,
             "unknown device token",
         )
         .into_response(),
@@ -437,14 +441,14 @@ async fn enroll(
         if state.reserved_actor(&conn, &req.actor)? {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
-                "actor_reserved",
+                ErrorCode::ActorReserved,
                 "this actor id is reserved by the server; the device must use its own",
             ));
         }
         if db::actor_taken(&conn, &req.actor)? {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
-                "actor_taken",
+                ErrorCode::ActorTaken,
                 "this actor id belongs to another enrolled device",
             ));
         }
@@ -521,7 +525,7 @@ fn sync_blocking(
     if !db::first_use_of_request(&tx, &device.device_id, &req.request_id.to_string())? {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
-            "replayed",
+            ErrorCode::Replayed,
             "this request was already received; send a new one",
         ));
     }
@@ -543,7 +547,7 @@ fn sync_blocking(
             if s.agency_id != device.agency_id {
                 return Err(ApiError::new(
                     StatusCode::NOT_FOUND,
-                    "not_found",
+                    ErrorCode::NotFound,
                     format!("no inspection {} in your agency", offer.id),
                 ));
             }
@@ -564,7 +568,7 @@ fn sync_blocking(
             Err(SyncError::ForgedActor(a)) => {
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
-                    "forged_actor",
+                    ErrorCode::ForgedActor,
                     format!(
                         "inspection {}: changes by actor {a} are not this device's",
                         offer.id
@@ -589,7 +593,7 @@ fn sync_blocking(
                 if stored.is_none() && view.header.agency != device.agency_id {
                     return Err(ApiError::new(
                         StatusCode::FORBIDDEN,
-                        "other_agency",
+                        ErrorCode::OtherAgency,
                         format!(
                             "inspection {} belongs to agency {}, not yours",
                             offer.id, view.header.agency
@@ -749,7 +753,7 @@ async fn photo_upload(
     if q.total > MAX_PHOTO_BYTES {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
+            ErrorCode::TooLarge,
             format!("a photo is at most {MAX_PHOTO_BYTES} bytes"),
         ));
     }
@@ -763,7 +767,7 @@ async fn photo_upload(
             if !db::photo_referenced(&conn, agency, &hash)? {
                 return Err(ApiError::new(
                     StatusCode::CONFLICT,
-                    "unreferenced",
+                    ErrorCode::Unreferenced,
                     "no inspection of your agency refers to this photo: sync the inspection first",
                 ));
             }
@@ -776,7 +780,7 @@ async fn photo_upload(
         if q.offset != received {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
-                "wrong_offset",
+                ErrorCode::WrongOffset,
                 format!("{received} bytes received so far; resume from there"),
             ));
         }
@@ -800,14 +804,14 @@ async fn photo_upload(
         if sha256_hex(&bytes) != hash {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "hash_mismatch",
+                ErrorCode::HashMismatch,
                 "the bytes received do not match the photo's hash; upload it again",
             ));
         }
         if let Err(e) = crate::photo::decode_stored(&bytes) {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "not_an_image",
+                ErrorCode::NotAnImage,
                 format!("not kept: {e}"),
             ));
         }
@@ -829,7 +833,7 @@ async fn photo_data(
         if !db::photo_stored(&conn, &device.agency_id, &hash)? {
             return Err(ApiError::new(
                 StatusCode::NOT_FOUND,
-                "not_found",
+                ErrorCode::NotFound,
                 "no such photo in your agency",
             ));
         }
@@ -901,7 +905,7 @@ fn lab_office(device: &DeviceAuth) -> ApiResult<()> {
     } else {
         Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "forbidden",
+            ErrorCode::Forbidden,
             "only a supervisor or an administrator records laboratory results",
         ))
     }
@@ -972,7 +976,7 @@ fn csv_refusal(problems: &[crate::lab::CsvProblem]) -> Response {
         .unwrap_or_default();
     (
         StatusCode::UNPROCESSABLE_ENTITY,
-        Json(json!({"error": "invalid_csv", "message": format!("nothing was imported; {first}"), "problems": list})),
+        Json(json!({"error": ErrorCode::InvalidCsv.as_str(), "message": format!("nothing was imported; {first}"), "problems": list})),
     )
         .into_response()
 }
@@ -995,7 +999,7 @@ fn office(device: &DeviceAuth) -> ApiResult<()> {
     } else {
         Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "forbidden",
+            ErrorCode::Forbidden,
             "only a supervisor or an administrator records enforcement actions",
         ))
     }
@@ -1025,7 +1029,7 @@ async fn add_action(
             if !db::action_exists(&conn, &device.agency_id, amended)? {
                 return Err(ApiError::new(
                     StatusCode::NOT_FOUND,
-                    "not_found",
+                    ErrorCode::NotFound,
                     "no such action to amend in your agency",
                 ));
             }
@@ -1072,7 +1076,7 @@ async fn complete_action(
         if !db::action_exists(&conn, &device.agency_id, &id)? {
             return Err(ApiError::new(
                 StatusCode::NOT_FOUND,
-                "not_found",
+                ErrorCode::NotFound,
                 "no such action in your agency",
             ));
         }

@@ -21,6 +21,7 @@ use milkshed_shared::reference::Edition;
 use milkshed_shared::register;
 use milkshed_shared::registry::{self, FacilityKind, PermitStatus};
 use milkshed_shared::residue;
+use milkshed_shared::sync::ErrorCode;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -66,7 +67,7 @@ fn allow(device: &DeviceAuth, roles: &[Role], what: &str) -> ApiResult<()> {
     } else {
         Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "forbidden",
+            ErrorCode::Forbidden,
             format!("your role may not {what}"),
         ))
     }
@@ -75,13 +76,13 @@ fn allow(device: &DeviceAuth, roles: &[Role], what: &str) -> ApiResult<()> {
 fn not_found(what: &str) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
-        "not_found",
+        ErrorCode::NotFound,
         format!("no such {what} in your agency"),
     )
 }
 
 fn conflict(message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::CONFLICT, "conflict", message)
+    ApiError::new(StatusCode::CONFLICT, ErrorCode::Conflict, message)
 }
 
 fn edition_of(conn: &rusqlite::Connection, agency: &str) -> ApiResult<&'static Edition> {

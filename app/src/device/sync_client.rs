@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use milkshed_shared::document::InspectionDoc;
+use milkshed_shared::sync::ErrorCode;
 use milkshed_shared::sync::{self, DocOutcome, SyncRequest, SyncResponse};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -41,8 +42,21 @@ pub enum SyncClientError {
 impl SyncClientError {
     /// Whether trying again later may succeed.
     pub fn is_retriable(&self) -> bool {
-        matches!(self, SyncClientError::Network(_))
-            || matches!(self, SyncClientError::Refused { status, .. } if *status >= 500)
+        match self {
+            SyncClientError::Network(_) => true,
+            SyncClientError::Refused { status, code, .. } => {
+                *status >= 500 || ErrorCode::parse(code).is_some_and(ErrorCode::retriable)
+            }
+            _ => false,
+        }
+    }
+
+    /// The server's reason, when it refused.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            SyncClientError::Refused { code, .. } => ErrorCode::parse(code),
+            _ => None,
+        }
     }
 }
 
@@ -333,11 +347,9 @@ fn upload_photos(
             report.bytes_up += (end - offset) as u64;
             if status != 200 {
                 let err = refused(status, &body);
-                if let SyncClientError::Refused { code, .. } = &err {
-                    if code == "unreferenced" {
-                        // the inspection that refers to it has not reached the server yet
-                        break;
-                    }
+                if err.code() == Some(ErrorCode::Unreferenced) {
+                    // the inspection that refers to it has not reached the server yet
+                    break;
                 }
                 return Err(err);
             }

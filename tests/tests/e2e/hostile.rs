@@ -45,6 +45,11 @@ fn put_photo(
 fn refused(server: &TestServer, before: &str, (status, body): (u16, Value), code: &str) {
     assert!((400..500).contains(&status), "status {status}: {body}");
     assert_eq!(body["error"], code, "{body}");
+    // every refusal's code is one the device knows
+    assert!(body["error"]
+        .as_str()
+        .and_then(milkshed_shared::sync::ErrorCode::parse)
+        .is_some());
     assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
     assert_eq!(
         fingerprint(server.dir.path()),
