@@ -55,6 +55,21 @@ pub struct FacilityRecord {
     pub appendix_p: Option<u32>,
     #[serde(default)]
     pub recategorized_on: Option<NaiveDate>,
+    /// Appendix N: a drug residue positive holds the producer's milk until a negative result.
+    #[serde(default)]
+    pub shipping_hold: bool,
+    /// Enforcement actions still open, with what they require and by when.
+    #[serde(default)]
+    pub open_actions: Vec<OpenAction>,
+}
+
+/// An enforcement action not yet completed, as the farm gate needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenAction {
+    /// `warning_letter`, `suspension`, … (`ledger::ActionKind`).
+    pub kind: String,
+    pub issued_on: NaiveDate,
+    pub due_on: Option<NaiveDate>,
 }
 
 impl FacilityRecord {

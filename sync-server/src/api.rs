@@ -1048,6 +1048,8 @@ async fn add_action(
                 amends: a.amends.as_deref(),
             },
         )?;
+        // the farm gate sees what is owed
+        crate::record::publish_reference(&conn, &device.agency_id, &a.subject_id)?;
         Ok(Json(
             json!({"id": id, "due_on": due_on.map(|d| d.to_string())}),
         ))
@@ -1081,6 +1083,9 @@ async fn complete_action(
             ));
         }
         db::complete_action(&conn, &id, c.on, &device.user_id)?;
+        if let Some(subject) = db::action_subject(&conn, &id)? {
+            crate::record::publish_reference(&conn, &device.agency_id, &subject)?;
+        }
         Ok(Json(json!({"id": id, "completed_on": c.on.to_string()})))
     })
     .await

@@ -267,6 +267,22 @@ pub fn publish_reference(conn: &rusqlite::Connection, agency: &str, id: &str) ->
         registered_on: f.created_at.get(..10).and_then(|d| d.parse().ok()),
         appendix_p: appendix_p.map(|(c, _)| c),
         recategorized_on: appendix_p.map(|(_, d)| d),
+        // Appendix N: held while any positive has no negative after it
+        shipping_hold: reg::residue_events(conn, agency, None)?
+            .iter()
+            .filter(|e| e.producer_id == f.id)
+            .map(reg::residue_rule_view)
+            .collect::<Result<Vec<_>, _>>()?
+            .iter()
+            .any(|e| !e.may_ship()),
+        open_actions: db::open_actions(conn, agency, &f.id)?
+            .into_iter()
+            .map(|(kind, issued_on, due_on)| briefcase::OpenAction {
+                kind,
+                issued_on,
+                due_on,
+            })
+            .collect(),
     };
     let data = serde_json::to_value(&record).map_err(ApiError::internal)?;
     db::put_reference(conn, agency, table, id, &data)?;
@@ -936,6 +952,7 @@ async fn add_residue(
                 by: &device.user_id,
             },
         )?;
+        publish_reference(&conn, &agency, &e.producer_id)?;
         let stored = reg::residue_events(&conn, &agency, Some(&id))?
             .pop()
             .ok_or_else(|| ApiError::internal("event not read back"))?;
@@ -1096,6 +1113,8 @@ async fn residue_step(
         let e = reg::residue_events(&conn, &agency, Some(&id))?
             .pop()
             .ok_or_else(|| ApiError::internal("event not read back"))?;
+        // a hold set or released reaches the devices' briefcase
+        publish_reference(&conn, &agency, &e.producer_id)?;
         Ok(Json(residue_view(
             &conn,
             &agency,

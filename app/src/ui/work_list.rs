@@ -26,6 +26,10 @@ pub struct DueFarm {
     pub due: Option<NaiveDate>,
     /// What the lab ledger calls for (2 of the last 4 over, 3 of the last 5), by the board's rule.
     pub lab_warning: Option<String>,
+    /// Appendix N: the producer's milk is held until a negative result.
+    pub shipping_hold: bool,
+    /// Enforcement actions still open.
+    pub open_actions: Vec<briefcase::OpenAction>,
 }
 
 /// Inspections with violations, submitted or accepted, whose reinspection has not been made:
@@ -112,6 +116,8 @@ pub fn due_farms(ctx: &AppCtx) -> Vec<DueFarm> {
                 .map(|f| DueFarm {
                     due: work::routine_due(&f, briefcase::FARMS),
                     lab_warning: work::lab_warning(s, &f.id, today),
+                    shipping_hold: f.shipping_hold,
+                    open_actions: f.open_actions.clone(),
                     name: f.name,
                     permit: f.permit.unwrap_or_default(),
                     producer_number: f.producer_number.unwrap_or_default(),
@@ -336,6 +342,10 @@ pub fn WorkList() -> Element {
                             class: if f.due.is_some_and(|d| d < today) { "overdue" } else { "" },
                             {due_text(f.due, today, "never inspected")}
                             if let Some(w) = &f.lab_warning { " · {w}" }
+                            if f.shipping_hold { " · HOLD: drug residue, do not ship (Appendix N)" }
+                            for a in f.open_actions.iter() {
+                                {format!(" · {}{}", a.kind.replace('_', " "), a.due_on.map(|d| format!(" due {d}")).unwrap_or_default())}
+                            }
                         }
                     }
                 }

@@ -340,6 +340,39 @@ pub fn recorded_actions(conn: &Connection, agency: &str) -> Result<Vec<(String, 
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
+/// A subject's enforcement actions not completed nor amended: `(kind, issued on, due on)`.
+pub fn open_actions(
+    conn: &Connection,
+    agency: &str,
+    subject: &str,
+) -> Result<Vec<(String, chrono::NaiveDate, Option<chrono::NaiveDate>)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.kind, a.issued_on, a.due_on FROM enforcement_actions a
+         WHERE a.agency_id = ?1 AND a.subject_id = ?2
+           AND NOT EXISTS (SELECT 1 FROM action_events e WHERE e.action_id = a.id AND e.event = 'completed')
+           AND NOT EXISTS (SELECT 1 FROM enforcement_actions b WHERE b.amends = a.id)
+         ORDER BY a.issued_on, a.id",
+    )?;
+    let rows = stmt.query_map(params![agency, subject], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+        ))
+    })?;
+    let day = |s: &str| {
+        s.get(..10)
+            .and_then(|d| d.parse().ok())
+            .ok_or_else(|| DbError::Damaged(format!("date {s}")))
+    };
+    let mut out = Vec::new();
+    for row in rows {
+        let (kind, issued, due) = row?;
+        out.push((kind, day(&issued)?, due.as_deref().map(day).transpose()?));
+    }
+    Ok(out)
+}
+
 /// The ids of a subject's signed or sent-in visits of `kind`, newest first.
 pub fn rating_visit_ids(
     conn: &Connection,
@@ -877,6 +910,17 @@ pub fn add_action(conn: &Connection, agency: &str, a: &NewAction<'_>) -> Result<
 }
 
 /// Whether an action of the agency exists.
+/// The subject an enforcement action is about.
+pub fn action_subject(conn: &Connection, id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT subject_id FROM enforcement_actions WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 pub fn action_exists(conn: &Connection, agency: &str, id: &str) -> Result<bool> {
     Ok(conn
         .query_row(

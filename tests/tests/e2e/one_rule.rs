@@ -376,3 +376,44 @@ fn on_any_day_the_work_list_is_the_boards_view_of_the_same_rule() {
 fn crate_month_end(d: chrono::NaiveDate) -> chrono::NaiveDate {
     milkshed_shared::calendar::month_end(d)
 }
+
+#[test]
+fn a_shipping_hold_and_an_open_action_reach_the_farm_gate() {
+    use milkshed_app::device::work;
+    use milkshed_shared::briefcase;
+    let server = TestServer::start();
+    let sue = TestDevice::enroll(&server.url(), "sue");
+    let mut ann = TestDevice::enroll(&server.url(), "ann");
+    ann.sync().unwrap();
+    let farm = |ann: &TestDevice| {
+        work::facilities(&ann.store, briefcase::FARMS)
+            .unwrap()
+            .into_iter()
+            .find(|f| f.id == "farm-9")
+            .unwrap()
+    };
+    assert!(!farm(&ann).shipping_hold);
+    let before = farm(&ann).open_actions.len();
+    let (status, body) = milkshed_tests::post_json(
+        &server.url(),
+        &sue.enrollment.token,
+        "/api/residue-events",
+        &serde_json::json!({"producer_id": "farm-9", "sampled_on": "2026-11-20", "time": "06:40", "load": false,
+            "plant": "I.M.A. Dairy", "test_method": "Charm SL", "result": "positive beta-lactam"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = milkshed_tests::post_json(
+        &server.url(),
+        &sue.enrollment.token,
+        "/api/actions",
+        &serde_json::json!({"subject_id": "farm-9", "kind": "warning_letter", "issued_on": "2026-11-21", "cause": "residue positive 2026-11-20"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(ann.sync().unwrap().reference_updated);
+    let f = farm(&ann);
+    assert!(f.shipping_hold, "held until a negative result (Appendix N)");
+    assert_eq!(f.open_actions.len(), before + 1);
+    let a = f.open_actions.last().unwrap();
+    assert_eq!(a.kind, "warning_letter");
+    assert_eq!(a.due_on.unwrap().to_string(), "2026-12-12");
+}

@@ -90,7 +90,7 @@ impl App {
             .spawn()
             .unwrap();
         let name = display.name();
-        wait_for("the app window", Duration::from_secs(30), || {
+        wait_for("the app window", Duration::from_secs(90), || {
             Command::new("xdotool")
                 .args(["search", "--name", "Milkshed"])
                 .env("DISPLAY", &name)
