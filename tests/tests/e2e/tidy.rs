@@ -188,3 +188,22 @@ fn sql_stays_in_db_and_the_app_core_has_no_ui() {
         assert!(!text.contains("dioxus"), "{} uses Dioxus", f.display());
     }
 }
+
+/// No source file grows past 1,000 lines: a file that large mixes floors (issue 13 split the
+/// registry handlers, the review pages, the API and the document along their seams).
+#[test]
+fn no_source_file_is_over_a_thousand_lines() {
+    let root = workspace_root();
+    let mut files = Vec::new();
+    for krate in ["shared/src", "app/src", "sync-server/src"] {
+        rust_files(&root.join(krate), &mut files);
+    }
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            let n = std::fs::read_to_string(f).unwrap().lines().count();
+            (n > 1000).then(|| format!("{} ({n} lines)", f.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "{long:?}");
+}

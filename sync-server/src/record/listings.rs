@@ -1,0 +1,240 @@
+//! The IMS listing register over HTTP: ratings with their listing decision, the 2359o and
+//! withdrawal events.
+
+use super::*;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SourceIn {
+    name: String,
+    listed: bool,
+    sanitation_rating: u32,
+    #[serde(default)]
+    enforcement_history: Vec<u32>,
+    #[serde(default)]
+    months_enforcement_below_90: u32,
+}
+
+/// Serde: a list of range-checked dates.
+pub(super) fn de_dates<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<NaiveDate>, D::Error> {
+    let v = <Vec<String> as Deserialize>::deserialize(d)?;
+    v.iter()
+        .map(|s| milkshed_shared::calendar::parse_date(s).map_err(serde::de::Error::custom))
+        .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ListingIn {
+    shipper_id: String,
+    #[serde(deserialize_with = "de_dates")]
+    rating_dates: Vec<NaiveDate>,
+    #[serde(default)]
+    sanitation_rating: Option<u32>,
+    enforcement_rating: u32,
+    product_codes: Vec<u32>,
+    #[serde(default)]
+    sources: Vec<SourceIn>,
+    #[serde(default)]
+    haccp_marked: Vec<String>,
+    #[serde(default)]
+    aseptic_noncompliant: Vec<String>,
+}
+
+pub(crate) fn shipper_kind(kind: FacilityKind) -> Option<ShipperKind> {
+    Some(match kind {
+        FacilityKind::Btu => ShipperKind::Btu,
+        FacilityKind::ReceivingStation => ShipperKind::ReceivingStation,
+        FacilityKind::TransferStation => ShipperKind::TransferStation,
+        FacilityKind::MilkPlant | FacilityKind::AsepticPlant | FacilityKind::CondensedDryPlant => {
+            ShipperKind::MilkPlant
+        }
+        FacilityKind::DairyFarm | FacilityKind::Hauler => return None,
+    })
+}
+
+/// `POST /api/listings`: records a rating in the listing register. The listing decision
+/// (eligibility, earliest rating date, expiry, withdrawal triggers) is `shared::listing`'s;
+/// product codes are checked against the agency's reference edition, and the edition is kept
+/// with the rating.
+pub(super) async fn add_listing(
+    State(state): State<Arc<AppState>>,
+    Extension(device): Extension<DeviceAuth>,
+    bytes: Bytes,
+) -> ApiResult<Json<Value>> {
+    allow(&device, RATING, "record ratings in the listing register")?;
+    let l: ListingIn = body(&bytes, "listing")?;
+    for (field, r) in [
+        ("sanitation_rating", l.sanitation_rating),
+        ("enforcement_rating", Some(l.enforcement_rating)),
+    ] {
+        if r.is_some_and(|r| r > 100) {
+            return Err(ApiError::bad_request(format!(
+                "{field}: a rating is 0 to 100"
+            )));
+        }
+    }
+    blocking(move || {
+        let conn = state.db.write()?;
+        let agency = device.agency_id.clone();
+        let shipper = reg::facility(&conn, &agency, &l.shipper_id)?.ok_or_else(|| not_found("shipper"))?;
+        let fk = FacilityKind::parse(&shipper.kind).ok_or_else(|| ApiError::internal("stored kind"))?;
+        let kind = shipper_kind(fk)
+            .ok_or_else(|| ApiError::bad_request(format!("{} is a {}, which is not listed", shipper.name, shipper.kind)))?;
+        let edition_name = reg::agency_settings(&conn, &agency)?.reference_edition;
+        let edition = Edition::builtin(&edition_name).map_err(ApiError::internal)?;
+        let problems = edition.check_product_codes(&l.product_codes, kind == ShipperKind::Btu);
+        if l.product_codes.is_empty() || !problems.is_empty() {
+            return Err(ApiError::bad_request(format!(
+                "product_codes: {}",
+                if problems.is_empty() { "give the listed products' codes".to_string() } else { problems.join("; ") }
+            )));
+        }
+        let input = ListingInput {
+            kind,
+            rating_dates: l.rating_dates.clone(),
+            sanitation_rating: l.sanitation_rating,
+            enforcement_rating: l.enforcement_rating,
+            sources: l
+                .sources
+                .iter()
+                .map(|s| Source {
+                    name: s.name.clone(),
+                    listed: s.listed,
+                    sanitation_rating: s.sanitation_rating,
+                    enforcement_history: s.enforcement_history.clone(),
+                    months_enforcement_below_90: s.months_enforcement_below_90,
+                })
+                .collect(),
+            haccp_marked: l.haccp_marked.clone(),
+            aseptic_noncompliant: l.aseptic_noncompliant.clone(),
+        };
+        let decision = listing::decide(&input).ok_or_else(|| ApiError::bad_request("rating_dates: give the first day of each rating"))?;
+        let today = reg::agency_today(&conn, &agency)?;
+        let tasks: Vec<Value> = decision
+            .triggers
+            .iter()
+            .map(|t| {
+                let task = register::withdrawal_task(t, today);
+                json!({"reason": task.reason, "mandatory": task.mandatory,
+                       "notify": task.notify.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                       "letter_by": task.letter_by.to_string()})
+            })
+            .collect();
+        let triggers = Value::Array(tasks.clone());
+        let id = reg::add_listing_rating(&conn, &agency, &reg::NewListingRating {
+            shipper_id: &l.shipper_id,
+            rating_dates: &l.rating_dates,
+            sanitation_rating: l.sanitation_rating,
+            enforcement_rating: l.enforcement_rating,
+            earliest_rating_date: decision.earliest_rating_date,
+            expiry: decision.expiry,
+            product_codes: &l.product_codes,
+            reference_edition: &edition_name,
+            triggers: &triggers,
+            by: &device.user_id,
+        })?;
+        Ok(Json(json!({
+            "id": id,
+            "eligible": decision.eligible,
+            "earliest_rating_date": decision.earliest_rating_date.to_string(),
+            "expiry": decision.expiry.to_string(),
+            "rerating_due": register::rerating_due(decision.earliest_rating_date, l.enforcement_rating).map(|d| d.to_string()),
+            "rerating_letter_by": (l.enforcement_rating < 90 || l.sanitation_rating.is_some_and(|r| r < 90))
+                .then(|| register::rerating_letter_due(decision.earliest_rating_date).to_string()),
+            "withdrawal_tasks": tasks,
+        })))
+    })
+    .await
+}
+
+pub(super) async fn list_listings(
+    State(state): State<Arc<AppState>>,
+    Extension(device): Extension<DeviceAuth>,
+) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let conn = state.db.read()?;
+        Ok(Json(
+            json!({"listings": reg::listing_ratings(&conn, &device.agency_id, None)?}),
+        ))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ListingEventIn {
+    /// permission_sent | permission_received | withdrawn | notified
+    event: String,
+    #[serde(deserialize_with = "milkshed_shared::calendar::de_date")]
+    on: NaiveDate,
+    #[serde(default)]
+    detail: serde_json::Map<String, Value>,
+}
+
+/// `POST /api/listings/{id}/events`: the 2359o sent or received back signed (name, title), a
+/// withdrawal, or a withdrawal's notification sent to one recipient.
+pub(super) async fn listing_event(
+    State(state): State<Arc<AppState>>,
+    Extension(device): Extension<DeviceAuth>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Json<Value>> {
+    allow(&device, RATING, "change the listing register")?;
+    let e: ListingEventIn = body(&bytes, "listing event")?;
+    let text = |k: &str| detail_text(&e.detail, k);
+    match e.event.as_str() {
+        "permission_sent" | "withdrawn" => {}
+        "permission_received" => {
+            if text("signed_by").is_none() || text("title").is_none() {
+                return Err(ApiError::bad_request(
+                    "detail: the 2359o is signed: signed_by and title",
+                ));
+            }
+        }
+        "notified" => {
+            let r = text("recipient");
+            if !matches!(
+                r,
+                Some("shipper" | "fda_regional_office" | "receiving_states")
+            ) {
+                return Err(ApiError::bad_request(
+                    "detail.recipient: shipper, fda_regional_office or receiving_states",
+                ));
+            }
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "event is permission_sent, permission_received, withdrawn or notified",
+            ))
+        }
+    }
+    blocking(move || {
+        let conn = state.db.write()?;
+        let agency = device.agency_id.clone();
+        let rating = reg::listing_ratings(&conn, &agency, Some(&id))?
+            .pop()
+            .ok_or_else(|| not_found("listing rating"))?;
+        if e.on.to_string() < rating.earliest_rating_date {
+            return Err(ApiError::bad_request("on: before the rating"));
+        }
+        if e.event == "permission_received"
+            && !rating.events.iter().any(|x| x.event == "permission_sent")
+        {
+            return Err(conflict("the 2359o was not sent yet"));
+        }
+        reg::add_listing_event(
+            &conn,
+            &id,
+            &e.event,
+            e.on,
+            &Value::Object(e.detail),
+            &device.user_id,
+        )?;
+        let rating = reg::listing_ratings(&conn, &agency, Some(&id))?
+            .pop()
+            .ok_or_else(|| ApiError::internal("rating not read back"))?;
+        Ok(Json(json!({"listing": rating})))
+    })
+    .await
+}

@@ -1,0 +1,131 @@
+//! Publishing the devices' briefcase: each facility's record and each farm's lab ledger,
+//! rebuilt from the agency record after every change that alters them (a service: no HTTP).
+
+use super::*;
+
+/// Keeps the devices' reference data in step with the registry and the synced inspections (the
+/// work list reads it): called after every registry write and every stored inspection.
+pub fn publish_reference(conn: &rusqlite::Connection, agency: &str, id: &str) -> ApiResult<()> {
+    let Some(f) = reg::facility(conn, agency, id)? else {
+        return Ok(());
+    };
+    let permit = reg::permits_of(conn, id)?.pop();
+    // the facts the board's rule reads: the latest of the synced inspections and the recorded
+    // ones, counted from the registration when there is none
+    let recorded = reg::facility_events(conn, id)?
+        .into_iter()
+        .filter(|e| e.event == "inspected")
+        .filter_map(|e| {
+            e.effective_on
+                .get(..10)
+                .and_then(|d| d.parse::<NaiveDate>().ok())
+        })
+        .max();
+    let synced = reg::last_inspections(conn, agency, Some(id))?
+        .into_iter()
+        .map(|(_, d)| d)
+        .max();
+    let appendix_p = latest_appendix_p(conn, id)?;
+    let listing_name = match &f.listing {
+        Some(s) => reg::facility(conn, agency, s)?.map(|s| s.name),
+        None => None,
+    };
+    let table = match FacilityKind::parse(&f.kind) {
+        Some(FacilityKind::DairyFarm) => briefcase::FARMS,
+        Some(FacilityKind::Hauler) => briefcase::HAULERS,
+        Some(FacilityKind::Btu) | None => return Ok(()),
+        Some(_) => briefcase::PLANTS,
+    };
+    let record = briefcase::FacilityRecord {
+        id: f.id.clone(),
+        name: f.name.clone(),
+        kind: f.kind.clone(),
+        producer_number: f.number.clone().filter(|_| table == briefcase::FARMS),
+        permit: permit.as_ref().map(|p| p.number.clone()),
+        permit_status: permit.as_ref().map(|p| p.status.clone()),
+        permit_state: Some(f.permit_state.clone()).filter(|s| !s.is_empty()),
+        pounds_sold_daily: f.pounds_daily,
+        btu: listing_name,
+        last_inspection: synced.max(recorded),
+        registered_on: f.created_at.get(..10).and_then(|d| d.parse().ok()),
+        appendix_p: appendix_p.map(|(c, _)| c),
+        recategorized_on: appendix_p.map(|(_, d)| d),
+        // Appendix N: held while any positive has no negative after it
+        shipping_hold: reg::residue_events(conn, agency, None)?
+            .iter()
+            .filter(|e| e.producer_id == f.id)
+            .map(reg::residue_rule_view)
+            .collect::<Result<Vec<_>, _>>()?
+            .iter()
+            .any(|e| !e.may_ship()),
+        open_actions: db::open_actions(conn, agency, &f.id)?
+            .into_iter()
+            .map(|(kind, issued_on, due_on)| briefcase::OpenAction {
+                kind,
+                issued_on,
+                due_on,
+            })
+            .collect(),
+    };
+    let data = serde_json::to_value(&record).map_err(ApiError::internal)?;
+    db::put_reference(conn, agency, table, id, &data)?;
+    Ok(())
+}
+
+/// The lab standards a farm's ledger is judged on.
+pub(super) const LAB_STANDARDS: [&str; 4] =
+    ["bacteria", "somatic_cells", "temperature", "drug_residue"];
+
+/// Publishes a farm's lab ledger to the devices: the last five daily results of each standard
+/// as `(date, over)`, which the work list judges with `shared::ledger::action_after`, the rule
+/// the board applies. Called after every lab import.
+pub fn publish_lab_ledger(
+    conn: &rusqlite::Connection,
+    agency: &str,
+    subject: &str,
+) -> ApiResult<()> {
+    let mut ledger = briefcase::LabLedgerRecord {
+        farm: subject.to_string(),
+        ..Default::default()
+    };
+    for standard in LAB_STANDARDS {
+        let history = db::lab_history(conn, agency, subject, standard)?;
+        if history.is_empty() {
+            continue;
+        }
+        let skip = history.len().saturating_sub(5);
+        let last = history[skip..]
+            .iter()
+            .map(|(date, over)| briefcase::LabPoint {
+                date: *date,
+                over: *over,
+            })
+            .collect();
+        ledger.series.insert(standard.to_string(), last);
+    }
+    let data = serde_json::to_value(&ledger).map_err(ApiError::internal)?;
+    db::put_reference(conn, agency, briefcase::LAB_LEDGERS, subject, &data)?;
+    Ok(())
+}
+
+/// A farm's Appendix P category (months) and the day it was last re-categorized.
+pub fn latest_appendix_p(
+    conn: &rusqlite::Connection,
+    id: &str,
+) -> ApiResult<Option<(u32, NaiveDate)>> {
+    Ok(appendix_p_of(&reg::facility_events(conn, id)?))
+}
+
+/// The latest Appendix P categorization among a facility's events.
+pub fn appendix_p_of(events: &[reg::FacilityEvent]) -> Option<(u32, NaiveDate)> {
+    events
+        .iter()
+        .filter(|e| e.event == "appendix_p")
+        .filter_map(|e| {
+            Some((
+                e.value.as_ref()?.parse().ok()?,
+                e.effective_on.parse().ok()?,
+            ))
+        })
+        .max_by_key(|(_, d): &(u32, NaiveDate)| *d)
+}

@@ -1,0 +1,270 @@
+//! Appendix N drug residue events over HTTP: the positive, its notifications, the clearing
+//! result and the disposition report.
+
+use super::*;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ResidueIn {
+    producer_id: String,
+    #[serde(deserialize_with = "milkshed_shared::calendar::de_date")]
+    sampled_on: NaiveDate,
+    /// Local time of the sample, HH:MM.
+    time: String,
+    load: bool,
+    #[serde(default)]
+    tanker: Option<String>,
+    plant: String,
+    test_method: String,
+    result: String,
+}
+
+/// An event with what the rules say of it now.
+pub(super) fn residue_view(
+    conn: &rusqlite::Connection,
+    agency: &str,
+    e: &reg::ResidueEvent,
+    today: NaiveDate,
+) -> ApiResult<Value> {
+    let rule = reg::residue_rule_view(e)?;
+    let all: Vec<residue::ResidueEvent> = reg::residue_events(conn, agency, None)?
+        .iter()
+        .map(reg::residue_rule_view)
+        .collect::<Result<_, _>>()?;
+    let due: Vec<&str> = rule
+        .notices_due()
+        .into_iter()
+        .map(|n| match n {
+            residue::Notice::RegulatoryAgency => "regulatory_agency",
+            residue::Notice::PermitHolder => "permit_holder",
+        })
+        .collect();
+    Ok(json!({
+        "event": e,
+        "notices_due": due,
+        "may_ship": rule.may_ship(),
+        "disposition_reported": rule.disposition_reported,
+        "repeats_in_12_months": residue::repeats_in_12_months(&all, &e.producer_id, today.max(rule.sampled_on)),
+    }))
+}
+
+/// `POST /api/residue-events`: a positive tanker load or producer sample. The answer lists the
+/// notifications owed at once (T-N2, T-N3) and holds the producer from shipping (T-N4).
+pub(super) async fn add_residue(
+    State(state): State<Arc<AppState>>,
+    Extension(device): Extension<DeviceAuth>,
+    bytes: Bytes,
+) -> ApiResult<Json<Value>> {
+    allow(&device, RESIDUE, "record drug residue events")?;
+    let e: ResidueIn = body(&bytes, "drug residue event")?;
+    if chrono::NaiveTime::parse_from_str(&e.time, "%H:%M").is_err() {
+        return Err(ApiError::bad_request("time: the sample's time, HH:MM"));
+    }
+    for (field, v) in [
+        ("producer_id", &e.producer_id),
+        ("plant", &e.plant),
+        ("test_method", &e.test_method),
+        ("result", &e.result),
+    ] {
+        if v.trim().is_empty() {
+            return Err(ApiError::bad_request(format!("{field}: required")));
+        }
+    }
+    if e.load && e.tanker.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        return Err(ApiError::bad_request(
+            "tanker: a positive load names its tanker",
+        ));
+    }
+    blocking(move || {
+        let conn = state.db.write()?;
+        let agency = device.agency_id.clone();
+        if reg::facility(&conn, &agency, &e.producer_id)?.is_none() {
+            return Err(not_found("producer"));
+        }
+        let id = reg::add_residue_event(
+            &conn,
+            &agency,
+            &reg::NewResidue {
+                producer_id: &e.producer_id,
+                sampled_on: e.sampled_on,
+                sampled_at_time: &e.time,
+                load: e.load,
+                tanker: e.tanker.as_deref(),
+                plant: &e.plant,
+                test_method: &e.test_method,
+                result: &e.result,
+                by: &device.user_id,
+            },
+        )?;
+        publish_reference(&conn, &agency, &e.producer_id)?;
+        let stored = reg::residue_events(&conn, &agency, Some(&id))?
+            .pop()
+            .ok_or_else(|| ApiError::internal("event not read back"))?;
+        Ok(Json(residue_view(
+            &conn,
+            &agency,
+            &stored,
+            reg::agency_today(&conn, &agency)?,
+        )?))
+    })
+    .await
+}
+
+pub(super) async fn list_residue(
+    State(state): State<Arc<AppState>>,
+    Extension(device): Extension<DeviceAuth>,
+) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let conn = state.db.read()?;
+        let today = reg::agency_today(&conn, &device.agency_id)?;
+        let list: Vec<Value> = reg::residue_events(&conn, &device.agency_id, None)?
+            .iter()
+            .map(|e| residue_view(&conn, &device.agency_id, e, today))
+            .collect::<ApiResult<_>>()?;
+        Ok(Json(json!({"events": list})))
+    })
+    .await
+}
+
+pub(super) async fn residue_event(
+    State(state): State<Arc<AppState>>,
+    Extension(device): Extension<DeviceAuth>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let conn = state.db.read()?;
+        let e = reg::residue_events(&conn, &device.agency_id, Some(&id))?
+            .pop()
+            .ok_or_else(|| not_found("drug residue event"))?;
+        Ok(Json(residue_view(
+            &conn,
+            &device.agency_id,
+            &e,
+            reg::agency_today(&conn, &device.agency_id)?,
+        )?))
+    })
+    .await
+}
+
+/// The 11 fields of the disposition report (Procedures L171-185), less those the event holds.
+pub(super) const DISPOSITION_FIELDS: [&str; 5] = [
+    "disposition",
+    "producers",
+    "confirmatory_method",
+    "confirmatory_location",
+    "tester",
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct StepIn {
+    /// notified | negative | disposition
+    step: String,
+    /// When it happened (RFC 3339 for a notification; a date for a negative result).
+    at: String,
+    #[serde(default)]
+    detail: serde_json::Map<String, Value>,
+}
+
+/// `POST /api/residue-events/{id}/steps`: a notification made (to whom, how, when), a negative
+/// result that releases the producer's hold, or the signed disposition report.
+pub(super) async fn residue_step(
+    State(state): State<Arc<AppState>>,
+    Extension(device): Extension<DeviceAuth>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult<Json<Value>> {
+    allow(&device, RESIDUE, "record drug residue events")?;
+    let s: StepIn = body(&bytes, "step")?;
+    let text = |k: &str| detail_text(&s.detail, k);
+    let at = match s.step.as_str() {
+        "notified" => {
+            let party = text("party");
+            if !matches!(party, Some("regulatory_agency" | "permit_holder")) {
+                return Err(ApiError::bad_request(
+                    "detail.party: regulatory_agency or permit_holder",
+                ));
+            }
+            if text("how").is_none() {
+                return Err(ApiError::bad_request(
+                    "detail.how: how the notice was given (phone, e-mail, in person)",
+                ));
+            }
+            chrono::DateTime::parse_from_rfc3339(&s.at)
+                .map_err(|_| {
+                    ApiError::bad_request("at: when the notice was given, RFC 3339 with offset")
+                })?
+                .to_rfc3339()
+        }
+        "negative" => {
+            if text("test_method").is_none() {
+                return Err(ApiError::bad_request(
+                    "detail.test_method: the test that came back negative",
+                ));
+            }
+            s.at.parse::<NaiveDate>()
+                .map_err(|_| ApiError::bad_request("at: the negative sample's date, YYYY-MM-DD"))?
+                .to_string()
+        }
+        "disposition" => {
+            let missing: Vec<&str> = DISPOSITION_FIELDS
+                .iter()
+                .copied()
+                .filter(|f| text(f).is_none())
+                .collect();
+            if !missing.is_empty() {
+                return Err(ApiError::bad_request(format!(
+                    "detail: the disposition report lacks {}",
+                    missing.join(", ")
+                )));
+            }
+            if text("signed_by").is_none() {
+                return Err(ApiError::bad_request(
+                    "detail.signed_by: the report is signed by the responsible person",
+                ));
+            }
+            chrono::DateTime::parse_from_rfc3339(&s.at)
+                .map_err(|_| {
+                    ApiError::bad_request("at: when the report was signed, RFC 3339 with offset")
+                })?
+                .to_rfc3339()
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "step is notified, negative or disposition",
+            ))
+        }
+    };
+    blocking(move || {
+        let conn = state.db.write()?;
+        let agency = device.agency_id.clone();
+        let e = reg::residue_events(&conn, &agency, Some(&id))?
+            .pop()
+            .ok_or_else(|| not_found("drug residue event"))?;
+        if s.step == "negative" && at.as_str() <= e.sampled_on.as_str() {
+            return Err(ApiError::bad_request(
+                "at: a clearing sample comes after the positive",
+            ));
+        }
+        reg::add_residue_step(
+            &conn,
+            &id,
+            &s.step,
+            &at,
+            &Value::Object(s.detail),
+            &device.user_id,
+        )?;
+        let e = reg::residue_events(&conn, &agency, Some(&id))?
+            .pop()
+            .ok_or_else(|| ApiError::internal("event not read back"))?;
+        // a hold set or released reaches the devices' briefcase
+        publish_reference(&conn, &agency, &e.producer_id)?;
+        Ok(Json(residue_view(
+            &conn,
+            &agency,
+            &e,
+            reg::agency_today(&conn, &agency)?,
+        )?))
+    })
+    .await
+}

@@ -1,0 +1,447 @@
+//! The 2359k and 2359L computed from the synced rating visits, the 2359i, their PDFs, and the
+//! listing register.
+
+use super::*;
+
+/// `GET /review/ratings/{shipper}`: the shipper's FORM 2359k (a BTU, from its farms' synced
+/// rating visits) or FORM 2359L (a plant or station, from its latest rating visit), computed
+/// by the shared engine, laid out to print.
+pub(super) fn compute_sheet(
+    state: &AppState,
+    s: &WebSession,
+    id: &str,
+) -> PageResult<(reg::Facility, Option<crate::ratings::Computed>)> {
+    let conn = reader(state)?;
+    let f =
+        reg::facility(&conn, &s.agency_id, id)?.ok_or_else(|| PageError::not_found("shipper"))?;
+    let computed = match milkshed_shared::registry::FacilityKind::parse(&f.kind) {
+        Some(milkshed_shared::registry::FacilityKind::Btu) => {
+            crate::ratings::btu_2359k(&conn, &state.server_actor, &s.agency_id, &f)?
+        }
+        Some(k) if k.is_shipper() => {
+            crate::ratings::plant_2359l(&conn, &state.server_actor, &s.agency_id, &f)?
+        }
+        _ => return Err(PageError::not_found("shipper")),
+    };
+    Ok((f, computed))
+}
+
+pub(super) fn num(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(t) => t.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The worksheet's rows as `(headers, rows, totals)`, the same for the page and the PDF.
+pub(super) fn sheet_table(r: &serde_json::Value) -> (Vec<String>, Vec<Vec<String>>, Vec<String>) {
+    let h = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    if let Some(farms) = r["farms"].as_array() {
+        (
+            h(&["Farm", "cwt", "Total Debits", "cwt x Debits"]),
+            farms
+                .iter()
+                .map(|f| {
+                    vec![
+                        num(&f["name"]),
+                        num(&f["cwt"]),
+                        num(&f["total_debits"]),
+                        num(&f["cwt_x_debits"]),
+                    ]
+                })
+                .collect(),
+            vec![
+                "Totals".into(),
+                num(&r["total_cwt"]),
+                num(&r["total_debits"]),
+                num(&r["total_cwt_x_debits"]),
+            ],
+        )
+    } else {
+        let rows = r["rows"].as_array().cloned().unwrap_or_default();
+        (
+            h(&["Line", "", "cwt", "Total Debits", "cwt x Debits"]),
+            rows.iter()
+                .map(|x| {
+                    vec![
+                        num(&x["name"]),
+                        num(&x["kind"]),
+                        num(&x["cwt"]),
+                        num(&x["total_debits"]),
+                        num(&x["product"]),
+                    ]
+                })
+                .collect(),
+            vec![
+                "Totals".into(),
+                String::new(),
+                num(&r["total_cwt"]),
+                num(&r["total_debits"]),
+                num(&r["total_product"]),
+            ],
+        )
+    }
+}
+
+/// `GET /review/ratings/{shipper}/pdf`: the same worksheet as a PDF for the rating file.
+pub async fn rating_sheet_pdf(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    run(move || {
+        let (f, computed) = compute_sheet(&state, &s, &id)?;
+        let c = computed.ok_or_else(|| PageError::not_found("rating of this shipper"))?;
+        use crate::pdf::Block;
+        let mut blocks = vec![
+            Block::Title(format!("FORM FDA {} - {}", c.form, c.shipper)),
+            Block::Text(format!(
+                "Rating date {}; {} rating visit(s).",
+                c.rating_date,
+                c.visits.len()
+            )),
+        ];
+        match &c.result {
+            Ok(r) => {
+                blocks.push(Block::Heading(format!(
+                    "Sanitation compliance rating: {} ({})",
+                    num(&r["rating"]),
+                    num(&r["rating_unrounded"])
+                )));
+                let (headers, mut rows, totals) = sheet_table(r);
+                rows.push(totals);
+                let widths = if headers.len() == 4 {
+                    vec![0.55, 0.15, 0.15, 0.15]
+                } else {
+                    vec![0.4, 0.15, 0.15, 0.15, 0.15]
+                };
+                blocks.push(Block::Table {
+                    headers,
+                    rows,
+                    widths,
+                });
+                if let Some(min) = c.table1_minimum {
+                    blocks.push(Block::Text(format!(
+                        "TABLE 1: {min} of {} farms to rate; {} rated.",
+                        c.farms_in_listing,
+                        c.visits.len()
+                    )));
+                }
+            }
+            Err(problems) => {
+                blocks.push(Block::Heading(
+                    "The visits do not make a worksheet yet".into(),
+                ));
+                for p in problems {
+                    blocks.push(Block::Text(p.clone()));
+                }
+            }
+        }
+        let bytes = crate::pdf::render(&format!("FORM {} {}", c.form, f.name), &blocks);
+        Ok(pdf_response(&format!("{}-{}.pdf", c.form, f.id), bytes))
+    })
+    .await
+}
+
+pub(super) fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{}\"", crate::web::safe_filename(name)),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub async fn rating_sheet(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    Path(id): Path<String>,
+) -> PageResult<Html<String>> {
+    run(move || {
+        let (f, computed) = compute_sheet(&state, &s, &id)?;
+        let Some(c) = computed else {
+            let body = html! { p.muted { "No rating visits of " (f.name) " have been synced yet." } };
+            return Ok(page(&s, &format!("{} — no rating yet", f.name), body));
+        };
+        let table = c.result.as_ref().ok().map(sheet_table);
+        let body = html! {
+            p { a href={"/review/ratings/" (id) "/pdf"} { "PDF for the rating file" } }
+            div.grid {
+                div { "Form: FDA " (c.form) }
+                div { "Shipper: " (c.shipper) }
+                div { "Rating date: " (c.rating_date) }
+                div { "Visits: " (c.visits.len()) }
+                @if let Some(min) = c.table1_minimum {
+                    div { "TABLE 1: " (min) " of " (c.farms_in_listing) " farms" @if (c.visits.len() as u32) < min { " " span.breach { "— too few farms rated" } } }
+                }
+            }
+            @match &c.result {
+                Err(problems) => {
+                    p.breach { "The visits do not make a worksheet yet:" }
+                    ul { @for p in problems { li { (p) } } }
+                }
+                Ok(r) => {
+                    p { "Sanitation compliance rating: " strong #rating { (num(&r["rating"])) } " (" (num(&r["rating_unrounded"])) ")" }
+                    @if let Some((headers, rows, totals)) = &table {
+                        table #sheet {
+                            thead { tr { @for h in headers { th { (h) } } } }
+                            tbody { @for row in rows { tr { @for c in row { td { (c) } } } } }
+                            tfoot { tr { @for t in totals { th { (t) } } } }
+                        }
+                    }
+                    @if let Some(w) = r["warnings"].as_array() { @for x in w { p.breach { (num(x)) } } }
+                    p.muted { "Computed by the same engine as milkshed-server rate and the field app (MMSR L284-394, L455-790). Print this page for the rating file." }
+                }
+            }
+            h2 { "Rating visits" }
+            ul { @for v in &c.visits { li { a href={"/review/inspections/" (v)} { (v) } } } }
+        };
+        Ok(page(&s, &format!("FORM {} — {}", c.form, c.shipper), body))
+    })
+    .await
+}
+
+/// The FORM 2359i of a listing rating: its items as `(item, label, value)`, and what the check
+/// against the rating's reference edition finds.
+pub(super) struct Form2359i {
+    shipper: reg::Facility,
+    fields: Vec<(String, String, String)>,
+    problems: Vec<String>,
+}
+
+pub(super) fn form_2359i(
+    state: &AppState,
+    s: &WebSession,
+    rating_id: &str,
+) -> PageResult<Form2359i> {
+    use milkshed_shared::listing::{check_2359i, Report2359i};
+    use milkshed_shared::registry::FacilityKind;
+    let conn = reader(state)?;
+    let r = reg::listing_ratings(&conn, &s.agency_id, Some(rating_id))?
+        .pop()
+        .ok_or_else(|| PageError::not_found("listing rating"))?;
+    let f = reg::facility(&conn, &s.agency_id, &r.shipper_id)?
+        .ok_or_else(|| PageError::not_found("shipper"))?;
+    let fk = FacilityKind::parse(&f.kind).ok_or_else(|| PageError::not_found("shipper"))?;
+    let kind = crate::record::shipper_kind(fk).ok_or_else(|| PageError::not_found("shipper"))?;
+    let settings = reg::agency_settings(&conn, &s.agency_id)?;
+    let edition = milkshed_shared::reference::Edition::builtin(&r.reference_edition)
+        .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let state_fips = settings
+        .home_state
+        .as_deref()
+        .and_then(|st| edition.fips.iter().find(|x| x.state == st))
+        .map(|x| x.code.clone())
+        .unwrap_or_default();
+    let btu = fk == FacilityKind::Btu;
+    let (farms, inspected) = if btu {
+        let farms = reg::members(&conn, &f.id)?.len() as u32;
+        let rated = crate::ratings::btu_2359k(&conn, &state.server_actor, &s.agency_id, &f)?
+            .map(|c| c.visits.len() as u32);
+        (Some(farms), rated)
+    } else {
+        (None, None)
+    };
+    drop(conn);
+    let scr = r.sanitation_rating.map(|v| v.clamp(0, 100) as u32);
+    let report = Report2359i {
+        kind,
+        state_fips: state_fips.clone(),
+        shipper_number: f.number.clone().unwrap_or_default(),
+        plant_code: None,
+        name: f.name.clone(),
+        farms,
+        farms_inspected: inspected,
+        raw_milk_rating: if btu { scr } else { None },
+        plant_rating: if btu { None } else { scr },
+        enforcement_rating: r.enforcement_rating.clamp(0, 100) as u32,
+        earliest_rating_date: r
+            .earliest_rating_date
+            .parse()
+            .map_err(|_| PageError::not_found("listing rating"))?,
+        expiry: r
+            .expiry
+            .parse()
+            .map_err(|_| PageError::not_found("listing rating"))?,
+        product_codes: r.product_codes.clone(),
+    };
+    let problems = check_2359i(&report, edition);
+    let opt = |v: Option<u32>| v.map(|x| x.to_string()).unwrap_or_else(|| "-".into());
+    let permission = if r.events.iter().any(|e| e.event == "permission_received") {
+        "Yes"
+    } else {
+        "No"
+    };
+    let fields = vec![
+        ("1", "Name of shipper", report.name.clone()),
+        (
+            "-",
+            "State (FIPS)",
+            format!(
+                "{} ({})",
+                settings.home_state.clone().unwrap_or_default(),
+                state_fips
+            ),
+        ),
+        ("5", "Plant or BTU #", report.shipper_number.clone()),
+        (
+            "6",
+            "Product codes",
+            report
+                .product_codes
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        ("7", "Dairy farms: rating %", opt(report.raw_milk_rating)),
+        (
+            "7",
+            "Dairy farms: total number / number inspected",
+            format!("{} / {}", opt(report.farms), opt(report.farms_inspected)),
+        ),
+        ("7", "Milk plant: rating %", opt(report.plant_rating)),
+        (
+            "7",
+            "Enforcement rating",
+            report.enforcement_rating.to_string(),
+        ),
+        ("7", "Date(s) of rating", r.rating_dates.join(", ")),
+        (
+            "7",
+            "Earliest rating date",
+            report.earliest_rating_date.to_string(),
+        ),
+        ("7", "Expiration rating date", report.expiry.to_string()),
+        (
+            "9",
+            "Permission letter (2359o) transmitted",
+            permission.to_string(),
+        ),
+        ("-", "Reference edition", edition.title.clone()),
+    ]
+    .into_iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c))
+    .collect();
+    Ok(Form2359i {
+        shipper: f,
+        fields,
+        problems,
+    })
+}
+
+/// `GET /review/listings/{rating}/2359i`: the FORM 2359i data for submission, checked.
+pub async fn form_2359i_page(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    Path(id): Path<String>,
+) -> PageResult<Html<String>> {
+    run(move || {
+        let form = form_2359i(&state, &s, &id)?;
+        let body = html! {
+            p { a href={"/review/listings/" (id) "/2359i/pdf"} { "PDF" } }
+            @if form.problems.is_empty() { p.ok #check { "Checked: the data meets the form's rules." } }
+            @else { p.breach #check { "Not ready to submit:" } ul { @for p in &form.problems { li.breach { (p) } } } }
+            table #form-2359i {
+                thead { tr { th { "Item" } th { "" } th { "Value" } } }
+                tbody { @for (item, label, value) in &form.fields { tr { td { (item) } td { (label) } td { strong { (value) } } } } }
+            }
+            p.muted { "Plant, RS and TS ratings are not published; the enforcement rating and a BTU's raw milk rating are (Procedures L228)." }
+        };
+        Ok(page(&s, &format!("FORM 2359i — {}", form.shipper.name), body))
+    })
+    .await
+}
+
+/// `GET /review/listings/{rating}/2359i/pdf`
+pub async fn form_2359i_pdf(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    Path(id): Path<String>,
+) -> PageResult<Response> {
+    run(move || {
+        use crate::pdf::Block;
+        let form = form_2359i(&state, &s, &id)?;
+        let mut blocks = vec![
+            Block::Title(format!("FORM FDA 2359i - {}", form.shipper.name)),
+            Block::Text("Interstate Milk Shipper's Report".into()),
+            Block::Table {
+                headers: vec!["Item".into(), "".into(), "Value".into()],
+                rows: form
+                    .fields
+                    .iter()
+                    .map(|(a, b, c)| vec![a.clone(), b.clone(), c.clone()])
+                    .collect(),
+                widths: vec![0.08, 0.47, 0.45],
+            },
+        ];
+        if !form.problems.is_empty() {
+            blocks.push(Block::Heading("Not ready to submit".into()));
+            for p in &form.problems {
+                blocks.push(Block::Text(p.clone()));
+            }
+        }
+        let bytes = crate::pdf::render(&format!("FORM 2359i {}", form.shipper.name), &blocks);
+        Ok(pdf_response(
+            &format!("2359i-{}.pdf", form.shipper.id),
+            bytes,
+        ))
+    })
+    .await
+}
+
+/// `GET /review/listings`: the listing register, each shipper's current rating, its expiry and
+/// standing, and the FORM 2359i data for submission.
+pub async fn listings(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+) -> PageResult<Html<String>> {
+    run(move || {
+        let conn = reader(&state)?;
+        let ratings = reg::listing_ratings(&conn, &s.agency_id, None)?;
+        let shippers: Vec<reg::Facility> = reg::facilities(&conn, &s.agency_id)?
+            .into_iter()
+            .filter(|f| milkshed_shared::registry::FacilityKind::parse(&f.kind).is_some_and(|k| k.is_shipper()))
+            .collect();
+        let mut rows = Vec::new();
+        for r in ratings {
+            let shipper = reg::facility(&conn, &s.agency_id, &r.shipper_id)?;
+            rows.push((r, shipper));
+        }
+        let today = reg::agency_today(&conn, &s.agency_id)?;
+        drop(conn);
+        let body = html! {
+            @if rows.is_empty() { p.muted { "No ratings in the register yet." } }
+            table #listings {
+                thead { tr { th { "Shipper" } th { "IMS #" } th { "Products" } th { "Sanitation" } th { "Enforcement" } th { "Earliest rating" } th { "Expires" } th { "Standing" } th { "2359o" } th { "2359i" } } }
+                tbody { @for (r, f) in &rows {
+                    @let standing = r.expiry.parse::<NaiveDate>().map(|e| register::standing(e, today)).ok();
+                    tr {
+                        td { a href={"/review/facilities/" (r.shipper_id)} { (f.as_ref().map(|f| f.name.clone()).unwrap_or_default()) } }
+                        td { (f.as_ref().and_then(|f| f.number.clone()).unwrap_or_default()) }
+                        td { (r.product_codes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ")) }
+                        td { (r.sanitation_rating.map(|v| v.to_string()).unwrap_or_default()) }
+                        td { @if r.enforcement_rating < 90 { span.breach { (r.enforcement_rating) } } @else { (r.enforcement_rating) } }
+                        td { (r.earliest_rating_date) }
+                        td { (r.expiry) }
+                        td { @match standing { Some(Standing::Current) => span.ok { "listed" }, Some(Standing::ExpiresSoon { days_left }) => span.breach { "expires in " (days_left) " days" }, Some(Standing::Expired) => span.breach { "expired" }, None => {} } }
+                        td { @if r.events.iter().any(|e| e.event == "permission_received") { span.ok { "received" } } @else if r.events.iter().any(|e| e.event == "permission_sent") { "sent" } @else { span.breach { "not sent" } } }
+                        td { a href={"/review/listings/" (r.id) "/2359i"} { "2359i" } }
+                    }
+                } }
+            }
+            p.muted { "Published on the IMS List: the enforcement rating and a BTU's raw milk rating; plant and station ratings are not printed (Procedures L228)." }
+            p { a href="/review/export/ratings.csv" { "CSV of the register" } }
+            h2 { "Sanitation ratings from synced rating visits" }
+            ul #sheets { @for f in &shippers { li { a href={"/review/ratings/" (f.id)} { (f.name) } " — FORM " (if f.kind == "btu" { "2359k" } else { "2359L" }) " (" a href={"/review/ratings/" (f.id) "/pdf"} { "PDF" } ")" } } }
+        };
+        Ok(page(&s, "Ratings & listings", body))
+    })
+    .await
+}
