@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use milkshed_sync_server::{demo, record};
+use milkshed_sync_server::demo;
 use milkshed_tests::{post_json, TestDevice, TestServer};
 
 const FARMS: usize = 2_000;
@@ -15,25 +15,7 @@ const FARMS: usize = 2_000;
 fn main() {
     let server = TestServer::start_with(|state| {
         demo::seed(state).unwrap();
-        let mut conn = state.db.write().unwrap();
-        for b in 0..10 {
-            let f = record::FacilityInput::from_json(&serde_json::json!({
-                "id": format!("bench-btu-{b}"), "kind": "btu", "name": format!("Bench BTU {b}"), "number": format!("{}", 200 + b)}))
-            .unwrap();
-            record::add_facility_record(&mut conn, demo::AGENCY, "bench", &f)
-                .map_err(|e| format!("{e:?}"))
-                .unwrap();
-        }
-        for n in 0..FARMS {
-            let f = record::FacilityInput::from_json(&serde_json::json!({
-                "id": format!("bench-farm-{n}"), "kind": "dairy_farm", "name": format!("Bench Farm {n:04}"),
-                "number": format!("55-{n:05}"), "pounds_daily": 1000 + (n % 30) * 100, "listing": format!("bench-btu-{}", n % 10),
-                "permit": {"number": format!("BF-{n:05}"), "issued_on": "2020-01-01"}}))
-            .unwrap();
-            record::add_facility_record(&mut conn, demo::AGENCY, "bench", &f)
-                .map_err(|e| format!("{e:?}"))
-                .unwrap();
-        }
+        milkshed_tests::bench_registry(&mut state.db.write().unwrap(), FARMS);
     });
     let sue = TestDevice::enroll(&server.url(), "sue");
     let mut ann = TestDevice::enroll(&server.url(), "ann");

@@ -16,7 +16,7 @@ use milkshed_shared::document::{
     Header, InspectionDoc, InspectionKind, ItemState, Person, PhotoRef, Review, SignerRole,
     Subject, SubjectKind,
 };
-use milkshed_sync_server::{auth, db, demo, record};
+use milkshed_sync_server::{auth, db, demo};
 use milkshed_tests::{TestServer, WebClient};
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
@@ -49,24 +49,7 @@ fn generate(state: &milkshed_sync_server::server::AppState, inspections: usize) 
             Person { id, name }
         })
         .collect();
-    for b in 0..10 {
-        let f = record::FacilityInput::from_json(&serde_json::json!({
-            "id": format!("bench-btu-{b}"), "kind": "btu", "name": format!("Bench BTU {b}"), "number": format!("{}", 200 + b)}))
-        .unwrap();
-        record::add_facility_record(&mut conn, demo::AGENCY, "bench", &f)
-            .map_err(|e| format!("{e:?}"))
-            .unwrap();
-    }
-    for n in 0..FARMS {
-        let f = record::FacilityInput::from_json(&serde_json::json!({
-            "id": format!("bench-farm-{n}"), "kind": "dairy_farm", "name": format!("Bench Farm {n:04}"),
-            "number": format!("55-{n:05}"), "pounds_daily": 1000 + (n % 30) * 100, "listing": format!("bench-btu-{}", n % 10),
-            "permit": {"number": format!("BF-{n:05}"), "issued_on": "2020-01-01"}}))
-        .unwrap();
-        record::add_facility_record(&mut conn, demo::AGENCY, "bench", &f)
-            .map_err(|e| format!("{e:?}"))
-            .unwrap();
-    }
+    milkshed_tests::bench_registry(&mut conn, FARMS);
     let registry = t0.elapsed();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let actor = ActorId::random();

@@ -116,6 +116,32 @@ impl Drop for TestServer {
     }
 }
 
+/// A large registry for the benches, through the registry's own path: 10 BTUs
+/// (`bench-btu-N`) and `farms` farms (`bench-farm-N`) with permits, spread over them.
+pub fn bench_registry(conn: &mut rusqlite::Connection, farms: usize) {
+    use milkshed_sync_server::record;
+    let add = |conn: &mut rusqlite::Connection, v: serde_json::Value| {
+        let f = record::FacilityInput::from_json(&v).unwrap();
+        record::add_facility_record(conn, demo::AGENCY, "bench", &f)
+            .map_err(|e| format!("{e:?}"))
+            .unwrap();
+    };
+    for b in 0..10 {
+        add(
+            conn,
+            serde_json::json!({"id": format!("bench-btu-{b}"), "kind": "btu", "name": format!("Bench BTU {b}"), "number": format!("{}", 200 + b)}),
+        );
+    }
+    for n in 0..farms {
+        add(
+            conn,
+            serde_json::json!({"id": format!("bench-farm-{n}"), "kind": "dairy_farm", "name": format!("Bench Farm {n:04}"),
+                "number": format!("55-{n:05}"), "pounds_daily": 1000 + (n % 30) * 100, "listing": format!("bench-btu-{}", n % 10),
+                "permit": {"number": format!("BF-{n:05}"), "issued_on": "2020-01-01"}}),
+        );
+    }
+}
+
 /// `milkshed-test-server` as a child process on a data directory: can be killed with SIGKILL.
 pub struct ChildServer {
     pub addr: SocketAddr,
@@ -223,6 +249,22 @@ impl TestDevice {
 
     pub fn sync(&mut self) -> Result<SyncReport, sync_client::SyncClientError> {
         sync_client::sync(&mut self.store, &self.enrollment)
+    }
+
+    /// Signs an inspection as its inspector (under the account's name) and submits it.
+    pub fn sign_and_submit(&mut self, id: Uuid) {
+        let name = self.person().name;
+        self.store
+            .edit(id, &now(), |d| {
+                d.sign(
+                    milkshed_shared::document::SignerRole::Inspector,
+                    &name,
+                    "M0 0",
+                    &now(),
+                )
+            })
+            .unwrap();
+        self.store.edit(id, &now(), |d| d.submit(&now())).unwrap();
     }
 
     /// Starts a routine farm inspection and records a few findings.

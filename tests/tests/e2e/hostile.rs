@@ -506,17 +506,11 @@ fn bad_photo_uploads_are_refused_and_a_cut_upload_resumes() {
 fn a_sanitarian_cannot_accept_an_inspection_and_reviewers_cannot_review_their_own() {
     use milkshed_app::device::StoreError;
     use milkshed_shared::authority::Refusal;
-    use milkshed_shared::document::{Review, SignerRole, Status};
+    use milkshed_shared::document::{Review, Status};
     let server = TestServer::start();
     let mut ann = TestDevice::enroll(&server.url(), "ann");
     let id = ann.inspect_farm("farm-1", &["3"]);
-    let name = ann.person().name;
-    ann.store
-        .edit(id, &now(), |d| {
-            d.sign(SignerRole::Inspector, &name, "", &now())
-        })
-        .unwrap();
-    ann.store.edit(id, &now(), |d| d.submit(&now())).unwrap();
+    ann.sign_and_submit(id);
     ann.sync().unwrap();
     let before = fingerprint(server.dir.path());
     // Ann accepts her own inspection on her device: the device refuses the edit...

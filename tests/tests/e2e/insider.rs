@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use milkshed_shared::document::automerge::{transaction::Transactable, ReadDoc, Value, ROOT};
 use milkshed_shared::document::{
-    Header, InspectionDoc, InspectionKind, PhotoRef, Review, SignerRole, Subject, SubjectKind,
+    Header, InspectionDoc, InspectionKind, PhotoRef, Review, Subject, SubjectKind,
 };
 use milkshed_shared::sync::{self, DocOutcome, SyncRequest, SyncResponse};
 use milkshed_sync_server::{auth, db, demo, server};
@@ -35,13 +35,7 @@ fn add_bob(server: &TestServer) {
 fn submitted_by_ann(server: &TestServer) -> (TestDevice, Uuid) {
     let mut ann = TestDevice::enroll(&server.url(), "ann");
     let id = ann.inspect_farm("farm-1", &["3"]);
-    let name = ann.person().name;
-    ann.store
-        .edit(id, &now(), |d| {
-            d.sign(SignerRole::Inspector, &name, "M0 0", &now())
-        })
-        .unwrap();
-    ann.store.edit(id, &now(), |d| d.submit(&now())).unwrap();
+    ann.sign_and_submit(id);
     let report = ann.sync().unwrap();
     assert!(report.rejected.is_empty(), "{report:?}");
     (ann, id)

@@ -146,7 +146,6 @@ fn board_overdue(
 
 #[test]
 fn the_tablet_and_the_board_owe_the_same_inspections_and_an_inspection_moves_both() {
-    use milkshed_shared::document::SignerRole;
     let server = TestServer::start();
     let mut ann = TestDevice::enroll(&server.url(), "ann");
     ann.sync().unwrap();
@@ -170,13 +169,7 @@ fn the_tablet_and_the_board_owe_the_same_inspections_and_an_inspection_moves_bot
         .unwrap()
         .clone();
     let id = ann.inspect_farm(&farm, &[]);
-    let name = ann.person().name;
-    ann.store
-        .edit(id, &now(), |d| {
-            d.sign(SignerRole::Inspector, &name, "M0 0", &now())
-        })
-        .unwrap();
-    ann.store.edit(id, &now(), |d| d.submit(&now())).unwrap();
+    ann.sign_and_submit(id);
     ann.sync().unwrap();
     // ...and her second tablet, after its next sync, no longer lists it, as the board does not
     let mut second = TestDevice::enroll(&server.url(), "ann");
@@ -279,7 +272,6 @@ fn the_briefcase_comes_down_as_a_delta_by_version() {
 /// owes, facility by facility. Seeded, so a failure names its case.
 #[test]
 fn on_any_day_the_work_list_is_the_boards_view_of_the_same_rule() {
-    use milkshed_shared::document::SignerRole;
     use rand::{Rng, SeedableRng};
     let kinds = [
         "milk_plant",
@@ -340,16 +332,10 @@ fn on_any_day_the_work_list_is_the_boards_view_of_the_same_rule() {
         }
         // some farms inspected today and sent in
         let mut ann = TestDevice::enroll(&server.url(), "ann");
-        let name = ann.person().name;
         for (id, kind) in &facilities {
             if *kind == "dairy_farm" && rng.gen_bool(0.4) {
                 let i = ann.inspect_farm(id, &["3"]);
-                ann.store
-                    .edit(i, &now(), |d| {
-                        d.sign(SignerRole::Inspector, &name, "M0 0", &now())
-                    })
-                    .unwrap();
-                ann.store.edit(i, &now(), |d| d.submit(&now())).unwrap();
+                ann.sign_and_submit(i);
             }
         }
         ann.sync().unwrap();
