@@ -21,6 +21,25 @@ pub const PLANTS: &str = "plant";
 pub const HAULERS: &str = "hauler";
 /// The reference table of farms' lab ledgers.
 pub const LAB_LEDGERS: &str = "lab_results";
+/// The reference table of the agency itself (one record).
+pub const AGENCY: &str = "agency";
+
+/// What a device needs of its agency: the time zone every deadline runs on (DR-8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgencyRecord {
+    pub id: String,
+    /// An IANA time zone (`America/Chicago`).
+    pub time_zone: String,
+}
+
+impl AgencyRecord {
+    /// The agency's civil date at `now` ([`crate::calendar::civil_date`]): the day the board
+    /// runs on, whatever the device's own clock zone (UTC when the name is not known).
+    pub fn today(&self, now: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+        let zone = crate::calendar::time_zone(&self.time_zone).unwrap_or(chrono_tz::UTC);
+        crate::calendar::civil_date(now, zone)
+    }
+}
 
 /// A facility a device may visit: a farm, a plant or station, or a hauler/sampler.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,6 +159,23 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_agency_day_runs_on_its_time_zone() {
+        use chrono::TimeZone;
+        // 7 pm in Wisconsin on November 30 is already December 1 in UTC
+        let now = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap();
+        let wi = AgencyRecord {
+            id: "a".into(),
+            time_zone: "America/Chicago".into(),
+        };
+        assert_eq!(wi.today(now), d("2026-11-30"));
+        let unknown = AgencyRecord {
+            id: "a".into(),
+            time_zone: "Mars/Olympus".into(),
+        };
+        assert_eq!(unknown.today(now), d("2026-12-01"));
     }
 
     #[test]

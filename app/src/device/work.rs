@@ -29,3 +29,15 @@ pub fn lab_warning(store: &Store, farm: &str, today: NaiveDate) -> Option<String
         .ok()?
         .warning(today)
 }
+
+/// Today on the agency's calendar (its time zone, from the briefcase): the day the board's
+/// deadlines run on. Before the first sync, the device's own date.
+pub fn agency_today(store: &Store) -> NaiveDate {
+    let now = chrono::Utc::now();
+    store
+        .references(briefcase::AGENCY)
+        .ok()
+        .and_then(|rows| rows.into_iter().next())
+        .and_then(|v| serde_json::from_value::<briefcase::AgencyRecord>(v).ok())
+        .map_or_else(|| chrono::Local::now().date_naive(), |a| a.today(now))
+}

@@ -107,9 +107,9 @@ pub fn start_reinspection(ctx: &AppCtx, of: Uuid) -> Option<Uuid> {
 
 /// The farms of the reference data, most overdue first.
 pub fn due_farms(ctx: &AppCtx) -> Vec<DueFarm> {
-    let today = Local::now().date_naive();
     let mut farms: Vec<DueFarm> = ctx
         .with(|s| {
+            let today = work::agency_today(s);
             work::facilities(s, briefcase::FARMS)
                 .unwrap_or_default()
                 .into_iter()
@@ -232,7 +232,10 @@ pub fn WorkList() -> Element {
     let _ = (ctx.revision)();
     let mut query = use_signal(String::new);
     let q = query().to_lowercase();
-    let today = Local::now().date_naive();
+    // the agency's day, as the board has it (a Wisconsin evening is tomorrow in UTC)
+    let today = ctx
+        .with(|s| work::agency_today(s))
+        .unwrap_or_else(|| Local::now().date_naive());
     let farms: Vec<DueFarm> = due_farms(&ctx)
         .into_iter()
         .filter(|f| {

@@ -40,7 +40,9 @@ pub use facilities::{
 };
 pub(crate) use listings::shipper_kind;
 use listings::*;
-pub use publish::{appendix_p_of, latest_appendix_p, publish_lab_ledger, publish_reference};
+pub use publish::{
+    appendix_p_of, latest_appendix_p, publish_agency, publish_lab_ledger, publish_reference,
+};
 use residue_events::*;
 
 pub fn routes() -> Router<Arc<AppState>> {
@@ -157,6 +159,8 @@ pub fn set_agency(
         c.time_zone,
     )
     .map_err(|e| e.to_string())?;
+    // the devices run their deadlines on the agency's calendar too
+    publish_agency(conn, agency).map_err(|e| format!("{e:?}"))?;
     Ok(())
 }
 

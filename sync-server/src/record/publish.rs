@@ -6,6 +6,7 @@ use super::*;
 /// Keeps the devices' reference data in step with the registry and the synced inspections (the
 /// work list reads it): called after every registry write and every stored inspection.
 pub fn publish_reference(conn: &rusqlite::Connection, agency: &str, id: &str) -> ApiResult<()> {
+    publish_agency(conn, agency)?;
     let Some(f) = reg::facility(conn, agency, id)? else {
         return Ok(());
     };
@@ -128,4 +129,17 @@ pub fn appendix_p_of(events: &[reg::FacilityEvent]) -> Option<(u32, NaiveDate)> 
             ))
         })
         .max_by_key(|(_, d): &(u32, NaiveDate)| *d)
+}
+
+/// Publishes the agency's own record (its time zone) to the devices; unchanged, it bumps
+/// nothing.
+pub fn publish_agency(conn: &rusqlite::Connection, agency: &str) -> ApiResult<()> {
+    let zone = reg::agency_settings(conn, agency)?.time_zone;
+    let record = briefcase::AgencyRecord {
+        id: agency.to_string(),
+        time_zone: zone.name().to_string(),
+    };
+    let data = serde_json::to_value(&record).map_err(ApiError::internal)?;
+    db::put_reference(conn, agency, briefcase::AGENCY, agency, &data)?;
+    Ok(())
 }

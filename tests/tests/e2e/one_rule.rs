@@ -403,3 +403,38 @@ fn a_shipping_hold_and_an_open_action_reach_the_farm_gate() {
     assert_eq!(a.kind, "warning_letter");
     assert_eq!(a.due_on.unwrap().to_string(), "2026-12-12");
 }
+
+#[test]
+fn the_tablet_runs_its_day_on_the_agencys_calendar() {
+    use chrono::Timelike;
+    use milkshed_app::device::work;
+    let server = TestServer::start();
+    // a zone whose date differs from UTC's right now, so the device's own clock would be wrong
+    let now = chrono::Utc::now();
+    let zone = if now.hour() >= 10 {
+        "Pacific/Kiritimati"
+    } else {
+        "Pacific/Pago_Pago"
+    };
+    milkshed_sync_server::record::set_agency(
+        &server.db(),
+        "demo",
+        &milkshed_sync_server::record::AgencyChange {
+            reference_edition: None,
+            time_zone: Some(zone),
+            home_state: None,
+            retention_months: None,
+        },
+    )
+    .unwrap();
+    let mut ann = TestDevice::enroll(&server.url(), "ann");
+    ann.sync().unwrap();
+    let tz = milkshed_shared::calendar::time_zone(zone).unwrap();
+    let expected = milkshed_shared::calendar::civil_date(chrono::Utc::now(), tz);
+    assert_eq!(work::agency_today(&ann.store), expected);
+    assert_ne!(
+        expected,
+        chrono::Utc::now().date_naive(),
+        "{zone} is a day away from UTC now"
+    );
+}
