@@ -11,7 +11,7 @@ pub(super) async fn import_lab(
     Extension(device): Extension<DeviceAuth>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    lab_office(&device)?;
+    office(&device, "laboratory results")?;
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| ApiError::bad_request("the file is not UTF-8 text"))?;
     match crate::lab::parse(&text) {
@@ -38,7 +38,7 @@ pub(super) async fn enter_lab(
     Extension(device): Extension<DeviceAuth>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    lab_office(&device)?;
+    office(&device, "laboratory results")?;
     let e: LabEntry = serde_json::from_slice(&body)
         .map_err(|err| ApiError::bad_request(format!("laboratory result: {err}")))?;
     let fields = [
@@ -52,18 +52,6 @@ pub(super) async fn enter_lab(
     match crate::lab::check_row(1, &fields) {
         Ok(row) => record_lab_results(state, device, vec![row]).await,
         Err(problems) => Ok(csv_refusal(&problems)),
-    }
-}
-
-pub(super) fn lab_office(device: &DeviceAuth) -> ApiResult<()> {
-    if matches!(device.role, auth::Role::Supervisor | auth::Role::Admin) {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden,
-            "only a supervisor or an administrator records laboratory results",
-        ))
     }
 }
 
@@ -149,14 +137,16 @@ pub(super) struct ActionIn {
     amends: Option<String>,
 }
 
-pub(super) fn office(device: &DeviceAuth) -> ApiResult<()> {
+/// The office's work — laboratory results, enforcement actions — is a supervisor's or an
+/// administrator's; `what` names it in the refusal.
+pub(super) fn office(device: &DeviceAuth, what: &str) -> ApiResult<()> {
     if matches!(device.role, auth::Role::Supervisor | auth::Role::Admin) {
         Ok(())
     } else {
         Err(ApiError::new(
             StatusCode::FORBIDDEN,
             ErrorCode::Forbidden,
-            "only a supervisor or an administrator records enforcement actions",
+            format!("only a supervisor or an administrator records {what}"),
         ))
     }
 }
@@ -168,7 +158,7 @@ pub(super) async fn add_action(
     Extension(device): Extension<DeviceAuth>,
     body: Bytes,
 ) -> ApiResult<Json<serde_json::Value>> {
-    office(&device)?;
+    office(&device, "enforcement actions")?;
     let a: ActionIn =
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("action: {e}")))?;
     let kind = milkshed_shared::ledger::ActionKind::parse(&a.kind).ok_or_else(|| {
@@ -226,7 +216,7 @@ pub(super) async fn complete_action(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<serde_json::Value>> {
-    office(&device)?;
+    office(&device, "enforcement actions")?;
     let c: CompleteIn = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("completion: {e}")))?;
     blocking(move || {

@@ -487,12 +487,31 @@ pub fn residue_events(
     agency: &str,
     id: Option<&str>,
 ) -> Result<Vec<ResidueEvent>> {
+    residue_events_where(conn, agency, id, None)
+}
+
+/// One producer's drug residue events, newest first.
+pub fn residue_events_of(
+    conn: &Connection,
+    agency: &str,
+    producer: &str,
+) -> Result<Vec<ResidueEvent>> {
+    residue_events_where(conn, agency, None, Some(producer))
+}
+
+fn residue_events_where(
+    conn: &Connection,
+    agency: &str,
+    id: Option<&str>,
+    producer: Option<&str>,
+) -> Result<Vec<ResidueEvent>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, producer_id, sampled_on, sampled_at_time, load, tanker, plant, test_method, result, recorded_by, recorded_at
-         FROM residue_events WHERE agency_id = ?1 AND (?2 IS NULL OR id = ?2) ORDER BY sampled_on DESC, recorded_at DESC",
+         FROM residue_events WHERE agency_id = ?1 AND (?2 IS NULL OR id = ?2) AND (?3 IS NULL OR producer_id = ?3)
+         ORDER BY sampled_on DESC, recorded_at DESC",
     )?;
     let heads: Vec<ResidueEvent> = stmt
-        .query_map(params![agency, id], |r| {
+        .query_map(params![agency, id, producer], |r| {
             Ok(ResidueEvent {
                 id: r.get(0)?,
                 producer_id: r.get(1)?,

@@ -52,9 +52,8 @@ pub fn publish_reference(conn: &rusqlite::Connection, agency: &str, id: &str) ->
         appendix_p: appendix_p.map(|(c, _)| c),
         recategorized_on: appendix_p.map(|(_, d)| d),
         // Appendix N: held while any positive has no negative after it
-        shipping_hold: reg::residue_events(conn, agency, None)?
+        shipping_hold: reg::residue_events_of(conn, agency, &f.id)?
             .iter()
-            .filter(|e| e.producer_id == f.id)
             .map(reg::residue_rule_view)
             .collect::<Result<Vec<_>, _>>()?
             .iter()
