@@ -155,6 +155,7 @@ fn header_change(old: &Inspection, new: &Inspection) -> Option<&'static str> {
 fn content_changed(old: &Inspection, new: &Inspection) -> bool {
     old.ended_at != new.ended_at
         || old.gps != new.gps
+        || old.locations != new.locations
         || old.findings != new.findings
         || old.notes != new.notes
         || old.photos != new.photos

@@ -160,6 +160,35 @@ impl InspectionDoc {
         Ok(())
     }
 
+    /// Records where the device was at `record.moment` (a fix, or why there is none); a later
+    /// record of the same moment replaces the earlier one.
+    pub fn record_location(
+        &mut self,
+        record: &LocationRecord,
+        now: &DateTime<FixedOffset>,
+    ) -> Result<()> {
+        self.editable()?;
+        let locations = match self.doc.get(&ROOT, keys::LOCATIONS)? {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            _ => self.doc.put_object(ROOT, keys::LOCATIONS, ObjType::Map)?,
+        };
+        let rec = self
+            .doc
+            .put_object(&locations, record.moment.as_str(), ObjType::Map)?;
+        self.doc
+            .put(&rec, keys::LOCATION_AT, record.at.to_rfc3339())?;
+        match &record.fix {
+            Some(fix) => self.put_gps(&rec, fix)?,
+            None => self.doc.put(&rec, keys::NO_FIX, record.no_fix.as_str())?,
+        }
+        commit(
+            &mut self.doc,
+            &format!("location at {}", record.moment.as_str()),
+            now,
+        );
+        Ok(())
+    }
+
     /// Sets one value in one of the document's maps, as one change.
     pub(super) fn put_in(
         &mut self,

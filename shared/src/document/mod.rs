@@ -57,6 +57,9 @@ pub mod keys {
     pub const LAT: &str = "lat";
     pub const LON: &str = "lon";
     pub const ACCURACY_M: &str = "accuracy_m";
+    pub const LOCATIONS: &str = "locations";
+    pub const LOCATION_AT: &str = "at";
+    pub const NO_FIX: &str = "no_fix";
     pub const STATUS: &str = "status";
     pub const STATES: &str = "states";
     pub const POINTS: &str = "points";

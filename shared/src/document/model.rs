@@ -175,6 +175,45 @@ pub struct GpsFix {
     pub accuracy_m: Option<String>,
 }
 
+/// When in an inspection the device's position is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LocationMoment {
+    /// The inspection was started.
+    Started,
+    /// The inspector signed.
+    Signed,
+}
+
+impl LocationMoment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocationMoment::Started => "started",
+            LocationMoment::Signed => "signed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LocationMoment> {
+        match s {
+            "started" => Some(LocationMoment::Started),
+            "signed" => Some(LocationMoment::Signed),
+            _ => None,
+        }
+    }
+}
+
+/// Where the device was at a moment of the inspection, or why it could not tell ("no fix": the
+/// permission was refused, the fix timed out, the device has no GPS). A missing fix never
+/// blocks the work; it is recorded as such.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocationRecord {
+    pub moment: LocationMoment,
+    /// When the fix was taken (or given up on).
+    pub at: DateTime<FixedOffset>,
+    pub fix: Option<GpsFix>,
+    /// Why there is no fix (empty when there is one).
+    pub no_fix: String,
+}
+
 /// A photo stored on the device by content hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhotoRef {
@@ -301,6 +340,8 @@ pub struct Inspection {
     pub header: Header,
     pub ended_at: Option<DateTime<FixedOffset>>,
     pub gps: Option<GpsFix>,
+    /// The device's position when the inspection started and when it was signed.
+    pub locations: Vec<LocationRecord>,
     pub status: Status,
     /// Findings in catalog order.
     pub findings: Vec<Finding>,

@@ -12,6 +12,28 @@ impl InspectionDoc {
         })
     }
 
+    fn locations(&self) -> Vec<LocationRecord> {
+        let Ok(obj) = self.obj(&ROOT, keys::LOCATIONS) else {
+            return Vec::new();
+        };
+        let mut out: Vec<LocationRecord> = self
+            .doc
+            .keys(&obj)
+            .filter_map(|k| {
+                let moment = LocationMoment::parse(&k)?;
+                let rec = self.obj(&obj, &k).ok()?;
+                Some(LocationRecord {
+                    moment,
+                    at: self.time_at(&rec, keys::LOCATION_AT)?,
+                    fix: self.gps_at(&rec),
+                    no_fix: self.str_at(&rec, keys::NO_FIX).unwrap_or_default(),
+                })
+            })
+            .collect();
+        out.sort_by_key(|l| l.moment);
+        out
+    }
+
     /// Reads the whole inspection (conflicting fields read as Automerge's winner; see
     /// [`Self::conflicts`]).
     pub fn read(&self) -> Result<Inspection> {
@@ -140,6 +162,7 @@ impl InspectionDoc {
                 .obj(&ROOT, keys::GPS)
                 .ok()
                 .and_then(|g| self.gps_at(&g)),
+            locations: self.locations(),
             status: self.status(),
             findings,
             notes: self.text_at(&ROOT, keys::NOTES),

@@ -30,6 +30,7 @@ impl InspectionDoc {
             keys::SUBJECT,
             keys::INSPECTOR,
             keys::GPS,
+            keys::LOCATIONS,
             keys::STATES,
             keys::POINTS,
             keys::AFFECTED_PRODUCTS,

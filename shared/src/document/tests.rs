@@ -308,3 +308,73 @@ fn garbage_and_newer_documents_are_refused() {
     let mut empty = AutoCommit::new();
     assert!(InspectionDoc::load(&empty.save(), actor(1)).is_err());
 }
+
+#[test]
+fn a_location_is_a_fix_or_the_reason_there_is_none_and_is_signed_content() {
+    let mut d = farm_doc();
+    d.record_location(
+        &LocationRecord {
+            moment: LocationMoment::Started,
+            at: t(1),
+            fix: None,
+            no_fix: "the user refused the location permission".into(),
+        },
+        &t(1),
+    )
+    .unwrap();
+    let fix = GpsFix {
+        lat: "43.073100".into(),
+        lon: "-89.401200".into(),
+        accuracy_m: Some("12".into()),
+    };
+    d.record_location(
+        &LocationRecord {
+            moment: LocationMoment::Signed,
+            at: t(9),
+            fix: Some(fix.clone()),
+            no_fix: String::new(),
+        },
+        &t(9),
+    )
+    .unwrap();
+    let read = InspectionDoc::load(&d.save(), actor(2))
+        .unwrap()
+        .read()
+        .unwrap();
+    assert_eq!(read.locations.len(), 2);
+    assert_eq!(read.locations[0].moment, LocationMoment::Started);
+    assert_eq!(read.locations[0].fix, None);
+    assert_eq!(
+        read.locations[0].no_fix,
+        "the user refused the location permission"
+    );
+    assert_eq!(read.locations[1].fix, Some(fix));
+    assert_eq!(read.locations[1].at, t(9));
+    // part of what the inspector signs: changing it after signing shows as tampering
+    let before = d.content_hash();
+    d.record_location(
+        &LocationRecord {
+            moment: LocationMoment::Started,
+            at: t(2),
+            fix: None,
+            no_fix: "timed out".into(),
+        },
+        &t(2),
+    )
+    .unwrap();
+    assert_ne!(d.content_hash(), before);
+    d.sign(SignerRole::Inspector, "Ann Sanitarian", "M0 0 L5 5", &t(10))
+        .unwrap();
+    assert!(matches!(
+        d.record_location(
+            &LocationRecord {
+                moment: LocationMoment::Signed,
+                at: t(11),
+                fix: None,
+                no_fix: "late".into(),
+            },
+            &t(11),
+        ),
+        Err(DocumentError::Locked(_))
+    ));
+}
