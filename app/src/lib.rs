@@ -1,7 +1,9 @@
-//! The Milkshed field app. For now a desktop shell over the rating engine: a sanitarian marks
-//! FORM 2359a items of a farm and sees the Total Debits the 2359k will carry. The offline
-//! store, photos, sync and the full workflows come with their issues.
+//! The Milkshed field app: offline inspections for sanitarians, hauler/sampler evaluators and
+//! rating officers. `device` is the store and everything that talks to the server, `platform`
+//! the device's capabilities, `ui` the screens.
 
 pub mod device;
 pub mod platform;
+#[cfg(feature = "test-hooks")]
+pub mod test_hooks;
 pub mod ui;

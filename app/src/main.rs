@@ -9,7 +9,10 @@ fn main() {
                 Config::new().with_menu(None).with_window(
                     WindowBuilder::new()
                         .with_title("Milkshed")
-                        .with_inner_size(LogicalSize::new(900.0, 1100.0)),
+                        // a phone's size first; resizable to a tablet's or a desktop's
+                        .with_inner_size(LogicalSize::new(390.0, 844.0))
+                        .with_min_inner_size(LogicalSize::new(320.0, 480.0))
+                        .with_resizable(true),
                 ),
             )
             .launch(milkshed_app::ui::App);

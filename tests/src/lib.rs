@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a harness: a panic is the failure report
 
+pub mod ui;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -564,11 +566,13 @@ pub fn server_counts(dir: &Path) -> (i64, i64) {
     milkshed_sync_server::db::counts(&conn, demo::AGENCY).unwrap()
 }
 
-/// An X display of its own (Xvfb at 900 × 1100) for driving the app's real window; stopped on
-/// drop. `base` keeps displays of concurrent runs apart.
+/// An X display of its own (Xvfb at 1280 × 1100, room for a tablet held either way) with a
+/// session bus of its own (on which the desktop portal shows the file chooser), for driving the
+/// app's real window; both stopped on drop. `base` keeps displays of concurrent runs apart.
 pub struct Display {
     num: u32,
     xvfb: Child,
+    bus: Option<(Child, String)>,
 }
 
 impl Display {
@@ -579,7 +583,7 @@ impl Display {
                 format!(":{num}").as_str(),
                 "-screen",
                 "0",
-                "900x1100x24",
+                "1280x1100x24",
                 "-nolisten",
                 "tcp",
             ])
@@ -596,7 +600,30 @@ impl Display {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-        Display { num, xvfb }
+        // the portal services the bus starts inherit its environment: this display, and the
+        // desktop whose portal (GTK's) they use
+        let bus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .env("DISPLAY", format!(":{num}"))
+            .env("XDG_CURRENT_DESKTOP", "GNOME")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()
+            .and_then(|mut child| {
+                let mut line = String::new();
+                BufReader::new(child.stdout.take()?)
+                    .read_line(&mut line)
+                    .ok()?;
+                Some((child, line.trim().to_string()))
+            });
+        Display { num, xvfb, bus }
+    }
+
+    /// The `DBUS_SESSION_BUS_ADDRESS` of the display's session bus ("" when dbus-daemon is
+    /// missing: then no file chooser opens).
+    pub fn bus(&self) -> String {
+        self.bus.as_ref().map(|b| b.1.clone()).unwrap_or_default()
     }
 
     /// The `DISPLAY` value.
@@ -618,6 +645,10 @@ impl Display {
 
 impl Drop for Display {
     fn drop(&mut self) {
+        if let Some((bus, _)) = &mut self.bus {
+            let _ = bus.kill();
+            let _ = bus.wait();
+        }
         let _ = self.xvfb.kill();
         let _ = self.xvfb.wait();
     }

@@ -160,5 +160,51 @@ pub fn process_photo(bytes: &[u8]) -> Result<ProcessedPhoto, PhotoError> {
     })
 }
 
+/// [`process_photo`] on a thread of its own, so that decoding a 12 MP photo never holds up the
+/// screen; the screen awaits the answer.
+pub async fn process_photo_off_thread(bytes: Vec<u8>) -> Result<ProcessedPhoto, PhotoError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(process_photo(&bytes));
+    });
+    rx.await
+        .unwrap_or_else(|_| Err(PhotoError::Corrupt("the photo's processing stopped".into())))
+}
+
+impl ProcessedPhoto {
+    /// The inspection's reference to this photo, attached to `item` (None: the inspection as a
+    /// whole). The time and place are the camera's EXIF ones, read as the device's local time;
+    /// `now` only where the photo carries no time of its own.
+    pub fn reference(
+        &self,
+        item: Option<String>,
+        caption: &str,
+        now: &chrono::DateTime<chrono::FixedOffset>,
+    ) -> milkshed_shared::document::PhotoRef {
+        use chrono::TimeZone;
+        let taken_at = self
+            .taken_at
+            .and_then(|t| chrono::Local.from_local_datetime(&t).earliest())
+            .map(|t| t.fixed_offset())
+            .unwrap_or(*now);
+        milkshed_shared::document::PhotoRef {
+            hash: self.hash.clone(),
+            item,
+            caption: caption.to_string(),
+            taken_at: Some(taken_at),
+            width: self.width,
+            height: self.height,
+            gps: self
+                .gps
+                .clone()
+                .map(|(lat, lon)| milkshed_shared::document::GpsFix {
+                    lat,
+                    lon,
+                    accuracy_m: None,
+                }),
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests;

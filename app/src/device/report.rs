@@ -171,6 +171,104 @@ pub fn report_lines(i: &Inspection) -> Vec<(bool, String)> {
 }
 
 /// The report as PDF bytes (Letter pages).
+/// PDF path operators drawing a signature's SVG path data (`M x y L x y …`, CSS pixels, y
+/// down) scaled to fit the box whose top left corner is (`x`, `top`), in PDF points (y up).
+fn stroke_ops(strokes: &str, x: f64, top: f64, w: f64, h: f64) -> String {
+    let mut points: Vec<(bool, f64, f64)> = Vec::new();
+    let mut tokens = strokes.split_whitespace();
+    while let Some(t) = tokens.next() {
+        let (cmd, first) = t.split_at(t.chars().next().map_or(0, char::len_utf8));
+        let Some(second) = tokens.next() else { break };
+        let (Ok(px), Ok(py)) = (first.parse::<f64>(), second.parse::<f64>()) else {
+            continue;
+        };
+        if px.is_finite() && py.is_finite() {
+            points.push((cmd == "M", px, py));
+        }
+    }
+    if points.is_empty() {
+        return String::new();
+    }
+    let (min_x, max_x) = points
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let (min_y, max_y) = points
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.2), b.max(p.2)));
+    let scale = (w / (max_x - min_x).max(1.0)).min(h / (max_y - min_y).max(1.0));
+    let mut ops = String::from("q 1.2 w 1 J 1 j 0 0 0 RG\n");
+    for (n, (moveto, px, py)) in points.iter().enumerate() {
+        let op = if *moveto || n == 0 { "m" } else { "l" };
+        ops.push_str(&format!(
+            "{:.1} {:.1} {op}\n",
+            x + (px - min_x) * scale,
+            top - (py - min_y) * scale
+        ));
+    }
+    ops.push_str("S Q\n");
+    ops
+}
+
+/// Why the report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Store(#[from] super::StoreError),
+    #[error("the report could not be written: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Writes the report of `i`, with its photos (thumbnails, captioned with their finding) and the
+/// drawn signatures, into `dir`; returns the file's path.
+pub fn save_report(
+    store: &super::Store,
+    i: &Inspection,
+    dir: &std::path::Path,
+) -> Result<std::path::PathBuf, ReportError> {
+    let mut photos = Vec::new();
+    for p in &i.photos {
+        let Some(jpeg) = store.thumbnail(&p.hash)? else {
+            continue;
+        };
+        let Ok((width, height)) = image::ImageReader::new(std::io::Cursor::new(&jpeg))
+            .with_guessed_format()
+            .map_err(|_| ())
+            .and_then(|r| r.into_dimensions().map_err(|_| ()))
+        else {
+            continue;
+        };
+        let caption = match (&p.item, p.caption.trim()) {
+            (Some(item), "") => format!("item {item}"),
+            (Some(item), c) => format!("item {item}: {c}"),
+            (None, c) => c.to_string(),
+        };
+        photos.push(ReportPhoto {
+            jpeg,
+            width,
+            height,
+            caption,
+        });
+    }
+    let pdf = report_pdf(i, &photos);
+    let name: String = i
+        .header
+        .subject
+        .name
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
+        .collect();
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(format!(
+        "{name}-{}-{}.pdf",
+        i.header.started_at.format("%Y-%m-%d"),
+        &i.header.id.simple().to_string()[..8]
+    ));
+    let aside = path.with_extension("pdf.part");
+    std::fs::write(&aside, &pdf)?;
+    std::fs::rename(&aside, &path)?;
+    Ok(path)
+}
+
 pub fn report_pdf(i: &Inspection, photos: &[ReportPhoto]) -> Vec<u8> {
     const TOP: i32 = 742;
     const BOTTOM: i32 = 60;
@@ -190,6 +288,21 @@ pub fn report_pdf(i: &Inspection, photos: &[ReportPhoto]) -> Vec<u8> {
             pdf_text(text)
         ));
         y -= 16;
+    }
+    // the drawn signatures, each in a 240 × 70 pt box under its signer's name
+    for sig in i.signatures.iter().filter(|s| !s.strokes.trim().is_empty()) {
+        if y < BOTTOM + 100 {
+            pages.push(std::mem::take(&mut content));
+            y = TOP;
+        }
+        y -= 6;
+        content.push_str(&format!(
+            "BT /F1 9 Tf 50 {y} Td ({}) Tj ET\n",
+            pdf_text(&format!("Signed ({}): {}", sig.role.as_str(), sig.name))
+        ));
+        y -= 6;
+        content.push_str(&stroke_ops(&sig.strokes, 50.0, f64::from(y), 240.0, 70.0));
+        y -= 80;
     }
     // photos, three to a row, 160 pt wide
     let mut images: Vec<(usize, &ReportPhoto)> = Vec::new();
@@ -375,8 +488,13 @@ mod tests {
         )
         .unwrap();
         d.set_pounds_sold_daily(1700, &t).unwrap();
-        d.sign(SignerRole::Inspector, "Ann Lindqvist", "M0 0", &t)
-            .unwrap();
+        d.sign(
+            SignerRole::Inspector,
+            "Ann Lindqvist",
+            "M10 20 L60 80 L110 20 M120 50 L200 50",
+            &t,
+        )
+        .unwrap();
         d.read().unwrap()
     }
 
@@ -398,6 +516,37 @@ mod tests {
         assert!(text.contains("Total Debits: 8"), "{text}");
         assert!(text.contains("Reinspection due by 2026-12-24"), "{text}");
         assert!(text.contains("inspector: Ann Lindqvist"), "{text}");
+    }
+
+    #[test]
+    fn the_drawn_signature_is_printed_scaled_into_its_box() {
+        let text = String::from_utf8_lossy(&report_pdf(&inspection(), &[])).to_string();
+        assert!(
+            text.contains("(Signed \\(inspector\\): Ann Lindqvist) Tj"),
+            "{text}"
+        );
+        let ops = stroke_ops(
+            "M10 20 L60 80 L110 20 M120 50 L200 50",
+            50.0,
+            500.0,
+            240.0,
+            70.0,
+        );
+        // two strokes: two move-tos, three line-tos, scaled to the box's height (60 px → 70 pt)
+        assert_eq!(ops.matches(" m\n").count(), 2, "{ops}");
+        assert_eq!(ops.matches(" l\n").count(), 3, "{ops}");
+        assert!(ops.starts_with("q ") && ops.ends_with("S Q\n"));
+        assert!(
+            ops.contains("50.0 500.0 m"),
+            "the top left point is the box's corner: {ops}"
+        );
+        assert!(
+            ops.contains("430.0 l"),
+            "the lowest point is 70 pt below: {ops}"
+        );
+        // garbage is skipped, never a panic
+        assert_eq!(stroke_ops("M x y L", 0.0, 0.0, 10.0, 10.0), "");
+        assert_eq!(stroke_ops("", 0.0, 0.0, 10.0, 10.0), "");
     }
 
     #[test]

@@ -15,7 +15,10 @@ use uuid::Uuid;
 use super::photos::ProcessedPhoto;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records the last applied.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_photo_refs.sql"),
+];
 
 /// After this many incremental changes a document is compacted into its snapshot.
 pub const COMPACT_AFTER: i64 = 256;
@@ -77,7 +80,9 @@ pub struct Store {
     open_docs: HashMap<Uuid, InspectionDoc>,
 }
 
-fn migrate(conn: &mut Connection) -> Result<()> {
+/// Applies the migrations the store lacks; answers whether the photo references (schema 2) are
+/// new, to be filled from the documents already there.
+fn migrate(conn: &mut Connection) -> Result<bool> {
     let known = MIGRATIONS.len() as i64;
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > known {
@@ -89,7 +94,7 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;
     }
-    Ok(())
+    Ok(found > 0 && found < 2)
 }
 
 impl Store {
@@ -101,7 +106,7 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        migrate(&mut conn)?;
+        let refs_missing = migrate(&mut conn)?;
         let actor_hex: Option<String> = conn
             .query_row("SELECT value FROM device WHERE key = 'actor'", [], |r| {
                 r.get(0)
@@ -118,11 +123,41 @@ impl Store {
                 a
             }
         };
-        Ok(Store {
+        let mut store = Store {
             conn,
             actor,
             open_docs: HashMap::new(),
-        })
+        };
+        if refs_missing {
+            store.rebuild_photo_refs()?;
+        }
+        Ok(store)
+    }
+
+    /// Fills the photo references from every document (after the migration that added them).
+    fn rebuild_photo_refs(&mut self) -> Result<()> {
+        for id in self.inspection_ids()? {
+            let view = self.doc(id)?.read()?;
+            let tx = self.conn.transaction()?;
+            Self::write_photo_refs(&tx, &view)?;
+            tx.commit()?;
+        }
+        self.open_docs.clear();
+        Ok(())
+    }
+
+    fn write_photo_refs(tx: &Transaction<'_>, i: &Inspection) -> Result<()> {
+        tx.execute(
+            "DELETE FROM photo_refs WHERE doc_id = ?1",
+            [i.header.id.to_string()],
+        )?;
+        for p in &i.photos {
+            tx.execute(
+                "INSERT OR IGNORE INTO photo_refs (doc_id, hash) VALUES (?1, ?2)",
+                params![i.header.id.to_string(), p.hash],
+            )?;
+        }
+        Ok(())
     }
 
     /// The schema version of the open store.
@@ -172,7 +207,7 @@ impl Store {
                 )?;
             }
         }
-        Ok(())
+        Self::write_photo_refs(tx, i)
     }
 
     /// The enrolled user (none before enrollment: a store under test, say).
@@ -518,11 +553,14 @@ impl Store {
         self.change(id, now, false, |d| d.apply_incremental(changes))
     }
 
-    /// Photos not yet uploaded.
+    /// Photos an inspection refers to that are not yet uploaded (a photo removed before signing
+    /// never leaves the device).
     pub fn photos_to_upload(&self) -> Result<Vec<String>> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT hash FROM photos WHERE uploaded = 0 ORDER BY hash")?;
+            .prepare_cached(
+                "SELECT hash FROM photos WHERE uploaded = 0 AND hash IN (SELECT hash FROM photo_refs) ORDER BY hash",
+            )?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }

@@ -371,17 +371,96 @@ fn upload_photos(
     Ok(uploaded)
 }
 
-/// Syncs in the background every `every` while something is waiting and the device is
-/// enrolled, with its own connection to the store; `synced` is told after each successful sync
-/// and stops the loop by returning false. Failures (no signal) are silent: the next round tries
-/// again, and nothing waiting is lost.
+/// What the status bar shows of sync: what waits, when the last sync went through, and why
+/// the last one failed (if it did, after the last success).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncStatus {
+    pub waiting: usize,
+    pub photos_waiting: usize,
+    pub last_synced_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub failed: Option<(chrono::DateTime<chrono::FixedOffset>, String)>,
+}
+
+/// How soon the background sync tries again after a failure.
+pub const RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// Syncs and records the outcome for the status bar.
+pub fn sync_and_record(
+    store: &mut Store,
+    e: &Enrollment,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<SyncReport, SyncClientError> {
+    let r = sync(store, e);
+    let noted = match &r {
+        Ok(_) => store
+            .set_setting("last_synced_at", &now.to_rfc3339())
+            .and_then(|()| store.set_setting("last_sync_error", "")),
+        Err(err) => store.set_setting(
+            "last_sync_error",
+            &serde_json::json!({ "at": now.to_rfc3339(), "why": err.to_string() }).to_string(),
+        ),
+    };
+    // the outcome is what matters; a status line that could not be written is only a status line
+    noted.ok();
+    r
+}
+
+/// The sync status of the store.
+pub fn status(store: &mut Store) -> SyncStatus {
+    let time = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
+    let failed = store
+        .setting("last_sync_error")
+        .ok()
+        .flatten()
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+        .and_then(|v| Some((time(v["at"].as_str()?)?, v["why"].as_str()?.to_string())));
+    SyncStatus {
+        waiting: store.pending(SERVER_PEER).map(|p| p.len()).unwrap_or(0),
+        photos_waiting: store.photos_to_upload().map(|p| p.len()).unwrap_or(0),
+        last_synced_at: store
+            .setting("last_synced_at")
+            .ok()
+            .flatten()
+            .and_then(|s| time(&s)),
+        failed,
+    }
+}
+
+/// One sync on a thread of its own, with its own connection to the store at `store_path` (the
+/// screen awaits the answer and never waits on the network).
+pub async fn sync_in_background(store_path: std::path::PathBuf) -> Result<SyncReport, String> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let r = Store::open(&store_path)
+            .map_err(|e| e.to_string())
+            .and_then(|mut s| {
+                let e = enrollment(&s).map_err(|e| e.to_string())?;
+                sync_and_record(&mut s, &e, chrono::Local::now().fixed_offset())
+                    .map_err(|e| e.to_string())
+            });
+        let _ = tx.send(r);
+    });
+    rx.await.unwrap_or_else(|_| Err("the sync stopped".into()))
+}
+
+/// Syncs in the background: every `every` while something waits, and at once whenever `wake`
+/// is sent to (the app came back to the foreground). `synced` is told after each attempt; when
+/// it answers false the thread stops.
 pub fn spawn_auto_sync(
     store_path: std::path::PathBuf,
     every: Duration,
+    wake: std::sync::mpsc::Receiver<()>,
     mut synced: impl FnMut() -> bool + Send + 'static,
 ) {
     std::thread::spawn(move || loop {
-        std::thread::sleep(every);
+        let woken = match wake.recv_timeout(every) {
+            Ok(()) => true,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => false,
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                std::thread::sleep(every);
+                false
+            }
+        };
         let Ok(mut store) = Store::open(&store_path) else {
             continue;
         };
@@ -394,8 +473,11 @@ pub fn spawn_auto_sync(
                 .photos_to_upload()
                 .map(|p| !p.is_empty())
                 .unwrap_or(false);
-        if waiting && sync(&mut store, &e).is_ok() && !synced() {
-            return;
+        if woken || waiting {
+            let _ = sync_and_record(&mut store, &e, chrono::Local::now().fixed_offset());
+            if !synced() {
+                return;
+            }
         }
     });
 }

@@ -189,8 +189,8 @@ pub fn EnforcementView() -> Element {
                             rsx! {
                                 div { class: "row", key: "{key}{def.no}",
                                     span { class: "lbl", "{label}" }
-                                    button { class: if complies == Some(true) { "big primary" } else { "big" }, onclick: { let save = save.clone(); let p = p.clone(); move |_| save(p.clone(), json!(true)) }, "Complies" }
-                                    button { class: if complies == Some(false) { "big primary" } else { "big" }, onclick: move |_| save(p.clone(), json!(false)), "Does not" }
+                                    button { id: "{key}-{def.no}-complies", class: if complies == Some(true) { "big primary" } else { "big" }, onclick: { let save = save.clone(); let p = p.clone(); move |_| save(p.clone(), json!(true)) }, "Complies" }
+                                    button { id: "{key}-{def.no}-does-not", class: if complies == Some(false) { "big primary" } else { "big" }, onclick: move |_| save(p.clone(), json!(false)), "Does not" }
                                 }
                             }
                         }

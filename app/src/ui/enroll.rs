@@ -39,13 +39,13 @@ pub fn Enroll() -> Element {
             h1 { "Milkshed — enroll this device" }
             p { "Once enrolled, the device works offline and syncs whenever it has a signal." }
             label { "Server address" }
-            input { id: "server", class: "wide", value: "{server}", oninput: move |e| server.set(e.value()) }
+            input { id: "server", class: "wide", initial_value: "{server}", oninput: move |e| server.set(e.value()) }
             label { "Agency" }
-            input { id: "agency", class: "wide", value: "{agency}", oninput: move |e| agency.set(e.value()) }
+            input { id: "agency", class: "wide", initial_value: "{agency}", oninput: move |e| agency.set(e.value()) }
             label { "User name" }
-            input { id: "username", class: "wide", value: "{username}", oninput: move |e| username.set(e.value()) }
+            input { id: "username", class: "wide", initial_value: "{username}", oninput: move |e| username.set(e.value()) }
             label { "Password" }
-            input { id: "password", class: "wide", r#type: "password", value: "{password}", oninput: move |e| password.set(e.value()) }
+            input { id: "password", class: "wide", r#type: "password", initial_value: "{password}", oninput: move |e| password.set(e.value()) }
             if let Some(m) = message() {
                 div { class: "error", "{m}" }
             }
@@ -80,7 +80,7 @@ pub fn SignIn() -> Element {
             h1 { "Milkshed — sign in" }
             p { "{who}" }
             label { "Password" }
-            input { id: "password", class: "wide", r#type: "password", value: "{password}", oninput: move |e| password.set(e.value()) }
+            input { id: "password", class: "wide", r#type: "password", initial_value: "{password}", oninput: move |e| password.set(e.value()) }
             if let Some(m) = message() {
                 div { class: "error", "{m}" }
             }

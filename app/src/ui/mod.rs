@@ -23,17 +23,29 @@ const AUTO_SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 pub fn App() -> Element {
     let ctx = use_context_provider(AppCtx::open);
     let screen = ctx.screen;
-    // automatic sync: a background thread tries every minute while something is waiting, and
-    // tells the screens to read again when it synced
+    #[cfg(feature = "test-hooks")]
+    use_hook(crate::test_hooks::start);
+    // automatic sync: a background thread tries every minute while something is waiting and
+    // at once when the app is shown again, and tells the screens to read again after each try
     use_hook({
         let ctx = ctx.clone();
         move || {
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
-            crate::device::sync_client::spawn_auto_sync(
+            let (wake, woken) = std::sync::mpsc::channel::<()>();
+            crate::platform::lifecycle::schedule_sync(
                 ctx.data_dir.join("device.db"),
                 AUTO_SYNC_EVERY,
+                woken,
                 move || tx.send(()).is_ok(),
             );
+            spawn(async move {
+                let mut resumed = crate::platform::lifecycle::resumed();
+                while resumed.recv::<bool>().await.is_ok() {
+                    if wake.send(()).is_err() {
+                        break;
+                    }
+                }
+            });
             spawn(async move {
                 while rx.recv().await.is_some() {
                     ctx.with(|s| s.close_documents());
@@ -51,6 +63,7 @@ pub fn App() -> Element {
                 Screen::Enroll => rsx! { enroll::Enroll {} },
                 Screen::SignIn => rsx! { enroll::SignIn {} },
                 other => rsx! {
+                    state::StatusBar {}
                     state::Nav {}
                     main {
                         match other {

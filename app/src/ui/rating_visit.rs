@@ -125,12 +125,8 @@ pub fn RatingVisit() -> Element {
                     v["farms_rated"], v["total_cwt"], v["total_cwt_x_debits"]
                 );
                 let rating = v["rating"].to_string();
-                // test instrumentation: what the screen shows, for UI tests to compare
-                if let Some(probe) = std::env::var_os("MILKSHED_UI_PROBE") {
-                    let _ = std::fs::write(probe, v.to_string());
-                }
                 rsx! {
-                    div { class: "totals", id: "live-rating",
+                    div { class: "totals", id: "live-rating", "data-rating": "{rating}", "data-farms": "{v[\"farms_rated\"]}",
                         span { class: "rating", "{rating}" }
                         "{summary}"
                     }

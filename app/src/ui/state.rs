@@ -31,13 +31,15 @@ pub struct AppCtx {
     pub data_dir: PathBuf,
     pub screen: Signal<Screen>,
     pub revision: Signal<u64>,
+    /// A sync started from the sync screen is running.
+    pub syncing: Signal<bool>,
 }
 
 impl AppCtx {
     /// Opens the device store in the platform's data directory.
     pub fn open() -> AppCtx {
         let data_dir = crate::platform::data_dir();
-        let opened = std::fs::create_dir_all(&data_dir)
+        let opened = crate::platform::ensure_dir(&data_dir)
             .map_err(|e| e.to_string())
             .and_then(|()| Store::open(&data_dir.join("device.db")).map_err(|e| e.to_string()));
         let (store, open_error) = match opened {
@@ -47,24 +49,15 @@ impl AppCtx {
         let enrolled = store
             .as_ref()
             .is_some_and(|s| sync_client::enrollment(s).is_ok());
-        let start = match std::env::var("MILKSHED_START_SCREEN").ok().as_deref() {
-            Some("sync") => Screen::Sync,
-            Some("rating") => Screen::RatingVisit,
-            Some("enforcement") => Screen::Enforcement,
-            Some("inspect") => store
-                .as_ref()
-                .and_then(|s| s.inspections().ok())
-                .and_then(|l| l.first().map(|i| Screen::Inspect(i.id)))
-                .unwrap_or(Screen::WorkList),
-            _ if enrolled
-                && !store
-                    .as_ref()
-                    .is_some_and(|s| crate::device::session::signed_in(s, chrono::Utc::now())) =>
-            {
-                Screen::SignIn
-            }
-            _ if enrolled => Screen::WorkList,
-            _ => Screen::Enroll,
+        let start = if !enrolled {
+            Screen::Enroll
+        } else if store
+            .as_ref()
+            .is_some_and(|s| crate::device::session::signed_in(s, chrono::Utc::now()))
+        {
+            Screen::WorkList
+        } else {
+            Screen::SignIn
         };
         AppCtx {
             store: Rc::new(RefCell::new(store)),
@@ -72,6 +65,7 @@ impl AppCtx {
             data_dir,
             screen: Signal::new(start),
             revision: Signal::new(0),
+            syncing: Signal::new(false),
         }
     }
 
@@ -107,6 +101,62 @@ impl AppCtx {
 /// Reads the app context (provided by [`super::App`]).
 pub fn use_app() -> AppCtx {
     use_context::<AppCtx>()
+}
+
+/// The sync status, on every screen: offline with what waits, syncing, or when the last sync
+/// went through; a failed sync says why and when it tries again.
+#[component]
+pub fn StatusBar() -> Element {
+    let ctx = use_app();
+    let _ = (ctx.revision)();
+    let status = ctx.with(sync_client::status).unwrap_or_default();
+    let syncing = (ctx.syncing)();
+    let waiting = status.waiting + status.photos_waiting;
+    let at = |t: &chrono::DateTime<chrono::FixedOffset>| {
+        t.with_timezone(&chrono::Local).format("%H:%M").to_string()
+    };
+    let failed_after_success = match (&status.failed, &status.last_synced_at) {
+        (Some((f, _)), Some(ok)) => f > ok,
+        (Some(_), None) => true,
+        _ => false,
+    };
+    let (class, text) = if syncing {
+        ("status", "Syncing with the agency…".to_string())
+    } else if failed_after_success {
+        let (when, why) = status.failed.clone().unwrap_or_default();
+        let retry = when + chrono::Duration::seconds(sync_client::RETRY_AFTER.as_secs() as i64);
+        (
+            "status failed",
+            format!(
+                "Not synced ({why}) · retry {} · nothing is lost · tried {}",
+                at(&retry),
+                at(&when)
+            ),
+        )
+    } else {
+        let last = status
+            .last_synced_at
+            .as_ref()
+            .map(at)
+            .unwrap_or_else(|| "never".into());
+        if waiting > 0 {
+            (
+                "status offline",
+                format!(
+                    "{} inspection(s), {} photo(s) waiting · last synced {last}",
+                    status.waiting, status.photos_waiting
+                ),
+            )
+        } else {
+            ("status", format!("All synced · last synced {last}"))
+        }
+    };
+    rsx! {
+        div { class: class, id: "sync-status", role: "status", title: "{text}",
+            span { "{text}" }
+            if syncing { progress {} }
+        }
+    }
 }
 
 /// The navigation bar.

@@ -4,13 +4,12 @@ use dioxus::prelude::*;
 
 use super::state::use_app;
 use crate::device::sync_client::{self, SyncReport};
-use crate::device::Store;
 
 #[component]
 pub fn SyncView() -> Element {
     let ctx = use_app();
     let _ = (ctx.revision)();
-    let mut running = use_signal(|| false);
+    let mut running = ctx.syncing;
     let mut outcome = use_signal(|| None::<Result<SyncReport, String>>);
     let waiting = ctx
         .with(|s| {
@@ -30,21 +29,10 @@ pub fn SyncView() -> Element {
                 return;
             }
             running.set(true);
-            let path = ctx.data_dir.join("device.db");
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            // the network runs on its own thread with its own connection to the store
-            std::thread::spawn(move || {
-                let r = Store::open(&path)
-                    .map_err(|e| e.to_string())
-                    .and_then(|mut s| {
-                        let e = sync_client::enrollment(&s).map_err(|e| e.to_string())?;
-                        sync_client::sync(&mut s, &e).map_err(|e| e.to_string())
-                    });
-                let _ = tx.send(r);
-            });
+            let sync = sync_client::sync_in_background(ctx.data_dir.join("device.db"));
             let ctx = ctx.clone();
             spawn(async move {
-                let r = rx.await.unwrap_or_else(|_| Err("the sync stopped".into()));
+                let r = sync.await;
                 ctx.with(|s| s.close_documents());
                 outcome.set(Some(r));
                 running.set(false);

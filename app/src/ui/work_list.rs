@@ -265,20 +265,9 @@ pub fn WorkList() -> Element {
         .into_iter()
         .filter(|i| q.is_empty() || i.subject_name.to_lowercase().contains(&q))
         .collect();
-    if let Some(probe) = std::env::var_os("MILKSHED_UI_PROBE") {
-        // test instrumentation: the work list is on screen with this many rows
-        let _ = std::fs::write(
-            probe,
-            format!(
-                "{{\"screen\":\"work_list\",\"farms\":{},\"inspections\":{}}}",
-                farms.len(),
-                mine.len()
-            ),
-        );
-    }
     rsx! {
         h1 { "Work list" }
-        input { id: "search", class: "wide", placeholder: "Search farm, permit or producer number", value: "{query}", oninput: move |e| query.set(e.value()) }
+        input { id: "search", class: "wide", placeholder: "Search farm, permit or producer number", initial_value: "{query}", oninput: move |e| query.set(e.value()) }
         h2 { "On this device" }
         if mine.is_empty() {
             p { "No inspections yet: start one from a farm below." }

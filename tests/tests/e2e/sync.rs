@@ -4,6 +4,7 @@
 use std::sync::atomic::Ordering;
 
 use milkshed_app::device::sync_client::SyncClientError;
+use milkshed_app::device::Store;
 use milkshed_shared::document::{ItemState, SignerRole};
 use milkshed_tests::{fingerprint, now, server_counts, ChildServer, Proxy, TestDevice, TestServer};
 
@@ -280,9 +281,11 @@ fn waiting_work_syncs_on_its_own_when_the_server_is_reachable() {
     let id = d.inspect_farm("farm-3", &["6"]);
     let path = d.dir.path().join("device.db");
     let (tx, rx) = std::sync::mpsc::channel();
+    let (_wake, woken) = std::sync::mpsc::channel();
     milkshed_app::device::sync_client::spawn_auto_sync(
         path,
         std::time::Duration::from_millis(100),
+        woken,
         move || {
             // one sync is enough: tell the test, then stop the loop
             let _ = tx.send(());
@@ -300,4 +303,55 @@ fn waiting_work_syncs_on_its_own_when_the_server_is_reachable() {
         )
         .unwrap();
     assert_eq!(n, 1);
+}
+
+/// Coming back to the foreground syncs at once, even with nothing waiting (the supervisor's
+/// returns come down), and the status bar learns when it went through; a failure says why.
+#[test]
+fn a_resumed_app_syncs_at_once_and_the_status_says_how_it_went() {
+    use milkshed_app::device::sync_client;
+    let server = TestServer::start();
+    let mut d = TestDevice::enroll(&server.url(), "ann");
+    d.sync().unwrap();
+    let path = d.dir.path().join("device.db");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (wake, woken) = std::sync::mpsc::channel();
+    // an hour between tries: only the wake can make this one
+    sync_client::spawn_auto_sync(
+        path.clone(),
+        std::time::Duration::from_secs(3600),
+        woken,
+        move || {
+            let _ = tx.send(());
+            true
+        },
+    );
+    let status = || sync_client::status(&mut Store::open(&path).unwrap());
+    assert_eq!(
+        status().last_synced_at,
+        None,
+        "a sync the test made itself is not recorded"
+    );
+    wake.send(()).unwrap();
+    rx.recv_timeout(std::time::Duration::from_secs(20))
+        .expect("a sync on resume");
+    let s = status();
+    assert!(s.last_synced_at.is_some(), "{s:?}");
+    assert_eq!(s.failed, None);
+    assert_eq!(s.waiting, 0);
+    // the server is gone: the next one fails, and says why
+    let mut e: serde_json::Value =
+        serde_json::from_str(&d.store.setting("enrollment").unwrap().unwrap()).unwrap();
+    e["server"] = "http://127.0.0.1:9".into();
+    d.store.set_setting("enrollment", &e.to_string()).unwrap();
+    wake.send(()).unwrap();
+    rx.recv_timeout(std::time::Duration::from_secs(20))
+        .expect("a second try");
+    let s = status();
+    let (at, why) = s.failed.expect("the failure is recorded");
+    assert!(at >= s.last_synced_at.unwrap());
+    assert!(
+        why.contains("connection") || why.contains("server"),
+        "{why}"
+    );
 }

@@ -189,6 +189,29 @@ fn sql_stays_in_db_and_the_app_core_has_no_ui() {
     }
 }
 
+/// The screens (`app/src/ui/`) call `device` and `platform`: they touch no file, decode no
+/// image and start no thread themselves, so nothing slow runs on the UI thread by accident and
+/// every platform capability has one home.
+#[test]
+fn the_screens_touch_no_file_image_or_thread() {
+    let root = workspace_root();
+    let mut ui = Vec::new();
+    rust_files(&root.join("app/src/ui"), &mut ui);
+    assert!(!ui.is_empty());
+    for f in ui {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for banned in [
+            "std::fs",
+            "image::",
+            "std::thread",
+            "std::process",
+            "std::env",
+        ] {
+            assert!(!text.contains(banned), "{} uses {banned}", f.display());
+        }
+    }
+}
+
 /// No source file grows past 1,000 lines: a file that large mixes floors (issue 13 split the
 /// registry handlers, the review pages, the API and the document along their seams).
 #[test]

@@ -1,151 +1,74 @@
-//! The field app's real window, driven like a person would under Xvfb: xdotool clicks and
-//! types, `import` takes screenshots, and the device store and the server say what happened.
-//! Positions are those of the app's fixed 900 × 1100 layout.
-//!
-//! Screenshots go to `target/ui-screens/`, and to `docs/screens/` when
-//! `MILKSHED_UPDATE_SCREENS=1`.
+//! The field app's real window at a phone's 390 × 844, driven like a person would under Xvfb:
+//! xdotool taps, types and draws where the screen's elements are (the app's test driver says
+//! where), the desktop portal's file chooser is answered for the camera, `import` takes
+//! screenshots, and the device store, the server and its review pages say what happened.
+//! Every screen's tap targets are measured; screenshots at phone and tablet sizes go to
+//! `target/ui-screens/` (and `docs/screens/` with `MILKSHED_UPDATE_SCREENS=1`).
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use milkshed_app::device::Store;
-use milkshed_shared::document::{ItemState, Status};
-use milkshed_tests::{app_binary, workspace_root, ChildServer, Display};
-
-trait Drive {
-    fn click(&self, x: u32, y: u32);
-    fn type_text(&self, text: &str);
-    fn screenshot(&self, name: &str);
-}
-
-impl Drive for Display {
-    fn click(&self, x: u32, y: u32) {
-        self.xdotool(&["mousemove", &x.to_string(), &y.to_string(), "click", "1"]);
-        settle();
-    }
-
-    fn type_text(&self, text: &str) {
-        self.xdotool(&["type", "--delay", "150", text]);
-        settle();
-    }
-
-    fn screenshot(&self, name: &str) {
-        let dir = workspace_root().join("target/ui-screens");
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(format!("{name}.png"));
-        let ok = Command::new("import")
-            .args(["-window", "root", path.to_str().unwrap()])
-            .env("DISPLAY", self.name())
-            .status()
-            .expect("imagemagick's import is needed")
-            .success();
-        assert!(ok, "screenshot {name}");
-        if std::env::var("MILKSHED_UPDATE_SCREENS").as_deref() == Ok("1") {
-            let docs = workspace_root().join("docs/screens");
-            std::fs::create_dir_all(&docs).unwrap();
-            std::fs::copy(&path, docs.join(format!("{name}.png"))).unwrap();
-        }
-    }
-}
-
-/// Time for the webview to render after an input event.
-fn settle() {
-    std::thread::sleep(Duration::from_millis(600));
-}
-
-fn wait_for(what: &str, limit: Duration, cond: impl FnMut() -> bool) {
-    assert!(wait_until(limit, cond), "timed out waiting for {what}");
-}
-
-/// Whether `cond` came true within `limit`.
-fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while !cond() {
-        if start.elapsed() > limit {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    true
-}
-
-struct App {
-    child: Child,
-}
-
-impl App {
-    fn launch(display: &Display, data: &Path, probe: &Path) -> App {
-        Self::launch_at(display, data, probe, None)
-    }
-
-    fn launch_at(display: &Display, data: &Path, probe: &Path, screen: Option<&str>) -> App {
-        let child = Command::new(app_binary())
-            .env("MILKSHED_START_SCREEN", screen.unwrap_or("work"))
-            .env("DISPLAY", display.name())
-            .env("MILKSHED_DATA_DIR", data)
-            .env("MILKSHED_UI_PROBE", probe)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let name = display.name();
-        wait_for("the app window", Duration::from_secs(90), || {
-            Command::new("xdotool")
-                .args(["search", "--name", "Milkshed"])
-                .env("DISPLAY", &name)
-                .output()
-                .map(|o| !o.stdout.is_empty())
-                .unwrap_or(false)
-        });
-        std::thread::sleep(Duration::from_secs(2));
-        App { child }
-    }
-}
-
-impl Drop for App {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Enrolls the app on the enroll screen as `user`, then syncs from the sync screen until the
-/// agency's farms are on the device.
-fn enroll_and_sync(display: &Display, server: &str, user: &str, data: &Path) {
-    // a webview still drawing its first frame on a busy machine drops what is typed at it:
-    // fill the form again (each field replaced) until the enrollment is stored
-    let enrolled = (0..3).any(|attempt| {
-        for (y, text) in [(144, server), (273, user), (338, "milkshed-demo")] {
-            display.click(450, y);
-            display.xdotool(&["key", "ctrl+a"]);
-            display.type_text(text);
-        }
-        display.click(113, 389);
-        let done = wait_until(Duration::from_secs(20), || {
-            store(data).setting("enrollment").unwrap().is_some()
-        });
-        if !done {
-            display.screenshot(&format!("1-enroll-attempt-{attempt}-{user}"));
-        }
-        done
-    });
-    assert!(enrolled, "timed out waiting for enrollment");
-    display.click(747, 32);
-    display.click(74, 232);
-    wait_for("reference data", Duration::from_secs(30), || {
-        store(data).reference_count("farm").unwrap() >= 12
-    });
-}
+use milkshed_shared::document::{Inspection, ItemState, LocationMoment, SignerRole, Status};
+use milkshed_tests::ui::{wait_for, App, PHONE, TABLET_LANDSCAPE, TABLET_PORTRAIT};
+use milkshed_tests::{jpeg, ChildServer, Display, WebClient};
+use uuid::Uuid;
 
 fn store(data: &Path) -> Store {
     Store::open(&data.join("device.db")).unwrap()
 }
 
-/// Against a real `milkshed-server` process: enroll and sync, then offline (the server is
-/// killed) inspect a farm from the work list, sign, submit, and amend and re-sign a returned
-/// inspection; then online again, sync; a rating visit over 3 farms whose live 2359k rating is
-/// the rating engine's; the 2359j worksheet filled in the app.
+fn inspection_of(data: &Path, subject: &str) -> Option<Inspection> {
+    let mut s = store(data);
+    let id = s
+        .inspections()
+        .ok()?
+        .into_iter()
+        .find(|i| i.subject_name == subject)?
+        .id;
+    s.inspection(id).ok()
+}
+
+fn inspection(data: &Path, id: Uuid) -> Inspection {
+    store(data).inspection(id).unwrap()
+}
+
+const SECS: Duration = Duration::from_secs(20);
+
+/// Enrolls on the enroll screen as `user`, then syncs until the agency's farms are on the
+/// device.
+fn enroll_and_sync(app: &App, server: &str, user: &str, data: &Path) {
+    app.fill("#server", server);
+    app.fill("#username", user);
+    app.fill("#password", "milkshed-demo");
+    app.tap("#enroll");
+    wait_for("enrollment", Duration::from_secs(60), || {
+        store(data).setting("enrollment").unwrap().is_some()
+    });
+    app.tap("#nav-sync");
+    app.tap("#sync-now");
+    wait_for("reference data", Duration::from_secs(60), || {
+        store(data).reference_count("farm").unwrap() >= 12
+    });
+}
+
+/// A signature stroke, as fractions of the pad.
+const STROKE: [(f64, f64); 5] = [
+    (0.1, 0.6),
+    (0.25, 0.3),
+    (0.4, 0.7),
+    (0.6, 0.35),
+    (0.85, 0.55),
+];
+
+/// Against a real `milkshed-server` process, at phone size: enroll and sync; offline (the server
+/// killed) inspect a farm from the work list — items marked with notes, three photos through
+/// the camera's chooser, one captioned, one removed, signed with a drawn stroke, the producer's
+/// drawn acknowledgement, "no fix" GPS recorded, the report handed to the system's viewer —
+/// submit; amend and re-sign a returned inspection; a routine plant inspection with its volume,
+/// a product and a partial debit; the server back, sync; the review page shows the photos on
+/// their findings with their captions, and the strokes. Then tablet sizes; then a rating
+/// officer's rating visit, the 2359j worksheet, and a plant rating visit.
 #[test]
 fn a_sanitarians_day_through_the_real_window() {
     let server_dir = tempfile::tempdir().unwrap();
@@ -154,223 +77,361 @@ fn a_sanitarians_day_through_the_real_window() {
     let port = server.addr.port();
     let display = Display::start(50);
     let data = tempfile::tempdir().unwrap();
-    let probe = data.path().join("probe.json");
-    let app = App::launch(&display, data.path(), &probe);
-    display.screenshot("1-enroll");
+    let scratch = tempfile::tempdir().unwrap();
+    // the system's viewer stands in as a script that keeps what it was handed
+    let viewer = scratch.path().join("viewer.sh");
+    let handed = scratch.path().join("handed-over.pdf");
+    std::fs::write(
+        &viewer,
+        format!("#!/bin/sh\ncp \"$1\" '{}'\n", handed.display()),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&viewer, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    // three photos from the "camera roll"
+    let roll = scratch.path().join("roll");
+    std::fs::create_dir_all(&roll).unwrap();
+    for n in 0..3u32 {
+        std::fs::write(roll.join(format!("IMG_{n}.jpg")), jpeg(n + 7, 1600, 1200)).unwrap();
+    }
+
+    let app = App::launch(&display, data.path(), &[("MILKSHED_TEST_VIEWER", &viewer)]);
+    app.screenshot("phone-1-enroll");
+    app.assert_tap_targets("the enroll screen");
 
     // enroll, and sync: the agency's farms and Ann's inspections come down
-    enroll_and_sync(&display, &server.url(), "ann", data.path());
-    settle();
-    display.screenshot("2-sync");
+    enroll_and_sync(&app, &server.url(), "ann", data.path());
+    app.wait_for_selector("#sync-result", SECS);
+    app.screenshot("phone-2-sync");
+    app.assert_tap_targets("the sync screen");
     // the signal is gone: everything below is recorded offline
     server.kill();
-    display.click(152, 32);
-    display.screenshot("3-work-list");
+    app.tap("#nav-work");
+    app.screenshot("phone-3-work-list");
+    app.assert_tap_targets("the work list");
 
-    // inspect K. R. Olson from the work list: three violations, signed, submitted
-    let before = store(data.path()).inspections().unwrap().len();
-    // search by producer number, then tap the one farm found; a keystroke the webview dropped
-    // leaves nothing to tap, so search again (a tap never lands on another farm's row: the
-    // filtered list holds one)
-    let started = (0..3).any(|attempt| {
-        display.click(450, 138);
-        display.xdotool(&["key", "ctrl+a"]);
-        display.type_text("55-0105");
-        settle();
-        display.screenshot(&format!("3b-search-{attempt}"));
-        display.click(450, 320);
-        wait_until(Duration::from_secs(10), || {
-            store(data.path())
-                .inspections()
-                .unwrap()
-                .iter()
-                .any(|i| i.subject_name == "K. R. Olson")
-        })
+    // inspect K. R. Olson from the work list, found by producer number
+    app.fill("#search", "55-0105");
+    app.tap_text("button.start-inspection", "K. R. Olson");
+    wait_for("the new inspection", SECS, || {
+        inspection_of(data.path(), "K. R. Olson").is_some()
     });
-    assert!(started, "timed out waiting for the new inspection");
-    assert_eq!(
-        store(data.path()).inspections().unwrap().len(),
-        before + 1,
-        "one inspection started"
-    );
-    let olson = store(data.path())
-        .inspections()
-        .unwrap()
-        .into_iter()
-        .find(|i| i.subject_name == "K. R. Olson")
-        .unwrap()
-        .id;
-    display.click(450, 862); // item 4
-    display.click(450, 802); // item 3
-    display.click(450, 502); // item 2A
-    wait_for("three violations", Duration::from_secs(10), || {
-        store(data.path())
-            .inspection(olson)
-            .unwrap()
-            .violations()
+    let olson = inspection_of(data.path(), "K. R. Olson").unwrap().header.id;
+    for item in ["4", "3", "2A"] {
+        app.tap(&format!("#item-{item}"));
+    }
+    wait_for("three violations", SECS, || {
+        inspection(data.path(), olson).violations().count() == 3
+    });
+    app.fill("#note-3", "Gutters not cleaned since the morning milking");
+    wait_for("the note", SECS, || {
+        inspection(data.path(), olson)
+            .findings
+            .iter()
+            .any(|f| f.item == "3" && f.note.starts_with("Gutters"))
+    });
+    // the GPS was asked when the inspection started; the webview has none: "no fix"
+    wait_for("the start's location record", SECS, || {
+        inspection(data.path(), olson)
+            .locations
+            .iter()
+            .any(|l| l.moment == LocationMoment::Started && l.fix.is_none() && !l.no_fix.is_empty())
+    });
+
+    // three photos through item 3's camera button, processed off the UI thread
+    app.tap("#camera-3");
+    app.choose_files(&roll);
+    wait_for("three photos of item 3", Duration::from_secs(60), || {
+        let i = inspection(data.path(), olson);
+        i.photos.len() == 3 && i.photos.iter().all(|p| p.item.as_deref() == Some("3"))
+    });
+    wait_for("their progress", SECS, || {
+        app.text("#photo-progress")
+            .matches("attached to item 3")
             .count()
             == 3
     });
-    display.screenshot("4-inspect");
-    display.click(309, 234); // Sign & submit
-    display.xdotool(&[
-        "mousemove",
-        "60",
-        "400",
-        "mousedown",
-        "1",
-        "mousemove",
-        "120",
-        "450",
-        "mousemove",
-        "200",
-        "390",
-        "mousemove",
-        "300",
-        "440",
-        "mouseup",
-        "1",
-    ]);
-    settle();
-    display.click(103, 518); // Sign the report
-    wait_for("the signature", Duration::from_secs(10), || {
-        store(data.path()).inspection(olson).unwrap().status == Status::Signed
-    });
-    display.screenshot("5-signed");
-    display.click(617, 390); // Submit for review
-    wait_for("submission", Duration::from_secs(10), || {
-        store(data.path()).inspection(olson).unwrap().status == Status::Submitted
-    });
-    let signed = store(data.path()).inspection(olson).unwrap();
-    assert!(
-        !signed.signatures[0].strokes.is_empty(),
-        "the drawn signature is kept"
+    assert_eq!(
+        app.eval("return document.querySelectorAll('.finding img.thumb').length;"),
+        3,
+        "the thumbnails are in item 3's row"
     );
+    app.screenshot("phone-4-inspect");
+    app.assert_tap_targets("the inspection's items");
+
+    // the photos: one captioned, one removed (its blob stays on the device)
+    app.tap("#tab-photos");
+    app.screenshot("phone-5-photos");
+    app.assert_tap_targets("the photos");
+    app.fill(
+        "#photo-0-caption",
+        "Manure build-up in the gutter behind stall 12",
+    );
+    let removed = inspection(data.path(), olson).photos[2].hash.clone();
+    app.tap("#photo-2-remove");
+    wait_for("the caption and the removal", SECS, || {
+        let i = inspection(data.path(), olson);
+        i.photos.len() == 2
+            && i.photos
+                .iter()
+                .any(|p| p.caption.starts_with("Manure build-up"))
+            && !i.photos.iter().any(|p| p.hash == removed)
+    });
+    assert!(
+        store(data.path()).photo(&removed).unwrap().is_some(),
+        "a removed photo's blob stays until nothing refers to it"
+    );
+
+    // sign with a drawn stroke; the producer acknowledges with one; the report is handed over
+    app.tap("#tab-sign");
+    app.draw("#signature-pad", &STROKE);
+    app.tap("#signature-pad-done");
+    wait_for("the signature", SECS, || {
+        inspection(data.path(), olson).status == Status::Signed
+    });
+    app.fill("#producer", "Karl Olson");
+    app.draw("#producer-pad", &STROKE[1..]);
+    app.screenshot("phone-6-acknowledge");
+    app.assert_tap_targets("the signing screen");
+    app.tap("#producer-pad-done");
+    wait_for("the acknowledgement", SECS, || {
+        inspection(data.path(), olson)
+            .signatures
+            .iter()
+            .any(|s| s.role == SignerRole::Acknowledgement && s.name == "Karl Olson")
+    });
+    let signed = inspection(data.path(), olson);
+    assert!(
+        signed
+            .signatures
+            .iter()
+            .all(|s| s.strokes.matches('L').count() >= 3),
+        "both drawn strokes are kept: {:?}",
+        signed.signatures
+    );
+    assert!(
+        signed
+            .locations
+            .iter()
+            .any(|l| l.moment == LocationMoment::Signed && l.fix.is_none()),
+        "the signing's location is recorded as no fix"
+    );
+    app.tap("#export-report");
+    wait_for("the report handed to the viewer", SECS, || handed.exists());
+    let pdf = std::fs::read(&handed).unwrap();
+    assert!(pdf.starts_with(b"%PDF-1.4"));
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(
+        text.contains("Total Debits: 7"),
+        "the report's Total Debits"
+    );
+    assert!(text.contains("Signed \\(acknowledgement\\): Karl Olson"));
+    assert_eq!(text.matches("/Subtype /Image").count(), 2, "the two photos");
+    assert!(text.contains("Manure build-up"), "the caption is printed");
+    app.tap("#submit");
+    wait_for("submission", SECS, || {
+        inspection(data.path(), olson).status == Status::Submitted
+    });
 
     // a returned inspection: the supervisor's comments show; amend, re-sign, submit
-    display.click(152, 32);
-    display.click(450, 138);
-    display.xdotool(&["key", "ctrl+a", "BackSpace"]);
-    display.type_text("Barkley");
-    display.click(450, 236);
-    let barkley = store(data.path())
-        .inspections()
+    app.tap("#nav-work");
+    app.fill("#search", "Barkley");
+    app.tap_text("button.open-inspection", "John Barkley");
+    app.wait_for_selector("#returned", SECS);
+    let barkley = inspection_of(data.path(), "John Barkley")
         .unwrap()
-        .into_iter()
-        .find(|i| i.subject_name == "John Barkley")
-        .unwrap()
+        .header
         .id;
-    assert_eq!(
-        store(data.path()).inspection(barkley).unwrap().status,
-        Status::Returned
-    );
-    display.screenshot("6-returned");
-    display.click(450, 932); // item 4, amended
-    wait_for("the amendment", Duration::from_secs(10), || {
-        store(data.path())
-            .inspection(barkley)
-            .unwrap()
-            .violations()
-            .count()
-            == 3
+    assert_eq!(inspection(data.path(), barkley).status, Status::Returned);
+    app.screenshot("phone-7-returned");
+    app.tap("#item-4");
+    wait_for("the amendment", SECS, || {
+        inspection(data.path(), barkley).violations().count() == 3
     });
-    display.click(309, 304);
-    // the earlier signatures (inspector, producer) are listed above the pad
-    display.xdotool(&[
-        "mousemove",
-        "60",
-        "560",
-        "mousedown",
-        "1",
-        "mousemove",
-        "200",
-        "600",
-        "mouseup",
-        "1",
-    ]);
-    settle();
-    display.screenshot("6b-amended-sign");
-    display.click(103, 684);
-    wait_for("the re-signature", Duration::from_secs(10), || {
-        store(data.path()).inspection(barkley).unwrap().status == Status::Signed
+    app.tap("#tab-sign");
+    app.draw("#signature-pad", &STROKE);
+    app.tap("#signature-pad-done");
+    wait_for("the re-signature", SECS, || {
+        inspection(data.path(), barkley).status == Status::Signed
     });
-    display.click(617, 486); // below three signatures now
-    wait_for("re-submission", Duration::from_secs(10), || {
-        store(data.path()).inspection(barkley).unwrap().status == Status::Submitted
+    app.tap("#submit");
+    wait_for("re-submission", SECS, || {
+        inspection(data.path(), barkley).status == Status::Submitted
     });
 
-    // a sync with no server fails gracefully and loses nothing
-    display.click(747, 32);
-    display.click(74, 232);
-    settle();
-    display.screenshot("2b-offline-sync");
+    // a routine plant inspection (FORM 2359 items): volume, a product, a partial debit
+    app.tap("#nav-work");
+    app.fill("#search", "");
+    // the demo agency's first milk plant
+    let plant_name = "I.M.A. Dairy";
+    app.tap_text("button.start-other", plant_name);
+    wait_for("the plant inspection", SECS, || {
+        inspection_of(data.path(), plant_name).is_some()
+    });
+    let plant = inspection_of(data.path(), plant_name).unwrap().header.id;
+    app.fill("#pounds-processed", "86340");
+    app.fill("#product-name", "Half and half");
+    app.fill("#product-pounds", "4200");
+    app.tap("#add-product");
+    wait_for("the volume and the product", SECS, || {
+        let i = inspection(data.path(), plant);
+        i.pounds_processed_daily == Some(86_340) && i.products.len() == 1
+    });
+    app.tap("#item-19");
+    app.tap_text(".finding button", "Half and half");
+    wait_for("the partial debit", SECS, || {
+        inspection(data.path(), plant).findings.iter().any(|f| {
+            f.item == "19"
+                && matches!(&f.state, ItemState::Violated { products, .. } if products == &["Half and half".to_string()])
+        })
+    });
+    app.screenshot("phone-8-plant");
+    app.assert_tap_targets("the plant inspection");
+    app.tap("#tab-sign");
+    app.draw("#signature-pad", &STROKE);
+    app.tap("#signature-pad-done");
+    wait_for("the plant's signature", SECS, || {
+        inspection(data.path(), plant).status == Status::Signed
+    });
+    app.tap("#submit");
+    wait_for("the plant's submission", SECS, || {
+        inspection(data.path(), plant).status == Status::Submitted
+    });
+
+    // a sync with no server fails gracefully, says so, and loses nothing
+    app.tap("#nav-sync");
+    app.tap("#sync-now");
+    wait_for("the failed sync", Duration::from_secs(60), || {
+        app.text("#sync-status").contains("Not synced")
+    });
+    app.screenshot("phone-9-offline-sync");
     assert_eq!(
         store(data.path()).pending("server").unwrap().len(),
-        2,
-        "both wait for the signal"
+        3,
+        "all three wait for the signal"
     );
 
-    // online again (the server comes back on its address): both reach the agency record
-    let _server = ChildServer::start_on(exe, server_dir.path(), port);
-    display.click(74, 232);
+    // online again (the server comes back on its address): all reach the agency record
+    let server = ChildServer::start_on(exe, server_dir.path(), port);
+    app.tap("#sync-now");
     let db = || rusqlite::Connection::open(server_dir.path().join("agency.db")).unwrap();
-    wait_for("the server to hold both", Duration::from_secs(30), || {
-        let n: i64 = db()
-            .query_row("SELECT count(*) FROM inspections WHERE status = 'submitted' AND integrity = 'intact' AND subject_name IN ('K. R. Olson', 'John Barkley')", [], |r| r.get(0))
+    wait_for(
+        "the server to hold all three",
+        Duration::from_secs(60),
+        || {
+            let n: i64 = db()
+            .query_row(
+                "SELECT count(*) FROM inspections WHERE status = 'submitted' AND integrity = 'intact' AND id IN (?1, ?2, ?3)",
+                [olson.to_string(), barkley.to_string(), plant.to_string()],
+                |r| r.get(0),
+            )
             .unwrap();
-        n == 2
-    });
-    let signatures: i64 = db()
-        .query_row(
-            "SELECT count(*) FROM signatures WHERE inspection_id = ?1 AND role = 'inspector'",
-            [barkley.to_string()],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(
-        signatures, 2,
-        "the returned inspection keeps both signatures"
+            n == 3
+        },
     );
-    let olson_debits: i64 = db()
-        .query_row(
+    wait_for("the photos uploaded", Duration::from_secs(60), || {
+        store(data.path()).photos_to_upload().unwrap().is_empty()
+    });
+    let debits = |id: Uuid| -> i64 {
+        db().query_row(
             "SELECT total_debits FROM inspections WHERE id = ?1",
-            [olson.to_string()],
+            [id.to_string()],
             |r| r.get(0),
         )
-        .unwrap();
-    assert_eq!(olson_debits, 7);
+        .unwrap()
+    };
+    assert_eq!(debits(olson), 7);
 
-    // a rating visit is the rating officer's to make (a sanitarian's device refuses one):
-    // Sam's own tablet, enrolled and synced the same way
+    // the supervisor's review page: the photos on their finding with the caption, the
+    // drawn strokes, the GPS record; the plant's volume, product and Total Debits
+    let mut web = WebClient::new(&server.url());
+    assert_eq!(web.login("demo", "sue", "milkshed-demo").status, 303);
+    let page = web.get(&format!("/review/inspections/{olson}"));
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains("<strong>3</strong> Manure build-up in the gutter"),
+        "the caption on item 3"
+    );
+    assert_eq!(page.body.matches("/thumb\"").count(), 2, "two photos");
+    assert_eq!(
+        page.body.matches("<svg class=\"signature\"").count(),
+        2,
+        "both strokes"
+    );
+    assert!(page.body.contains("GPS when started: no fix"));
+    let page = web.get(&format!("/review/inspections/{plant}"));
+    assert!(
+        page.body.contains("Pounds processed daily: 86340"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Half and half (4200 lb daily)"));
+    assert!(page.body.contains(&format!(
+        "<strong id=\"total-debits\">{}</strong>",
+        debits(plant)
+    )));
+
+    // the same screens at tablet sizes: the items and the panel side by side
+    for (size, name) in [
+        (TABLET_PORTRAIT, "tablet-portrait"),
+        (TABLET_LANDSCAPE, "tablet-landscape"),
+    ] {
+        app.resize(size);
+        app.tap("#nav-work");
+        app.screenshot(&format!("{name}-1-work-list"));
+        app.assert_tap_targets(&format!("the work list at {name}"));
+        app.fill("#search", "Olson");
+        app.tap_text("button.open-inspection", "K. R. Olson");
+        app.wait_for_selector(".split .side", SECS);
+        let side_by_side = app.eval(
+            "const a = document.querySelector('.split .items').getBoundingClientRect();
+             const b = document.querySelector('.split .side').getBoundingClientRect();
+             return a.width > 0 && b.width > 0 && b.left >= a.right;",
+        );
+        assert_eq!(side_by_side, true, "items and panel side by side at {name}");
+        app.screenshot(&format!("{name}-2-inspect"));
+        app.assert_tap_targets(&format!("the inspection at {name}"));
+    }
+    app.resize(PHONE);
     drop(app);
-    let data = tempfile::tempdir().unwrap();
-    let app = App::launch(&display, data.path(), &probe);
-    enroll_and_sync(&display, &_server.url(), "sam", data.path());
-    display.click(152, 32);
-    settle();
 
-    // a rating visit over 3 farms: the live rating is the engine's
-    display.click(450, 32);
-    display.screenshot("7-rating-visit");
-    for n in 0..3u32 {
-        // farms drawn, in drawing order; the live rating box pushes the list down once shown
-        let y = if n == 0 { 316 } else { 376 } + 62 * n;
+    // a rating visit is the rating officer's to make: Sam's own device, enrolled the same way
+    let data = tempfile::tempdir().unwrap();
+    let app = App::launch(&display, data.path(), &[]);
+    enroll_and_sync(&app, &server.url(), "sam", data.path());
+    app.tap("#nav-rating");
+    app.screenshot("phone-10-rating-visit");
+    app.assert_tap_targets("the rating visit");
+    for n in 0..3usize {
         let before = store(data.path()).inspections().unwrap().len();
-        display.click(450, y);
-        wait_for("a rating visit", Duration::from_secs(10), || {
+        app.eval(&format!(
+            "document.querySelectorAll('button.rate-farm')[{n}].setAttribute('data-farm', '{n}'); return true;"
+        ));
+        app.tap(&format!("[data-farm='{n}']"));
+        wait_for("a rating visit", SECS, || {
             store(data.path()).inspections().unwrap().len() == before + 1
         });
-        display.click(450, 862); // item 4
-        display.click(450, 802); // item 3
-        let _ = std::fs::remove_file(&probe);
-        display.click(450, 32); // back to the rating visit
-        wait_for("the live rating", Duration::from_secs(10), || {
-            probe.exists()
+        app.tap("#item-4");
+        app.tap("#item-3");
+        wait_for("its violations", SECS, || {
+            let mut s = store(data.path());
+            let ids: Vec<_> = s.inspections().unwrap().into_iter().map(|i| i.id).collect();
+            ids.iter()
+                .filter(|id| s.inspection(**id).unwrap().violations().count() == 2)
+                .count()
+                == n + 1
+        });
+        app.tap("#nav-rating");
+        wait_for("the live rating", SECS, || {
+            app.eval("const e = document.querySelector('#live-rating'); return e ? e.dataset.farms : null;")
+                == serde_json::json!((n + 1).to_string())
         });
     }
-    display.screenshot("8-rating-visit-live");
-    let shown: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&probe).unwrap()).unwrap();
+    app.screenshot("phone-11-rating-visit-live");
+    let shown = app.eval("return document.querySelector('#live-rating').dataset.rating;");
     let visits: Vec<_> = {
         let mut s = store(data.path());
         s.inspections()
@@ -388,29 +449,28 @@ fn a_sanitarians_day_through_the_real_window() {
     )
     .unwrap();
     let engine = milkshed_shared::worksheet::rate(&sheet).to_value();
-    assert_eq!(shown["rating"], engine["rating"]);
-    assert_eq!(shown["farms_rated"], 3);
+    assert_eq!(
+        shown,
+        serde_json::json!(engine["rating"].to_string()),
+        "the screen shows the engine's rating"
+    );
     assert!(engine["rating"].as_u64().unwrap() < 100, "{engine}");
-    drop(app);
 
     // the enforcement worksheet, filled in the app and kept as it is typed
-    let app = App::launch_at(&display, data.path(), &probe, Some("enforcement"));
-    display.click(67, 762); // Part I item 5: complies
-    wait_for("the 2359j entry", Duration::from_secs(10), || {
+    app.tap("#open-2359j");
+    app.tap("#part_i-5-complies");
+    wait_for("the 2359j entry", SECS, || {
         store(data.path())
             .setting("enforcement_draft")
             .unwrap()
             .is_some_and(|d| d.contains("\"complies\":true"))
     });
-    display.screenshot("9-enforcement");
-    drop(app);
+    app.screenshot("phone-12-enforcement");
+    app.assert_tap_targets("the enforcement worksheet");
 
     // a plant rating visit: its volume, a product, and a partial debit against that product
-    let app = App::launch_at(&display, data.path(), &probe, Some("rating"));
-    display.click(880, 230);
-    display.xdotool(&["key", "End"]);
-    settle();
-    display.click(450, 802); // the first plant
+    app.tap("#nav-rating");
+    app.tap("button.rate-plant");
     let plant_visit = || {
         let mut s = store(data.path());
         let id = s
@@ -421,31 +481,21 @@ fn a_sanitarians_day_through_the_real_window() {
             .map(|i| i.id)?;
         s.inspection(id).ok()
     };
-    wait_for("the plant visit", Duration::from_secs(10), || {
-        plant_visit().is_some()
-    });
-    display.click(350, 284);
-    display.type_text("500000");
-    display.xdotool(&["key", "Tab"]);
-    settle();
-    display.click(135, 383);
-    display.type_text("Tubs");
-    display.click(390, 383);
-    display.type_text("7000");
-    display.click(589, 383);
-    wait_for("the product", Duration::from_secs(10), || {
+    wait_for("the plant visit", SECS, || plant_visit().is_some());
+    app.fill("#pounds-processed", "500000");
+    app.fill("#product-name", "Tubs");
+    app.fill("#product-pounds", "7000");
+    app.tap("#add-product");
+    wait_for("the product", SECS, || {
         plant_visit()
             .is_some_and(|v| v.products.len() == 1 && v.pounds_processed_daily == Some(500_000))
     });
-    display.click(880, 140);
-    display.xdotool(&["key", "End"]);
-    settle();
-    display.click(450, 666); // item 19, capping
-    display.click(246, 728); // only against Tubs
-    wait_for("the partial debit", Duration::from_secs(10), || {
+    app.tap("#item-19");
+    app.tap_text(".finding button", "Tubs");
+    wait_for("the partial debit", SECS, || {
         plant_visit().is_some_and(|v| v.findings.iter().any(|f| f.item == "19" && matches!(&f.state, ItemState::Violated { products, .. } if products == &["Tubs".to_string()])))
     });
-    display.screenshot("10-plant-visit");
+    app.screenshot("phone-13-plant-visit");
     let visit = plant_visit().unwrap();
     let sheet =
         milkshed_shared::worksheet::plant_from_visit(&visit, chrono::Local::now().date_naive())
@@ -454,5 +504,4 @@ fn a_sanitarians_day_through_the_real_window() {
     // 70 cwt of tubs × 5 over the plant's 5,000 cwt: 100 − 0.07 → 100
     assert_eq!(rated["total_product"], 350);
     assert_eq!(rated["rating"], 100);
-    drop(app);
 }

@@ -170,3 +170,40 @@ fn hostile_inputs_are_refused_with_a_clear_error() {
     junk.extend((0..5000u32).map(|i| (i * 7919 % 251) as u8));
     assert!(process_photo(&junk).is_err());
 }
+
+#[test]
+fn the_reference_keeps_the_cameras_time_not_the_time_of_attaching() {
+    let input = with_exif(&jpeg(&quadrants()), 1, "2026:11:24 09:15:00");
+    let p = process_photo(&input).unwrap();
+    let attached_at = chrono::DateTime::parse_from_rfc3339("2026-12-01T15:00:00+00:00").unwrap();
+    let r = p.reference(Some("3".into()), "floor", &attached_at);
+    let taken = r.taken_at.unwrap();
+    assert_eq!(
+        taken.naive_local().to_string(),
+        "2026-11-24 09:15:00",
+        "the EXIF time, in the device's local time"
+    );
+    assert_eq!(r.item.as_deref(), Some("3"));
+    assert_eq!(r.caption, "floor");
+    // a photo with no time of its own is taken when it is attached
+    let plain = process_photo(&jpeg(&quadrants())).unwrap();
+    assert_eq!(
+        plain.reference(None, "", &attached_at).taken_at,
+        Some(attached_at)
+    );
+}
+
+#[test]
+fn off_the_ui_thread_the_same_photo_comes_back() {
+    let input = jpeg(&quadrants());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let p = rt
+        .block_on(process_photo_off_thread(input.clone()))
+        .unwrap();
+    assert_eq!(p, process_photo(&input).unwrap());
+    assert!(rt
+        .block_on(process_photo_off_thread(b"not a photo".to_vec()))
+        .is_err());
+}

@@ -182,6 +182,42 @@ fn a_photo_is_stored_once_however_many_findings_use_it() {
 }
 
 #[test]
+fn only_photos_an_inspection_refers_to_go_to_the_agency() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("device.db");
+    let mut store = Store::open(&path).unwrap();
+    let photo = |n: u8| {
+        let img = image::RgbImage::from_fn(80, 60, |x, y| image::Rgb([x as u8, y as u8, n]));
+        crate::device::process_photo(&crate::device::photos::tests::jpeg(&img)).unwrap()
+    };
+    let (kept, removed, stray) = (photo(1), photo(2), photo(3));
+    let id = store.create_inspection(&header(1)).unwrap();
+    for p in [&kept, &removed] {
+        store.put_photo(p).unwrap();
+        let r = p.reference(Some("3".into()), "", &t(1));
+        store.edit(id, &t(1), |d| d.add_photo(&r, &t(1))).unwrap();
+    }
+    // stored but never attached (the app was killed in between)
+    store.put_photo(&stray).unwrap();
+    store
+        .edit(id, &t(2), |d| d.remove_photo(&removed.hash, &t(2)))
+        .unwrap();
+    assert_eq!(store.photos_to_upload().unwrap(), vec![kept.hash.clone()]);
+    assert!(
+        store.photo(&removed.hash).unwrap().is_some(),
+        "its blob stays"
+    );
+    // a store from before the references is filled from its documents when it opens
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("DROP TABLE photo_refs").unwrap();
+    conn.pragma_update(None, "user_version", 1).unwrap();
+    drop(conn);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.photos_to_upload().unwrap(), vec![kept.hash]);
+}
+
+#[test]
 fn reference_data_is_replaced_whole() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("device.db")).unwrap();

@@ -3,17 +3,20 @@
 //! running count and Total Debits, signatures, and the supervisor's comments on a returned
 //! inspection. Every tap is durable in the device store before the screen shows it.
 
-use base64::Engine;
 use chrono::Local;
 use dioxus::prelude::*;
 use milkshed_shared::catalog::{Catalog, Form};
 use milkshed_shared::document::{
-    Inspection, ItemState, PhotoRef, SignerRole, Status, SubjectKind, HAULER_SAMPLER_ITEMS,
+    Inspection, ItemState, LocationMoment, SignerRole, Status, SubjectKind, HAULER_SAMPLER_ITEMS,
 };
 use uuid::Uuid;
 
 use super::state::{use_app, AppCtx};
-use crate::device::process_photo;
+use photos::Upload;
+use sign::SignaturePad;
+
+mod photos;
+mod sign;
 use milkshed_shared::rating::inspection::inspection_debits;
 
 /// What the next tap records: unrecorded → violated (minor, then major where the item varies)
@@ -47,11 +50,11 @@ fn form_of(i: &Inspection) -> Option<&'static Form> {
     }
 }
 
-fn now() -> chrono::DateTime<chrono::FixedOffset> {
+pub(super) fn now() -> chrono::DateTime<chrono::FixedOffset> {
     Local::now().fixed_offset()
 }
 
-fn edit(
+pub(super) fn edit(
     ctx: &AppCtx,
     id: Uuid,
     mut message: Signal<Option<String>>,
@@ -73,13 +76,41 @@ pub fn Inspect(id: Uuid) -> Element {
     let ctx = use_app();
     let _ = (ctx.revision)();
     let message = use_signal(|| None::<String>);
-    let mut photo_path = use_signal(String::new);
+    let uploads = use_signal(Vec::<Upload>::new);
+    let mut notice = use_signal(|| None::<String>);
+    let signing = use_signal(|| false);
     let mut producer = use_signal(String::new);
-    let mut strokes = use_signal(String::new);
-    let mut drawing = use_signal(|| false);
     let mut tab = use_signal(|| 0u8);
     let mut product_name = use_signal(String::new);
     let mut product_pounds = use_signal(String::new);
+    // a GPS fix when the inspection is started (first opened while it is a draft): a refusal
+    // or a timeout is recorded as "no fix", and the work goes on meanwhile
+    use_hook({
+        let ctx = ctx.clone();
+        move || {
+            let wanted = ctx
+                .with(|s| s.inspection(id).ok())
+                .flatten()
+                .is_some_and(|i| {
+                    i.status.editable()
+                        && !i
+                            .locations
+                            .iter()
+                            .any(|l| l.moment == LocationMoment::Started)
+                });
+            if wanted {
+                spawn(async move {
+                    let rec =
+                        crate::platform::location::current(LocationMoment::Started, now).await;
+                    ctx.with(|s| {
+                        s.edit(id, &now(), move |d| d.record_location(&rec, &now()))
+                            .ok()
+                    });
+                    ctx.changed();
+                });
+            }
+        }
+    });
     let Some(Ok(i)) = ctx.with(|s| s.inspection(id)) else {
         return rsx! { div { class: "error", "This inspection could not be read from the device." } };
     };
@@ -117,21 +148,6 @@ pub fn Inspect(id: Uuid) -> Element {
         }
     };
     let product_names: Vec<String> = i.products.iter().map(|(n, _)| n.clone()).collect();
-    let thumbs: Vec<(String, String, String)> = i
-        .photos
-        .iter()
-        .map(|p| {
-            let data = ctx
-                .with(|s| s.thumbnail(&p.hash).ok().flatten())
-                .flatten()
-                .unwrap_or_default();
-            (
-                p.hash.clone(),
-                p.item.clone().unwrap_or_default(),
-                base64::engine::general_purpose::STANDARD.encode(data),
-            )
-        })
-        .collect();
     let last_return = i.reviews.iter().rev().find(|r| !r.accepted).cloned();
     let inspector_name = i.header.inspector.name.clone();
     let subtitle = format!(
@@ -170,6 +186,7 @@ pub fn Inspect(id: Uuid) -> Element {
         .pounds_processed_daily
         .map(|p| p.to_string())
         .unwrap_or_default();
+    let tab_class = |n: u8| if tab() == n { "big primary" } else { "big" };
     rsx! {
         h1 { "{i.header.subject.name}" }
         p { "{subtitle}" }
@@ -177,7 +194,10 @@ pub fn Inspect(id: Uuid) -> Element {
             "{violations} violations · Total Debits {debits} · {i.status.as_str()}"
         }
         if let Some(m) = message() {
-            div { class: "error", "{m}" }
+            div { class: "error", id: "message", "{m}" }
+        }
+        if let Some(m) = notice() {
+            div { class: "okmsg", id: "notice", "{m}" }
         }
         if i.status == Status::Returned {
             if let Some(r) = last_return {
@@ -196,59 +216,59 @@ pub fn Inspect(id: Uuid) -> Element {
             }
         }
         div { class: "tabs row",
-            button { id: "tab-items", class: if tab() == 0 { "big primary" } else { "big" }, onclick: move |_| tab.set(0), "Items" }
-            button { id: "tab-photos", class: if tab() == 1 { "big primary" } else { "big" }, onclick: move |_| tab.set(1), "Photos ({i.photos.len()})" }
-            button { id: "tab-sign", class: if tab() == 2 { "big primary" } else { "big" }, onclick: move |_| tab.set(2), "Sign & submit" }
+            button { id: "tab-items", class: tab_class(0), onclick: move |_| tab.set(0), "Items" }
+            button { id: "tab-photos", class: tab_class(1), onclick: move |_| tab.set(1), "Photos ({i.photos.len()})" }
+            button { id: "tab-sign", class: tab_class(2), onclick: move |_| tab.set(2), "Sign & submit" }
         }
-        if tab() == 0 && i.header.subject.kind == SubjectKind::Farm {
-            div { class: "row",
-                label { "Pounds sold daily" }
-                input {
-                    id: "pounds",
-                    r#type: "number",
-                    disabled: !editable,
-                    value: "{pounds}",
-                    onchange: {
-                        let ctx = ctx.clone();
-                        move |e: FormEvent| {
-                            if let Ok(p) = e.value().trim().parse::<u64>() {
-                                edit(&ctx, id, message, |d| d.set_pounds_sold_daily(p, &now()));
-                            }
+        div { class: "split tab-{tab}",
+        div { class: "items",
+        if i.header.subject.kind == SubjectKind::Farm {
+            label { r#for: "pounds", "Pounds sold daily" }
+            input {
+                id: "pounds",
+                class: "wide",
+                r#type: "number",
+                inputmode: "numeric",
+                disabled: !editable,
+                value: "{pounds}",
+                onchange: {
+                    let ctx = ctx.clone();
+                    move |e: FormEvent| {
+                        if let Ok(p) = e.value().trim().parse::<u64>() {
+                            edit(&ctx, id, message, |d| d.set_pounds_sold_daily(p, &now()));
                         }
                     }
                 }
             }
         }
-        if tab() == 0 {
-        if tab() == 0 && matches!(i.header.subject.kind, SubjectKind::Plant | SubjectKind::ReceivingStation | SubjectKind::TransferStation) {
-            div { class: "row",
-                label { "Pounds processed daily" }
-                input {
-                    id: "pounds-processed",
-                    r#type: "number",
-                    disabled: !editable,
-                    value: "{processed}",
-                    onchange: {
-                        let ctx = ctx.clone();
-                        move |e: FormEvent| {
-                            if let Ok(p) = e.value().trim().parse::<u64>() {
-                                edit(&ctx, id, message, |d| d.set_pounds_processed_daily(p, &now()));
-                            }
+        if is_plant {
+            label { r#for: "pounds-processed", "Pounds processed daily" }
+            input {
+                id: "pounds-processed",
+                class: "wide",
+                r#type: "number",
+                inputmode: "numeric",
+                disabled: !editable,
+                value: "{processed}",
+                onchange: {
+                    let ctx = ctx.clone();
+                    move |e: FormEvent| {
+                        if let Ok(p) = e.value().trim().parse::<u64>() {
+                            edit(&ctx, id, message, |d| d.set_pounds_processed_daily(p, &now()));
                         }
                     }
                 }
             }
-        }
-        if tab() == 0 && is_plant {
             h2 { "Products" }
             for (name, lb) in i.products.iter() {
                 div { class: "row", key: "{name}", span { "{name}: {lb} lb daily" } }
             }
             if editable {
                 div { class: "row",
-                    input { id: "product-name", placeholder: "Product (e.g. Half and half)", value: "{product_name}", oninput: move |e| product_name.set(e.value()) }
-                    input { id: "product-pounds", r#type: "number", placeholder: "pounds daily", value: "{product_pounds}", oninput: move |e| product_pounds.set(e.value()) }
+                    input { id: "product-name", placeholder: "Product (e.g. Half and half)", initial_value: "{product_name}", oninput: move |e| product_name.set(e.value()) }
+                    input { id: "product-pounds", r#type: "number", inputmode: "numeric", placeholder: "pounds daily", initial_value: "{product_pounds}", oninput: move |e| product_pounds.set(e.value()) }
                     button {
+                        id: "add-product",
                         class: "big",
                         onclick: {
                             let ctx = ctx.clone();
@@ -258,6 +278,10 @@ pub fn Inspect(id: Uuid) -> Element {
                                     edit(&ctx, id, message, move |d| d.set_product(&name, p, &now()));
                                     product_name.set(String::new());
                                     product_pounds.set(String::new());
+                                    // the fields are the user's while typing (no value echoed
+                                    // back to them, which would lose fast keystrokes): empty
+                                    // them for the next product
+                                    let _ = document::eval("for (const id of ['product-name', 'product-pounds']) { const e = document.getElementById(id); if (e) e.value = ''; }");
                                 }
                             }
                         },
@@ -310,9 +334,15 @@ pub fn Inspect(id: Uuid) -> Element {
                     }
                 };
                 rsx! {
-                    button { key: "{item}", id: "item-{item}", class: class, disabled: !editable, onclick: tap,
-                        span { "{item} — {text}" }
-                        span { class: "badge", "{right}" }
+                    div { class: "finding", key: "{item}",
+                    div { class: "row",
+                        button { id: "item-{item}", class: class, style: "flex: 1 1 0", disabled: !editable, onclick: tap,
+                            span { "{item} — {text}" }
+                            span { class: "badge", "{right}" }
+                        }
+                        if editable {
+                            {photos::camera(&ctx, id, Some(item.clone()), uploads, message)}
+                        }
                     }
                     if partial && matches!(state, Some(ItemState::Violated { .. })) && !product_names.is_empty() {
                         div { class: "note row",
@@ -344,114 +374,76 @@ pub fn Inspect(id: Uuid) -> Element {
                     }
                     if matches!(state, Some(ItemState::Violated { .. })) {
                         div { class: "note",
-                            input { class: "wide", placeholder: "Note for item {item}", disabled: !editable, value: "{note}", onchange: note_change }
+                            input { id: "note-{item}", class: "wide", placeholder: "Note for item {item}", disabled: !editable, value: "{note}", onchange: note_change }
                         }
+                    }
+                    {photos::row_thumbs(&ctx, &i, item)}
                     }
                 }
             }
         }
+        {photos::progress(&uploads.read())}
         }
-        if tab() == 1 {
-        h2 { "Photos" }
-        div { class: "row",
-            for (hash, item, b64) in thumbs.iter() {
-                figure { key: "{hash}",
-                    img { src: "data:image/jpeg;base64,{b64}", width: "160" }
-                    figcaption { "item {item}" }
-                }
-            }
-        }
-        if editable {
-            div { class: "row",
-                input { id: "photo-path", class: "wide", placeholder: "Photo file (JPEG or PNG)", value: "{photo_path}", oninput: move |e| photo_path.set(e.value()) }
-                button {
-                    class: "big",
-                    onclick: {
-                        let ctx = ctx.clone();
-                        let first_violation = i.violations().next().map(|f| f.item.clone());
-                        let mut message = message;
-                        move |_| {
-                            let processed = std::fs::read(photo_path().trim())
-                                .map_err(|e| e.to_string())
-                                .and_then(|b| process_photo(&b).map_err(|e| e.to_string()));
-                            match processed {
-                                Err(e) => message.set(Some(e)),
-                                Ok(p) => {
-                                    let stored = ctx.with(|s| s.put_photo(&p).map_err(|e| e.to_string()));
-                                    if let Some(Err(e)) = stored {
-                                        message.set(Some(e));
-                                        return;
-                                    }
-                                    let item = first_violation.clone();
-                                    edit(&ctx, id, message, move |d| d.add_photo(&PhotoRef { hash: p.hash.clone(), item, caption: String::new(), taken_at: Some(now()), width: p.width, height: p.height, gps: p.gps.clone().map(|(lat, lon)| milkshed_shared::document::GpsFix { lat, lon, accuracy_m: None }) }, &now()));
-                                    photo_path.set(String::new());
-                                }
-                            }
-                        }
-                    },
-                    "Attach photo"
-                }
-            }
-        }
-        }
-        if tab() == 2 {
+        div { class: "side",
+        if tab() != 2 {
+            {photos::panel(&ctx, &i, &ids, uploads, message)}
+        } else {
         h2 { "Signatures" }
         for line in signature_lines.iter() {
             div { class: "okmsg", "{line}" }
         }
-        if editable {
-            p { "{inspector_name}, sign below:" }
-            svg {
-                class: "pad",
-                id: "signature-pad",
-                width: "360",
-                height: "120",
-                onmousedown: move |e: MouseEvent| {
-                    let p = e.element_coordinates();
-                    drawing.set(true);
-                    strokes.with_mut(|s| s.push_str(&format!("M{:.0} {:.0} ", p.x, p.y)));
-                },
-                onmousemove: move |e: MouseEvent| {
-                    if drawing() {
-                        let p = e.element_coordinates();
-                        strokes.with_mut(|s| s.push_str(&format!("L{:.0} {:.0} ", p.x, p.y)));
-                    }
-                },
-                onmouseup: move |_| drawing.set(false),
-                path { d: "{strokes}", stroke: "black", stroke_width: "3", fill: "none" }
+        for l in i.locations.iter() {
+            p { class: "location", id: "location-{l.moment.as_str()}",
+                {match &l.fix {
+                    Some(f) => format!("GPS when {}: {}, {}{}", l.moment.as_str(), f.lat, f.lon, f.accuracy_m.as_ref().map(|a| format!(" (±{a} m)")).unwrap_or_default()),
+                    None => format!("GPS when {}: no fix ({})", l.moment.as_str(), l.no_fix),
+                }}
             }
-            div { class: "row",
-                button {
-                    id: "sign",
-                    class: "big primary",
-                    onclick: {
-                        let ctx = ctx.clone();
-                        let name = inspector_name.clone();
-                        move |_| {
-                            let drawn = strokes();
-                            let name = name.clone();
+        }
+        if signing() {
+            p { class: "progress", "Signing: taking a GPS fix…" }
+        }
+        if editable {
+            SignaturePad {
+                id: "signature-pad",
+                prompt: "{inspector_name}, sign below with your finger:",
+                action: "Sign the report",
+                on_sign: {
+                    let ctx = ctx.clone();
+                    let name = inspector_name.clone();
+                    move |drawn: String| {
+                        // where the report was signed, then the signature: the fix is part of
+                        // what the inspector signs
+                        let (ctx, name) = (ctx.clone(), name.clone());
+                        let mut signing = signing;
+                        signing.set(true);
+                        spawn(async move {
+                            let rec = crate::platform::location::current(LocationMoment::Signed, now).await;
+                            ctx.with(|s| s.edit(id, &now(), move |d| d.record_location(&rec, &now())).ok());
                             edit(&ctx, id, message, move |d| d.sign(SignerRole::Inspector, &name, &drawn, &now()).map(|_| ()));
-                            strokes.set(String::new());
-                        }
-                    },
-                    "Sign the report"
+                            signing.set(false);
+                        });
+                    }
                 }
             }
         }
         if i.status == Status::Signed {
-            div { class: "row",
-                input { id: "producer", placeholder: "Producer or operator name", value: "{producer}", oninput: move |e| producer.set(e.value()) }
-                button {
-                    class: "big",
-                    onclick: {
-                        let ctx = ctx.clone();
-                        move |_| {
-                            let who = producer();
-                            edit(&ctx, id, message, move |d| d.sign(SignerRole::Acknowledgement, &who, "", &now()).map(|_| ()));
-                        }
-                    },
-                    "Producer acknowledges"
+            h2 { "The producer's acknowledgement" }
+            label { r#for: "producer", "Producer or operator name" }
+            input { id: "producer", class: "wide", initial_value: "{producer}", oninput: move |e| producer.set(e.value()) }
+            SignaturePad {
+                id: "producer-pad",
+                prompt: "The producer or operator signs that the report was received:",
+                action: "Producer acknowledges",
+                on_sign: {
+                    let ctx = ctx.clone();
+                    move |drawn: String| {
+                        let who = producer();
+                        edit(&ctx, id, message, move |d| d.sign(SignerRole::Acknowledgement, &who, &drawn, &now()).map(|_| ()));
+                    }
                 }
+            }
+            div { class: "actions",
                 button {
                     id: "submit",
                     class: "big primary",
@@ -463,42 +455,34 @@ pub fn Inspect(id: Uuid) -> Element {
                 }
             }
         }
-        if tab() == 2 {
-            h2 { "The producer's report" }
-            for (bold, line) in crate::device::report::report_lines(&i) {
-                if bold { p { strong { "{line}" } } } else { p { "{line}" } }
-            }
-            div { class: "row",
-                button {
-                    id: "export-report",
-                    class: "big",
-                    onclick: {
-                        let ctx = ctx.clone();
-                        let i = i.clone();
-                        let mut message = message;
-                        move |_| {
-                            let photos: Vec<crate::device::report::ReportPhoto> = i
-                                .photos
-                                .iter()
-                                .filter_map(|p| {
-                                    let jpeg = ctx.with(|s| s.thumbnail(&p.hash).ok().flatten()).flatten()?;
-                                    let (width, height) = image::ImageReader::new(std::io::Cursor::new(&jpeg)).with_guessed_format().ok()?.into_dimensions().ok()?;
-                                    Some(crate::device::report::ReportPhoto { jpeg, width, height, caption: format!("item {}", p.item.clone().unwrap_or_default()) })
-                                })
-                                .collect();
-                            let pdf = crate::device::report::report_pdf(&i, &photos);
-                            let dir = ctx.data_dir.join("reports");
-                            let name: String = i.header.subject.name.chars().map(|c| if c.is_alphanumeric() { c } else { '-' }).collect();
-                            let path = dir.join(format!("{name}-{}.pdf", i.header.started_at.format("%Y-%m-%d")));
-                            match std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, &pdf)) {
-                                Ok(()) => message.set(Some(format!("Report saved: {}", path.display()))),
-                                Err(e) => message.set(Some(format!("The report could not be saved: {e}"))),
-                            }
+        h2 { "The producer's report" }
+        for (bold, line) in crate::device::report::report_lines(&i) {
+            if bold { p { strong { "{line}" } } } else { p { "{line}" } }
+        }
+        div { class: "row",
+            button {
+                id: "export-report",
+                class: "big",
+                onclick: {
+                    let ctx = ctx.clone();
+                    let i = i.clone();
+                    let mut message = message;
+                    move |_| {
+                        let saved = ctx.with(|s| crate::device::report::save_report(s, &i, &ctx.data_dir.join("reports")));
+                        match saved {
+                            Some(Ok(path)) => match crate::platform::share::hand_over(&path) {
+                                Ok(()) => notice.set(Some(format!("The report is open in the system viewer, to print, e-mail or save: {}", path.display()))),
+                                Err(e) => message.set(Some(format!("Report saved at {}, but it could not be opened: {e}", path.display()))),
+                            },
+                            Some(Err(e)) => message.set(Some(format!("The report could not be saved: {e}"))),
+                            None => message.set(Some("the device store is not open".into())),
                         }
-                    },
-                    "Export the report (PDF)"
-                }
+                    }
+                },
+                "Open or share the report (PDF)"
             }
+        }
+        }
         }
         }
     }

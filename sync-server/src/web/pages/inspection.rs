@@ -78,7 +78,19 @@ pub async fn inspection(
                 div { "Started: " (when(&ins.header.started_at)) }
                 div { "Ended: " (ins.ended_at.map(|d| when(&d)).unwrap_or_else(|| "—".into())) }
                 div { "GPS: " @if let Some(g) = &ins.gps { (g.lat) ", " (g.lon) @if let Some(a) = &g.accuracy_m { " (±" (a) " m)" } } @else { "—" } }
-                div { "Pounds daily: " (ins.pounds_sold_daily.or(ins.pounds_processed_daily).map(|p| p.to_string()).unwrap_or_else(|| "—".into())) }
+                @for l in &ins.locations {
+                    div.location id={"location-" (l.moment.as_str())} {
+                        "GPS when " (l.moment.as_str()) ": "
+                        @if let Some(g) = &l.fix { (g.lat) ", " (g.lon) @if let Some(a) = &g.accuracy_m { " (±" (a) " m)" } } @else { "no fix (" (l.no_fix) ")" }
+                        " · " (when(&l.at))
+                    }
+                }
+                @if let Some(p) = ins.pounds_sold_daily { div { "Pounds sold daily: " (p) } }
+                @if let Some(p) = ins.pounds_processed_daily { div #pounds-processed { "Pounds processed daily: " (p) } }
+                @if ins.pounds_sold_daily.is_none() && ins.pounds_processed_daily.is_none() { div { "Pounds daily: —" } }
+                @if !ins.products.is_empty() {
+                    div #products { "Products: " (ins.products.iter().map(|(n, p)| format!("{n} ({p} lb daily)")).collect::<Vec<_>>().join(", ")) }
+                }
                 div { "Total Debits: " strong #total-debits { (row.total_debits.map(|d| d.to_string()).unwrap_or_else(|| "—".into())) } }
                 div { "Catalog: " (ins.header.catalog) }
             }
@@ -89,8 +101,17 @@ pub async fn inspection(
                 Integrity::Unsigned => p.muted #integrity { "Not signed yet." },
             }
             table {
-                thead { tr { th { "Role" } th { "Name" } th { "Signed at" } th { "Content hash" } } }
-                tbody { @for sig in &ins.signatures { tr { td { (sig.role.as_str()) } td { (sig.name) } td { (when(&sig.signed_at)) } td.muted { (sig.content_hash.get(..16).unwrap_or(&sig.content_hash)) "…" } } } }
+                thead { tr { th { "Role" } th { "Name" } th { "Signed at" } th { "Signature" } th { "Content hash" } } }
+                tbody { @for sig in &ins.signatures { tr {
+                    td { (sig.role.as_str()) } td { (sig.name) } td { (when(&sig.signed_at)) }
+                    td { @if sig.strokes.trim().is_empty() { span.muted { "not drawn" } } @else {
+                        // the stroke as drawn on the pad (CSS pixels of a pad up to 430 × 160)
+                        svg.signature viewBox="0 0 430 160" width="215" height="80" role="img" aria-label={"signature of " (sig.name)} {
+                            path d=(sig.strokes) stroke="black" stroke-width="3" fill="none" {}
+                        }
+                    } }
+                    td.muted { (sig.content_hash.get(..16).unwrap_or(&sig.content_hash)) "…" }
+                } } }
             }
             h2 { "Findings" }
             table #findings {
