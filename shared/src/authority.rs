@@ -109,6 +109,8 @@ pub enum Refusal {
     ContentLocked(&'static str),
     #[error("the inspector signs under the inspection's inspector name")]
     SignatureName,
+    #[error("the report's deliveries are recorded by the inspector and never changed or removed")]
+    DeliveriesRewritten,
     #[error("reviews are never changed or removed, only added")]
     ReviewsRewritten,
     #[error("a review names the user who makes it")]
@@ -255,6 +257,11 @@ pub fn authorize(
         .any(|s| s.role == SignerRole::Inspector && s.name != new.header.inspector.name)
     {
         return Err(Refusal::SignatureName);
+    }
+    if old.deliveries != new.deliveries
+        && (!own || old.deliveries.iter().any(|d| !new.deliveries.contains(d)))
+    {
+        return Err(Refusal::DeliveriesRewritten);
     }
     if !new.reviews.starts_with(&old.reviews) {
         return Err(Refusal::ReviewsRewritten);

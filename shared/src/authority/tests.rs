@@ -267,3 +267,36 @@ fn the_workflow_moves_one_way() {
     );
     assert!(transition(&BOB, "ann", Some(Status::Draft), Status::Signed).is_err());
 }
+
+#[test]
+fn the_reports_deliveries_are_the_inspectors_and_only_ever_added() {
+    use crate::document::{DeliveryMethod, ReportDelivery};
+    let mut d = submitted();
+    let before = d.read().unwrap();
+    let delivery = ReportDelivery {
+        how: DeliveryMethod::Printed,
+        at: t(),
+        to: "Pete Carhart".into(),
+    };
+    d.record_delivery(&delivery, &t()).unwrap();
+    let after = d.read().unwrap();
+    assert_eq!(after.deliveries, vec![delivery.clone()]);
+    assert_eq!(after.integrity, before.integrity, "not signed content");
+    assert_eq!(authorize(Some(&before), &after, &ANN), Ok(()));
+    assert_eq!(
+        authorize(Some(&before), &after, &BOB),
+        Err(Refusal::DeliveriesRewritten)
+    );
+    assert_eq!(
+        authorize(Some(&before), &after, &SUE),
+        Err(Refusal::DeliveriesRewritten)
+    );
+    // removing one is refused, even to the inspector
+    assert_eq!(
+        authorize(Some(&after), &before, &ANN),
+        Err(Refusal::DeliveriesRewritten)
+    );
+    // a draft has no report to hand over yet
+    let mut draft = doc(InspectionKind::RoutineFarm);
+    assert!(draft.record_delivery(&delivery, &t()).is_err());
+}

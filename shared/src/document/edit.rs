@@ -189,6 +189,49 @@ impl InspectionDoc {
         Ok(())
     }
 
+    /// Records that the signed report reached the producer or operator. Only after the
+    /// inspector signed; never part of the signed content; only ever added.
+    pub fn record_delivery(
+        &mut self,
+        delivery: &ReportDelivery,
+        now: &DateTime<FixedOffset>,
+    ) -> Result<()> {
+        if self.status() == Status::Draft {
+            return Err(DocumentError::Workflow(
+                "the report is handed over once the inspector has signed it".into(),
+            ));
+        }
+        let deliveries = match self.doc.get(&ROOT, keys::DELIVERIES)? {
+            Some((Value::Object(ObjType::Map), id)) => id,
+            _ => self.doc.put_object(ROOT, keys::DELIVERIES, ObjType::Map)?,
+        };
+        // unique per device and instant: two devices' deliveries never overwrite each other
+        let key = format!(
+            "{}-{}-{}",
+            delivery.at.to_rfc3339(),
+            self.doc
+                .get_actor()
+                .to_hex_string()
+                .get(..8)
+                .unwrap_or_default(),
+            self.doc.keys(&deliveries).count()
+        );
+        let d = self
+            .doc
+            .put_object(&deliveries, key.as_str(), ObjType::Map)?;
+        self.doc
+            .put(&d, keys::DELIVERY_HOW, delivery.how.as_str())?;
+        self.doc
+            .put(&d, keys::DELIVERY_AT, delivery.at.to_rfc3339())?;
+        self.doc.put(&d, keys::DELIVERY_TO, delivery.to.as_str())?;
+        commit(
+            &mut self.doc,
+            &format!("report {}", delivery.how.as_str()),
+            now,
+        );
+        Ok(())
+    }
+
     /// Sets one value in one of the document's maps, as one change.
     pub(super) fn put_in(
         &mut self,

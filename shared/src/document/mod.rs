@@ -60,6 +60,10 @@ pub mod keys {
     pub const LOCATIONS: &str = "locations";
     pub const LOCATION_AT: &str = "at";
     pub const NO_FIX: &str = "no_fix";
+    pub const DELIVERIES: &str = "deliveries";
+    pub const DELIVERY_HOW: &str = "how";
+    pub const DELIVERY_AT: &str = "at";
+    pub const DELIVERY_TO: &str = "to";
     pub const STATUS: &str = "status";
     pub const STATES: &str = "states";
     pub const POINTS: &str = "points";

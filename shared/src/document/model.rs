@@ -214,6 +214,46 @@ pub struct LocationRecord {
     pub no_fix: String,
 }
 
+/// How the report reached the producer or operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryMethod {
+    Printed,
+    Shared,
+    Emailed,
+    Shown,
+}
+
+impl DeliveryMethod {
+    pub const ALL: [DeliveryMethod; 4] = [
+        DeliveryMethod::Printed,
+        DeliveryMethod::Shared,
+        DeliveryMethod::Emailed,
+        DeliveryMethod::Shown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryMethod::Printed => "printed",
+            DeliveryMethod::Shared => "shared",
+            DeliveryMethod::Emailed => "emailed",
+            DeliveryMethod::Shown => "shown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeliveryMethod> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// The report handed to the producer or operator, after signing: how, when, to whom. Not part
+/// of the signed content (it happens after the signature); only ever added, by the inspector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportDelivery {
+    pub how: DeliveryMethod,
+    pub at: DateTime<FixedOffset>,
+    pub to: String,
+}
+
 /// A photo stored on the device by content hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhotoRef {
@@ -354,6 +394,8 @@ pub struct Inspection {
     /// Rating visits: the random-selection seed the farm was drawn with.
     pub selection_seed: Option<u64>,
     pub signatures: Vec<Signature>,
+    /// How the report reached the producer, in the order it did.
+    pub deliveries: Vec<ReportDelivery>,
     pub reviews: Vec<Review>,
     pub integrity: Integrity,
 }

@@ -12,6 +12,27 @@ impl InspectionDoc {
         })
     }
 
+    fn deliveries(&self) -> Vec<ReportDelivery> {
+        let Ok(obj) = self.obj(&ROOT, keys::DELIVERIES) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(String, ReportDelivery)> = self
+            .doc
+            .keys(&obj)
+            .filter_map(|k| {
+                let d = self.obj(&obj, &k).ok()?;
+                let delivery = ReportDelivery {
+                    how: DeliveryMethod::parse(&self.str_at(&d, keys::DELIVERY_HOW)?)?,
+                    at: self.time_at(&d, keys::DELIVERY_AT)?,
+                    to: self.str_at(&d, keys::DELIVERY_TO).unwrap_or_default(),
+                };
+                Some((k, delivery))
+            })
+            .collect();
+        out.sort_by(|a, b| a.1.at.cmp(&b.1.at).then_with(|| a.0.cmp(&b.0)));
+        out.into_iter().map(|(_, d)| d).collect()
+    }
+
     fn locations(&self) -> Vec<LocationRecord> {
         let Ok(obj) = self.obj(&ROOT, keys::LOCATIONS) else {
             return Vec::new();
@@ -172,6 +193,7 @@ impl InspectionDoc {
             products,
             selection_seed: self.u64_at(&ROOT, keys::SELECTION_SEED),
             signatures: self.signatures(),
+            deliveries: self.deliveries(),
             reviews: self.reviews(),
             integrity: self.integrity(),
         })

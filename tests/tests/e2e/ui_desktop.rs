@@ -230,6 +230,12 @@ fn a_sanitarians_day_through_the_real_window() {
     assert!(text.contains("Signed \\(acknowledgement\\): Karl Olson"));
     assert_eq!(text.matches("/Subtype /Image").count(), 2, "the two photos");
     assert!(text.contains("Manure build-up"), "the caption is printed");
+    app.tap("#delivered-printed");
+    wait_for("the delivery recorded", SECS, || {
+        inspection(data.path(), olson).deliveries.iter().any(|d| {
+            d.how == milkshed_shared::document::DeliveryMethod::Printed && d.to == "Karl Olson"
+        })
+    });
     app.tap("#submit");
     wait_for("submission", SECS, || {
         inspection(data.path(), olson).status == Status::Submitted
@@ -362,6 +368,10 @@ fn a_sanitarians_day_through_the_real_window() {
         "both strokes"
     );
     assert!(page.body.contains("GPS when started: no fix"));
+    assert!(
+        page.body.contains("Report printed to Karl Olson"),
+        "the delivery"
+    );
     let page = web.get(&format!("/review/inspections/{plant}"));
     assert!(
         page.body.contains("Pounds processed daily: 86340"),

@@ -7,7 +7,8 @@ use chrono::Local;
 use dioxus::prelude::*;
 use milkshed_shared::catalog::{Catalog, Form};
 use milkshed_shared::document::{
-    Inspection, ItemState, LocationMoment, SignerRole, Status, SubjectKind, HAULER_SAMPLER_ITEMS,
+    DeliveryMethod, Inspection, ItemState, LocationMoment, ReportDelivery, SignerRole, Status,
+    SubjectKind, HAULER_SAMPLER_ITEMS,
 };
 use uuid::Uuid;
 
@@ -186,6 +187,13 @@ pub fn Inspect(id: Uuid) -> Element {
         .pounds_processed_daily
         .map(|p| p.to_string())
         .unwrap_or_default();
+    let recipient = i
+        .signatures
+        .iter()
+        .rev()
+        .find(|s| s.role == SignerRole::Acknowledgement)
+        .map(|s| s.name.clone())
+        .unwrap_or_else(|| i.header.subject.name.clone());
     let tab_class = |n: u8| if tab() == n { "big primary" } else { "big" };
     rsx! {
         h1 { "{i.header.subject.name}" }
@@ -480,6 +488,36 @@ pub fn Inspect(id: Uuid) -> Element {
                     }
                 },
                 "Open or share the report (PDF)"
+            }
+        }
+        if i.status != Status::Draft {
+            p { "How did the report reach {recipient}?" }
+            div { class: "row",
+                for how in DeliveryMethod::ALL {
+                    {
+                        let ctx = ctx.clone();
+                        let to = recipient.clone();
+                        rsx! {
+                            button {
+                                id: "delivered-{how.as_str()}",
+                                class: "big",
+                                onclick: move |_| {
+                                    let d = ReportDelivery { how, at: now(), to: to.clone() };
+                                    edit(&ctx, id, message, move |doc| doc.record_delivery(&d, &now()));
+                                },
+                                {match how {
+                                    DeliveryMethod::Printed => "Printed",
+                                    DeliveryMethod::Shared => "Shared",
+                                    DeliveryMethod::Emailed => "E-mailed",
+                                    DeliveryMethod::Shown => "Shown on screen",
+                                }}
+                            }
+                        }
+                    }
+                }
+            }
+            for (n, d) in i.deliveries.iter().enumerate() {
+                div { class: "okmsg", id: "delivery-{n}", {format!("Report {} to {} at {}", d.how.as_str(), d.to, d.at.format("%Y-%m-%d %H:%M"))} }
             }
         }
         }

@@ -113,6 +113,10 @@ pub async fn inspection(
                     td.muted { (sig.content_hash.get(..16).unwrap_or(&sig.content_hash)) "…" }
                 } } }
             }
+            @if !ins.deliveries.is_empty() {
+                h2 { "The report to the producer" }
+                ul #deliveries { @for d in &ins.deliveries { li { "Report " (d.how.as_str()) " to " (d.to) " · " (when(&d.at)) } } }
+            }
             h2 { "Findings" }
             table #findings {
                 thead { tr { th { "Item" } th { "" } th { "Finding" } th { "Debit" } th { "Products" } th { "Note" } } }
