@@ -129,9 +129,10 @@ fn main() {
     };
     let mut durable = Vec::new();
     for n in 0..20 {
+        let (x, y) = app.point_in("#item-1");
         let before = last_change();
         let t = Instant::now();
-        app.tap("#item-1");
+        app.click_at(x, y);
         while last_change() == before {
             assert!(
                 t.elapsed() < Duration::from_secs(10),

@@ -158,7 +158,8 @@ impl<'d> App<'d> {
         ))
     }
 
-    fn point_in(&self, selector: &str) -> (i64, i64) {
+    /// The middle of the element on screen (scrolled into view).
+    pub fn point_in(&self, selector: &str) -> (i64, i64) {
         self.wait_for_selector(selector, Duration::from_secs(20));
         let (x, y, w, h) = self
             .box_of(selector)
@@ -169,9 +170,14 @@ impl<'d> App<'d> {
     /// A tap (a click) in the middle of the element.
     pub fn tap(&self, selector: &str) {
         let (x, y) = self.point_in(selector);
+        self.click_at(x, y);
+        settle();
+    }
+
+    /// A click at a point of the screen, without waiting for the webview.
+    pub fn click_at(&self, x: i64, y: i64) {
         self.display
             .xdotool(&["mousemove", &x.to_string(), &y.to_string(), "click", "1"]);
-        settle();
     }
 
     /// Taps the first element matching `selector` whose text holds `text`.

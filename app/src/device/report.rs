@@ -88,6 +88,12 @@ pub fn report_lines(i: &Inspection) -> Vec<(bool, String)> {
     if let Some(p) = i.pounds_sold_daily {
         l.push((false, format!("Pounds sold daily: {p}")));
     }
+    if let Some(p) = i.pounds_processed_daily {
+        l.push((false, format!("Pounds processed daily: {p}")));
+    }
+    for (product, pounds) in &i.products {
+        l.push((false, format!("Product: {product} - {pounds} lb daily")));
+    }
     l.push((false, String::new()));
     let catalog = Catalog::builtin(&i.header.catalog).ok();
     let form = catalog.map(|c| {

@@ -446,6 +446,19 @@ impl Store {
     }
 
     /// A stored photo's JPEG bytes.
+    /// The bytes a photo's upload sends (its stored JPEG), summed over `hashes`.
+    pub fn photo_bytes(&self, hashes: &[String]) -> Result<u64> {
+        let mut total = 0u64;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT length(jpeg) FROM photos WHERE hash = ?1")?;
+        for h in hashes {
+            let n: Option<i64> = stmt.query_row([h], |r| r.get(0)).optional()?;
+            total += n.map_or(0, |n| u64::try_from(n).unwrap_or(0));
+        }
+        Ok(total)
+    }
+
     pub fn photo(&self, hash: &str) -> Result<Option<Vec<u8>>> {
         Ok(self
             .conn

@@ -197,8 +197,28 @@ fn now() -> DateTime<FixedOffset> {
     Utc::now().fixed_offset()
 }
 
+/// How far a sync has got, for the status bar's progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SyncProgress {
+    pub round_trips: usize,
+    pub docs_sent: usize,
+    pub docs_received: usize,
+    pub photo_bytes_sent: u64,
+    /// The photo bytes this sync has to send (known once the documents are through).
+    pub photo_bytes_total: u64,
+}
+
 /// Syncs every inspection and photo with the server.
 pub fn sync(store: &mut Store, e: &Enrollment) -> Result<SyncReport, SyncClientError> {
+    sync_with_progress(store, e, &mut |_| {})
+}
+
+/// [`sync`], telling `progress` after each round trip and each photo chunk.
+pub fn sync_with_progress(
+    store: &mut Store,
+    e: &Enrollment,
+    progress: &mut dyn FnMut(SyncProgress),
+) -> Result<SyncReport, SyncClientError> {
     let agent = agent();
     let mut report = SyncReport::default();
     let mut send_all: Vec<Uuid> = Vec::new();
@@ -283,11 +303,17 @@ pub fn sync(store: &mut Store, e: &Enrollment) -> Result<SyncReport, SyncClientE
             store.set_setting("reference_version", &reference_version.to_string())?;
             report.reference_updated = true;
         }
+        progress(SyncProgress {
+            round_trips: report.round_trips,
+            docs_sent: report.docs_sent,
+            docs_received: report.docs_received,
+            ..SyncProgress::default()
+        });
         if !again {
             break;
         }
     }
-    report.photos_uploaded = upload_photos(store, e, &agent, &mut report)?;
+    report.photos_uploaded = upload_photos(store, e, &agent, &mut report, progress)?;
     Ok(report)
 }
 
@@ -310,9 +336,19 @@ fn upload_photos(
     e: &Enrollment,
     agent: &ureq::Agent,
     report: &mut SyncReport,
+    progress: &mut dyn FnMut(SyncProgress),
 ) -> Result<usize, SyncClientError> {
     let mut uploaded = 0;
-    for hash in store.photos_to_upload()? {
+    let hashes = store.photos_to_upload()?;
+    let mut shown = SyncProgress {
+        round_trips: report.round_trips,
+        docs_sent: report.docs_sent,
+        docs_received: report.docs_received,
+        photo_bytes_sent: 0,
+        photo_bytes_total: store.photo_bytes(&hashes)?,
+    };
+    progress(shown);
+    for hash in hashes {
         let Some(bytes) = store.photo(&hash)? else {
             continue;
         };
@@ -345,6 +381,8 @@ fn upload_photos(
                 .map_err(|err| SyncClientError::Network(err.to_string()))?;
             let (status, body) = read_body(resp)?;
             report.bytes_up += (end - offset) as u64;
+            shown.photo_bytes_sent += (end - offset) as u64;
+            progress(shown);
             if status != 200 {
                 let err = refused(status, &body);
                 if err.code() == Some(ErrorCode::Unreferenced) {
@@ -389,8 +427,9 @@ pub fn sync_and_record(
     store: &mut Store,
     e: &Enrollment,
     now: chrono::DateTime<chrono::FixedOffset>,
+    progress: &mut dyn FnMut(SyncProgress),
 ) -> Result<SyncReport, SyncClientError> {
-    let r = sync(store, e);
+    let r = sync_with_progress(store, e, progress);
     let noted = match &r {
         Ok(_) => store
             .set_setting("last_synced_at", &now.to_rfc3339())
@@ -428,15 +467,25 @@ pub fn status(store: &mut Store) -> SyncStatus {
 
 /// One sync on a thread of its own, with its own connection to the store at `store_path` (the
 /// screen awaits the answer and never waits on the network).
-pub async fn sync_in_background(store_path: std::path::PathBuf) -> Result<SyncReport, String> {
+/// `progress` hears how far it got, from that thread.
+pub async fn sync_in_background(
+    store_path: std::path::PathBuf,
+    progress: impl FnMut(SyncProgress) + Send + 'static,
+) -> Result<SyncReport, String> {
     let (tx, rx) = tokio::sync::oneshot::channel();
+    let mut progress = progress;
     std::thread::spawn(move || {
         let r = Store::open(&store_path)
             .map_err(|e| e.to_string())
             .and_then(|mut s| {
                 let e = enrollment(&s).map_err(|e| e.to_string())?;
-                sync_and_record(&mut s, &e, chrono::Local::now().fixed_offset())
-                    .map_err(|e| e.to_string())
+                sync_and_record(
+                    &mut s,
+                    &e,
+                    chrono::Local::now().fixed_offset(),
+                    &mut progress,
+                )
+                .map_err(|e| e.to_string())
             });
         let _ = tx.send(r);
     });
@@ -474,7 +523,12 @@ pub fn spawn_auto_sync(
                 .map(|p| !p.is_empty())
                 .unwrap_or(false);
         if woken || waiting {
-            let _ = sync_and_record(&mut store, &e, chrono::Local::now().fixed_offset());
+            let _ = sync_and_record(
+                &mut store,
+                &e,
+                chrono::Local::now().fixed_offset(),
+                &mut |_| {},
+            );
             if !synced() {
                 return;
             }

@@ -33,6 +33,8 @@ pub struct AppCtx {
     pub revision: Signal<u64>,
     /// A sync started from the sync screen is running.
     pub syncing: Signal<bool>,
+    /// How far it has got.
+    pub sync_progress: Signal<sync_client::SyncProgress>,
 }
 
 impl AppCtx {
@@ -66,6 +68,7 @@ impl AppCtx {
             screen: Signal::new(start),
             revision: Signal::new(0),
             syncing: Signal::new(false),
+            sync_progress: Signal::new(sync_client::SyncProgress::default()),
         }
     }
 
@@ -120,8 +123,24 @@ pub fn StatusBar() -> Element {
         (Some(_), None) => true,
         _ => false,
     };
+    let prog = (ctx.sync_progress)();
     let (class, text) = if syncing {
-        ("status", "Syncing with the agency…".to_string())
+        let photos = if prog.photo_bytes_total > 0 {
+            format!(
+                " · photos {} of {} kB",
+                prog.photo_bytes_sent / 1000,
+                prog.photo_bytes_total / 1000
+            )
+        } else {
+            String::new()
+        };
+        (
+            "status",
+            format!(
+                "Syncing · {} sent, {} received{photos}",
+                prog.docs_sent, prog.docs_received
+            ),
+        )
     } else if failed_after_success {
         let (when, why) = status.failed.clone().unwrap_or_default();
         let retry = when + chrono::Duration::seconds(sync_client::RETRY_AFTER.as_secs() as i64);
@@ -154,7 +173,13 @@ pub fn StatusBar() -> Element {
     rsx! {
         div { class: class, id: "sync-status", role: "status", title: "{text}",
             span { "{text}" }
-            if syncing { progress {} }
+            if syncing {
+                if prog.photo_bytes_total > 0 {
+                    progress { id: "sync-progress", max: "{prog.photo_bytes_total}", value: "{prog.photo_bytes_sent}" }
+                } else {
+                    progress { id: "sync-progress" }
+                }
+            }
         }
     }
 }

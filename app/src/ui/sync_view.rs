@@ -29,7 +29,17 @@ pub fn SyncView() -> Element {
                 return;
             }
             running.set(true);
-            let sync = sync_client::sync_in_background(ctx.data_dir.join("device.db"));
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            let sync = sync_client::sync_in_background(ctx.data_dir.join("device.db"), move |p| {
+                let _ = tx.send(p);
+            });
+            let mut shown = ctx.sync_progress;
+            shown.set(sync_client::SyncProgress::default());
+            spawn(async move {
+                while let Some(p) = rx.recv().await {
+                    shown.set(p);
+                }
+            });
             let ctx = ctx.clone();
             spawn(async move {
                 let r = sync.await;

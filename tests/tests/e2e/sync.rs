@@ -355,3 +355,29 @@ fn a_resumed_app_syncs_at_once_and_the_status_says_how_it_went() {
         "{why}"
     );
 }
+
+/// The status bar's progress: every round trip and every photo chunk is told, and the photo
+/// bytes sent reach the total the sync announced.
+#[test]
+fn a_sync_tells_how_far_it_has_got() {
+    use milkshed_app::device::sync_client::{self, SyncProgress};
+    let server = TestServer::start();
+    let mut d = TestDevice::enroll(&server.url(), "ann");
+    let id = d.inspect_farm("farm-3", &["6"]);
+    d.photograph_sized(id, "6", 3, 1600, 1200);
+    d.photograph_sized(id, "6", 4, 1600, 1200);
+    let mut seen: Vec<SyncProgress> = Vec::new();
+    let report =
+        sync_client::sync_with_progress(&mut d.store, &d.enrollment, &mut |p| seen.push(p))
+            .unwrap();
+    assert_eq!(report.photos_uploaded, 2);
+    let last = *seen.last().unwrap();
+    assert!(last.photo_bytes_total > 0);
+    assert_eq!(last.photo_bytes_sent, last.photo_bytes_total, "{seen:?}");
+    assert_eq!(last.docs_sent, 1);
+    assert!(
+        seen.windows(2)
+            .all(|w| w[1].photo_bytes_sent >= w[0].photo_bytes_sent),
+        "progress never goes back"
+    );
+}

@@ -83,7 +83,10 @@ fn a_sanitarians_day_through_the_real_window() {
     let handed = scratch.path().join("handed-over.pdf");
     std::fs::write(
         &viewer,
-        format!("#!/bin/sh\ncp \"$1\" '{}'\n", handed.display()),
+        format!(
+            "#!/bin/sh\ncp \"$1\" '{0}.part' && mv '{0}.part' '{0}'\n",
+            handed.display()
+        ),
     )
     .unwrap();
     {
@@ -96,6 +99,11 @@ fn a_sanitarians_day_through_the_real_window() {
     for n in 0..3u32 {
         std::fs::write(roll.join(format!("IMG_{n}.jpg")), jpeg(n + 7, 1600, 1200)).unwrap();
     }
+    // and a file that only calls itself a photo: refused, with the reason, changing nothing
+    std::fs::write(roll.join("IMG_9.jpg"), b"not a photo at all").unwrap();
+    let plant_roll = scratch.path().join("plant-roll");
+    std::fs::create_dir_all(&plant_roll).unwrap();
+    std::fs::write(plant_roll.join("capper.jpg"), jpeg(21, 1200, 1600)).unwrap();
 
     let app = App::launch(&display, data.path(), &[("MILKSHED_TEST_VIEWER", &viewer)]);
     app.screenshot("phone-1-enroll");
@@ -148,11 +156,15 @@ fn a_sanitarians_day_through_the_real_window() {
         i.photos.len() == 3 && i.photos.iter().all(|p| p.item.as_deref() == Some("3"))
     });
     wait_for("their progress", SECS, || {
-        app.text("#photo-progress")
-            .matches("attached to item 3")
-            .count()
-            == 3
+        let shown = app.text("#photo-progress");
+        shown.matches("attached to item 3").count() == 3
+            && shown.contains("IMG_9.jpg: not attached — this file is not a JPEG or PNG photo")
     });
+    assert_eq!(
+        inspection(data.path(), olson).photos.len(),
+        3,
+        "the refused one changed nothing"
+    );
     assert_eq!(
         app.eval("return document.querySelectorAll('.finding img.thumb').length;"),
         3,
@@ -293,6 +305,12 @@ fn a_sanitarians_day_through_the_real_window() {
                 && matches!(&f.state, ItemState::Violated { products, .. } if products == &["Half and half".to_string()])
         })
     });
+    app.tap("#camera-19");
+    app.choose_files(&plant_roll);
+    wait_for("the capper's photo", Duration::from_secs(60), || {
+        let i = inspection(data.path(), plant);
+        i.photos.len() == 1 && i.photos[0].item.as_deref() == Some("19")
+    });
     app.screenshot("phone-8-plant");
     app.assert_tap_targets("the plant inspection");
     app.tap("#tab-sign");
@@ -301,6 +319,28 @@ fn a_sanitarians_day_through_the_real_window() {
     wait_for("the plant's signature", SECS, || {
         inspection(data.path(), plant).status == Status::Signed
     });
+    app.fill("#producer", "Irene Adams");
+    app.draw("#producer-pad", &STROKE);
+    app.tap("#producer-pad-done");
+    wait_for("the operator's acknowledgement", SECS, || {
+        inspection(data.path(), plant).signatures.len() == 2
+    });
+    let _ = std::fs::remove_file(&handed);
+    app.tap("#export-report");
+    wait_for("the plant's report handed over", SECS, || handed.exists());
+    let text = String::from_utf8_lossy(&std::fs::read(&handed).unwrap()).to_string();
+    let plant_debits =
+        milkshed_shared::rating::inspection::inspection_debits(&inspection(data.path(), plant))
+            .unwrap()
+            .total;
+    for line in [
+        "Pounds processed daily: 86340".to_string(),
+        "Product: Half and half - 4200 lb daily".to_string(),
+        format!("Total Debits: {plant_debits}"),
+        "Debits against Half and half only".to_string(),
+    ] {
+        assert!(text.contains(&line), "the plant's report holds {line:?}");
+    }
     app.tap("#submit");
     wait_for("the plant's submission", SECS, || {
         inspection(data.path(), plant).status == Status::Submitted
