@@ -268,40 +268,55 @@ impl<'d> App<'d> {
         settle();
     }
 
-    /// Answers the file chooser a camera button opened (the desktop portal's): goes to `dir`
-    /// and chooses every photo in it.
+    /// Answers the file chooser a camera button opened (the desktop portal's, or the webview's
+    /// own for the bridged camera): goes to `dir` and chooses every photo in it. The photos'
+    /// names must not share a first letter (the chooser would complete the common start into
+    /// its location field), and `dir` must hold more than one.
     pub fn choose_files(&self, dir: &Path) {
-        let name = self.display.name();
-        let chooser = || {
-            Command::new("xdotool")
-                .args([
-                    "search",
-                    "--onlyvisible",
-                    "--class",
-                    "xdg-desktop-portal-gtk",
-                ])
-                .env("DISPLAY", &name)
-                .output()
-                .map(|o| !o.stdout.is_empty())
-                .unwrap_or(false)
-        };
-        wait_for("the file chooser", Duration::from_secs(60), chooser);
+        wait_for("the file chooser", Duration::from_secs(60), || {
+            self.chooser_open()
+        });
         std::thread::sleep(Duration::from_secs(1));
         let folder = format!("{}/", dir.display());
         self.display.xdotool(&["key", "ctrl+l"]);
         std::thread::sleep(Duration::from_millis(500));
-        self.display.xdotool(&["type", "--delay", "40", &folder]);
+        // all at once: the chooser completes names as they are typed, and a completion
+        // arriving between two keystrokes mangles the path
+        self.display.xdotool(&["type", "--delay", "0", &folder]);
         std::thread::sleep(Duration::from_millis(1200));
-        // the chooser completes the first name: drop it, go into the folder, choose them all
-        self.display.xdotool(&["key", "Delete"]);
+        // into the folder, then every file in it
         self.display.xdotool(&["key", "Return"]);
         std::thread::sleep(Duration::from_millis(1500));
         self.display.xdotool(&["key", "ctrl+a"]);
         std::thread::sleep(Duration::from_millis(300));
         self.display.xdotool(&["key", "Return"]);
-        wait_for("the file chooser to close", Duration::from_secs(20), || {
-            !chooser()
-        });
+        if !wait_until(Duration::from_secs(20), || !self.chooser_open()) {
+            self.screenshot("chooser-stuck");
+            panic!("the file chooser did not close (target/ui-screens/chooser-stuck.png)");
+        }
+    }
+
+    /// Whether a window other than the app's is open and big enough to be a dialog.
+    fn chooser_open(&self) -> bool {
+        let name = self.display.name();
+        let run = |args: &[&str]| {
+            Command::new("xdotool")
+                .args(args)
+                .env("DISPLAY", &name)
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
+                .unwrap_or_default()
+        };
+        run(&["search", "--onlyvisible", "--class", "."])
+            .lines()
+            .filter(|id| run(&["getwindowname", id]).trim() != "Milkshed")
+            .any(|id| {
+                run(&["getwindowgeometry", id])
+                    .lines()
+                    .find_map(|l| l.trim().strip_prefix("Geometry: ").map(str::to_string))
+                    .and_then(|g| g.split('x').next().and_then(|w| w.parse::<u32>().ok()))
+                    .is_some_and(|w| w >= 300)
+            })
     }
 
     /// Resizes the window (CSS px; the display's scale is 1).

@@ -4,12 +4,13 @@
 //! edges"). Screens call `device` and `platform`; nothing else touches the operating system.
 //!
 //! - [`data_dir`]: where the device store lives.
-//! - camera / file pick: the webview's own `<input type=file accept=image/* capture>` (see
-//!   `ui/inspect/photos.rs`); read through Dioxus's `FileData`, so there is no code here.
+//! - [`camera`]: the webview's own `<input type=file accept=image/* capture>`, read through
+//!   Dioxus's `FileData` on a desktop and through the page's bridge on Android and iOS.
 //! - [`location`]: a GPS fix through the webview's geolocation.
 //! - [`share`]: hands a file (the producer's report) to the system.
 //! - background sync and the app's lifecycle: [`lifecycle`].
 
+pub mod camera;
 mod data_dir;
 pub mod lifecycle;
 pub mod location;

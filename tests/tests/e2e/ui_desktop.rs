@@ -96,14 +96,20 @@ fn a_sanitarians_day_through_the_real_window() {
     // three photos from the "camera roll"
     let roll = scratch.path().join("roll");
     std::fs::create_dir_all(&roll).unwrap();
-    for n in 0..3u32 {
-        std::fs::write(roll.join(format!("IMG_{n}.jpg")), jpeg(n + 7, 1600, 1200)).unwrap();
+    // (names with different first letters: the chooser completes a common start)
+    for (n, name) in ["a-gutter", "b-stall", "c-walk"].iter().enumerate() {
+        std::fs::write(
+            roll.join(format!("{name}.jpg")),
+            jpeg(n as u32 + 7, 1600, 1200),
+        )
+        .unwrap();
     }
     // and a file that only calls itself a photo: refused, with the reason, changing nothing
-    std::fs::write(roll.join("IMG_9.jpg"), b"not a photo at all").unwrap();
+    std::fs::write(roll.join("z-notes.jpg"), b"not a photo at all").unwrap();
     let plant_roll = scratch.path().join("plant-roll");
     std::fs::create_dir_all(&plant_roll).unwrap();
     std::fs::write(plant_roll.join("capper.jpg"), jpeg(21, 1200, 1600)).unwrap();
+    std::fs::write(plant_roll.join("dock.jpg"), jpeg(22, 1600, 1200)).unwrap();
 
     let app = App::launch(&display, data.path(), &[("MILKSHED_TEST_VIEWER", &viewer)]);
     app.screenshot("phone-1-enroll");
@@ -158,7 +164,7 @@ fn a_sanitarians_day_through_the_real_window() {
     wait_for("their progress", SECS, || {
         let shown = app.text("#photo-progress");
         shown.matches("attached to item 3").count() == 3
-            && shown.contains("IMG_9.jpg: not attached — this file is not a JPEG or PNG photo")
+            && shown.contains("z-notes.jpg: not attached — this file is not a JPEG or PNG photo")
     });
     assert_eq!(
         inspection(data.path(), olson).photos.len(),
@@ -279,7 +285,18 @@ fn a_sanitarians_day_through_the_real_window() {
         inspection(data.path(), barkley).status == Status::Submitted
     });
 
-    // a routine plant inspection (FORM 2359 items): volume, a product, a partial debit
+    // a routine plant inspection (FORM 2359 items): volume, a product, a partial debit; the app
+    // started again with the camera read the way Android and iOS read it (the page's bridge,
+    // the webview's own chooser)
+    drop(app);
+    let app = App::launch(
+        &display,
+        data.path(),
+        &[
+            ("MILKSHED_TEST_VIEWER", &viewer),
+            ("MILKSHED_TEST_BRIDGED_CAMERA", Path::new("1")),
+        ],
+    );
     app.tap("#nav-work");
     app.fill("#search", "");
     // the demo agency's first milk plant
@@ -307,10 +324,14 @@ fn a_sanitarians_day_through_the_real_window() {
     });
     app.tap("#camera-19");
     app.choose_files(&plant_roll);
-    wait_for("the capper's photo", Duration::from_secs(60), || {
-        let i = inspection(data.path(), plant);
-        i.photos.len() == 1 && i.photos[0].item.as_deref() == Some("19")
-    });
+    wait_for(
+        "the capper's photos, through the bridge",
+        Duration::from_secs(60),
+        || {
+            let i = inspection(data.path(), plant);
+            i.photos.len() == 2 && i.photos.iter().all(|p| p.item.as_deref() == Some("19"))
+        },
+    );
     app.screenshot("phone-8-plant");
     app.assert_tap_targets("the plant inspection");
     app.tap("#tab-sign");

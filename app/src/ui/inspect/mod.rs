@@ -112,6 +112,10 @@ pub fn Inspect(id: Uuid) -> Element {
             }
         }
     });
+    use_hook({
+        let ctx = ctx.clone();
+        move || photos::listen_to_bridge(ctx, id, uploads, message)
+    });
     let Some(Ok(i)) = ctx.with(|s| s.inspection(id)) else {
         return rsx! { div { class: "error", "This inspection could not be read from the device." } };
     };

@@ -24,7 +24,6 @@ pub struct Upload {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum UploadState {
-    Reading,
     Processing,
     Attached(Option<String>),
     Refused(String),
@@ -33,7 +32,6 @@ pub enum UploadState {
 impl Upload {
     fn line(&self) -> String {
         match &self.state {
-            UploadState::Reading => format!("{}: reading…", self.name),
             UploadState::Processing => format!("{}: shrinking and storing…", self.name),
             UploadState::Attached(Some(item)) => format!("{}: attached to item {item}", self.name),
             UploadState::Attached(None) => format!("{}: attached to the inspection", self.name),
@@ -42,8 +40,53 @@ impl Upload {
     }
 }
 
-/// Takes the chosen files one after another: read, processed off the UI thread, stored, then
-/// attached to `item` (None: the inspection as a whole).
+/// A chosen photo on its way: its name and, once read, its bytes.
+pub(super) struct Incoming {
+    pub item: Option<String>,
+    pub name: String,
+    pub bytes: Result<Vec<u8>, String>,
+}
+
+/// Takes one chosen photo: processed off the UI thread, stored, then attached to its finding
+/// (None: the inspection as a whole). Its line in `uploads` says how it went.
+pub(super) async fn take_one(
+    ctx: &AppCtx,
+    id: Uuid,
+    incoming: Incoming,
+    mut uploads: Signal<Vec<Upload>>,
+    message: Signal<Option<String>>,
+) {
+    let n = uploads.len();
+    uploads.push(Upload {
+        name: incoming.name,
+        state: UploadState::Processing,
+    });
+    let mut set = move |state| uploads.with_mut(|u| u[n].state = state);
+    let bytes = match incoming.bytes {
+        Ok(b) => b,
+        Err(why) => {
+            set(UploadState::Refused(why));
+            return;
+        }
+    };
+    let photo = match process_photo_off_thread(bytes).await {
+        Ok(p) => p,
+        Err(e) => {
+            set(UploadState::Refused(e.to_string()));
+            return;
+        }
+    };
+    if let Some(Err(e)) = ctx.with(|s| s.put_photo(&photo)) {
+        set(UploadState::Refused(e.to_string()));
+        return;
+    }
+    let item = incoming.item;
+    let reference = photo.reference(item.clone(), "", &now());
+    edit(ctx, id, message, move |d| d.add_photo(&reference, &now()));
+    set(UploadState::Attached(item));
+}
+
+/// Takes the files Dioxus read from the chooser, one after another.
 fn take(
     ctx: AppCtx,
     id: Uuid,
@@ -53,40 +96,45 @@ fn take(
     message: Signal<Option<String>>,
 ) {
     spawn(async move {
-        let mut uploads = uploads;
         for file in files {
-            let n = uploads.len();
-            uploads.push(Upload {
+            let bytes = if usize::try_from(file.size()).map_or(true, |s| s > MAX_INPUT_BYTES) {
+                Err("the photo is over 40 MB".to_string())
+            } else {
+                file.read_bytes()
+                    .await
+                    .map(|b| b.to_vec())
+                    .map_err(|e| format!("it could not be read: {e}"))
+            };
+            let incoming = Incoming {
+                item: item.clone(),
                 name: file.name(),
-                state: UploadState::Reading,
-            });
-            let mut set = move |state| uploads.with_mut(|u| u[n].state = state);
-            if usize::try_from(file.size()).map_or(true, |s| s > MAX_INPUT_BYTES) {
-                set(UploadState::Refused("the photo is over 40 MB".into()));
-                continue;
-            }
-            let bytes = match file.read_bytes().await {
-                Ok(b) => b.to_vec(),
-                Err(e) => {
-                    set(UploadState::Refused(format!("it could not be read: {e}")));
-                    continue;
-                }
+                bytes,
             };
-            set(UploadState::Processing);
-            let photo = match process_photo_off_thread(bytes).await {
-                Ok(p) => p,
-                Err(e) => {
-                    set(UploadState::Refused(e.to_string()));
-                    continue;
-                }
+            take_one(&ctx, id, incoming, uploads, message).await;
+        }
+    });
+}
+
+/// On Android and iOS: listens to the page's camera bridge while the inspection is on screen.
+pub(super) fn listen_to_bridge(
+    ctx: AppCtx,
+    id: Uuid,
+    uploads: Signal<Vec<Upload>>,
+    message: Signal<Option<String>>,
+) {
+    if !crate::platform::camera::uses_bridge() {
+        return;
+    }
+    spawn(async move {
+        let mut bridge = crate::platform::camera::bridge();
+        while let Ok(m) = bridge.recv::<serde_json::Value>().await {
+            let p = crate::platform::camera::decode(&m, MAX_INPUT_BYTES);
+            let incoming = Incoming {
+                item: p.item,
+                name: p.name,
+                bytes: p.bytes,
             };
-            if let Some(Err(e)) = ctx.with(|s| s.put_photo(&photo)) {
-                set(UploadState::Refused(e.to_string()));
-                continue;
-            }
-            let reference = photo.reference(item.clone(), "", &now());
-            edit(&ctx, id, message, move |d| d.add_photo(&reference, &now()));
-            set(UploadState::Attached(item.clone()));
+            take_one(&ctx, id, incoming, uploads, message).await;
         }
     });
 }
@@ -114,12 +162,24 @@ pub fn camera(
                 circle { cx: "12", cy: "13", r: "4" }
             }
             if !text.is_empty() { span { style: "margin-left: 6px", "{text}" } }
-            input {
-                r#type: "file",
-                accept: "image/*",
-                capture: "environment",
-                multiple: true,
-                onchange: move |e: FormEvent| take(ctx.clone(), id, item.clone(), e.files(), uploads, message),
+            if crate::platform::camera::uses_bridge() {
+                // read by the page's bridge: Dioxus never sees its click
+                input {
+                    class: crate::platform::camera::BRIDGED,
+                    r#type: "file",
+                    accept: "image/*",
+                    capture: "environment",
+                    multiple: true,
+                    "data-item": item.clone().unwrap_or_default(),
+                }
+            } else {
+                input {
+                    r#type: "file",
+                    accept: "image/*",
+                    capture: "environment",
+                    multiple: true,
+                    onchange: move |e: FormEvent| take(ctx.clone(), id, item.clone(), e.files(), uploads, message),
+                }
             }
         }
     }
