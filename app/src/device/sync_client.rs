@@ -492,15 +492,26 @@ pub async fn sync_in_background(
     rx.await.unwrap_or_else(|_| Err("the sync stopped".into()))
 }
 
+/// What the background sync tells the screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutoSync {
+    Started,
+    Progress(SyncProgress),
+    /// The attempt is over (its outcome is in [`status`]).
+    Finished,
+}
+
 /// Syncs in the background: every `every` while something waits, and at once whenever `wake`
-/// is sent to (the app came back to the foreground). `synced` is told after each attempt; when
-/// it answers false the thread stops.
+/// is sent to (the app came back to the foreground). `tell` hears each attempt start, progress
+/// and finish; when it answers false the thread stops.
 pub fn spawn_auto_sync(
     store_path: std::path::PathBuf,
     every: Duration,
     wake: std::sync::mpsc::Receiver<()>,
-    mut synced: impl FnMut() -> bool + Send + 'static,
+    tell: impl FnMut(AutoSync) -> bool + Send + 'static,
 ) {
+    let tell = std::cell::RefCell::new(tell);
+    let told = move |event| (tell.borrow_mut())(event);
     std::thread::spawn(move || loop {
         let woken = match wake.recv_timeout(every) {
             Ok(()) => true,
@@ -523,13 +534,18 @@ pub fn spawn_auto_sync(
                 .map(|p| !p.is_empty())
                 .unwrap_or(false);
         if woken || waiting {
+            if !told(AutoSync::Started) {
+                return;
+            }
             let _ = sync_and_record(
                 &mut store,
                 &e,
                 chrono::Local::now().fixed_offset(),
-                &mut |_| {},
+                &mut |p| {
+                    told(AutoSync::Progress(p));
+                },
             );
-            if !synced() {
+            if !told(AutoSync::Finished) {
                 return;
             }
         }

@@ -9,15 +9,15 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// Starts the background sync of the store at `db`: every `every` while something waits, and
-/// whenever `wake` is sent to. `notify` is told after each sync that changed something; when it
+/// whenever `wake` is sent to. `tell` hears each attempt start, progress and finish; when it
 /// answers false the thread stops.
 pub fn schedule_sync(
     db: PathBuf,
     every: Duration,
     wake: std::sync::mpsc::Receiver<()>,
-    notify: impl Fn() -> bool + Send + 'static,
+    tell: impl FnMut(crate::device::sync_client::AutoSync) -> bool + Send + 'static,
 ) {
-    crate::device::sync_client::spawn_auto_sync(db, every, wake, notify);
+    crate::device::sync_client::spawn_auto_sync(db, every, wake, tell);
 }
 
 /// Resolves each time the app is shown again (the webview's `visibilitychange` to visible, or

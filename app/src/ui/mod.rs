@@ -30,13 +30,14 @@ pub fn App() -> Element {
     use_hook({
         let ctx = ctx.clone();
         move || {
-            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+            let (tx, mut rx) =
+                tokio::sync::mpsc::unbounded_channel::<crate::device::sync_client::AutoSync>();
             let (wake, woken) = std::sync::mpsc::channel::<()>();
             crate::platform::lifecycle::schedule_sync(
                 ctx.data_dir.join("device.db"),
                 AUTO_SYNC_EVERY,
                 woken,
-                move || tx.send(()).is_ok(),
+                move |event| tx.send(event).is_ok(),
             );
             spawn(async move {
                 let mut resumed = crate::platform::lifecycle::resumed();
@@ -47,9 +48,21 @@ pub fn App() -> Element {
                 }
             });
             spawn(async move {
-                while rx.recv().await.is_some() {
-                    ctx.with(|s| s.close_documents());
-                    ctx.changed();
+                use crate::device::sync_client::AutoSync;
+                let (mut syncing, mut progress) = (ctx.syncing, ctx.sync_progress);
+                while let Some(event) = rx.recv().await {
+                    match event {
+                        AutoSync::Started => {
+                            progress.set(Default::default());
+                            syncing.set(true);
+                        }
+                        AutoSync::Progress(p) => progress.set(p),
+                        AutoSync::Finished => {
+                            syncing.set(false);
+                            ctx.with(|s| s.close_documents());
+                            ctx.changed();
+                        }
+                    }
                 }
             });
         }

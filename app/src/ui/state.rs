@@ -115,8 +115,15 @@ pub fn StatusBar() -> Element {
     let status = ctx.with(sync_client::status).unwrap_or_default();
     let syncing = (ctx.syncing)();
     let waiting = status.waiting + status.photos_waiting;
+    // the time alone today, with the day before today
+    let today = chrono::Local::now().date_naive();
     let at = |t: &chrono::DateTime<chrono::FixedOffset>| {
-        t.with_timezone(&chrono::Local).format("%H:%M").to_string()
+        let local = t.with_timezone(&chrono::Local);
+        if local.date_naive() == today {
+            local.format("%H:%M").to_string()
+        } else {
+            local.format("%b %-d %H:%M").to_string()
+        }
     };
     let failed_after_success = match (&status.failed, &status.last_synced_at) {
         (Some((f, _)), Some(ok)) => f > ok,

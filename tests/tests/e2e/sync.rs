@@ -286,8 +286,11 @@ fn waiting_work_syncs_on_its_own_when_the_server_is_reachable() {
         path,
         std::time::Duration::from_millis(100),
         woken,
-        move || {
+        move |event| {
             // one sync is enough: tell the test, then stop the loop
+            if event != milkshed_app::device::sync_client::AutoSync::Finished {
+                return true;
+            }
             let _ = tx.send(());
             false
         },
@@ -317,12 +320,16 @@ fn a_resumed_app_syncs_at_once_and_the_status_says_how_it_went() {
     let (tx, rx) = std::sync::mpsc::channel();
     let (wake, woken) = std::sync::mpsc::channel();
     // an hour between tries: only the wake can make this one
+    let mut events = Vec::new();
     sync_client::spawn_auto_sync(
         path.clone(),
         std::time::Duration::from_secs(3600),
         woken,
-        move || {
-            let _ = tx.send(());
+        move |event| {
+            events.push(event);
+            if event == sync_client::AutoSync::Finished {
+                let _ = tx.send(events.clone());
+            }
             true
         },
     );
@@ -333,8 +340,21 @@ fn a_resumed_app_syncs_at_once_and_the_status_says_how_it_went() {
         "a sync the test made itself is not recorded"
     );
     wake.send(()).unwrap();
-    rx.recv_timeout(std::time::Duration::from_secs(20))
+    let events = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
         .expect("a sync on resume");
+    assert_eq!(
+        events.first(),
+        Some(&sync_client::AutoSync::Started),
+        "{events:?}"
+    );
+    assert_eq!(events.last(), Some(&sync_client::AutoSync::Finished));
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, sync_client::AutoSync::Progress(p) if p.round_trips >= 1)),
+        "the screens hear how far it got: {events:?}"
+    );
     let s = status();
     assert!(s.last_synced_at.is_some(), "{s:?}");
     assert_eq!(s.failed, None);
