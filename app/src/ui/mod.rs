@@ -67,6 +67,15 @@ pub fn App() -> Element {
             });
         }
     });
+    // what waits and how the last sync went, read once per write for the status bar and the nav
+    let sync_status = use_memo({
+        let ctx = ctx.clone();
+        move || {
+            let _ = (ctx.revision)();
+            ctx.with(crate::device::sync_client::status)
+                .unwrap_or_default()
+        }
+    });
     rsx! {
         style { {STYLE} }
         if let Some(err) = ctx.open_error.clone() {
@@ -76,8 +85,8 @@ pub fn App() -> Element {
                 Screen::Enroll => rsx! { enroll::Enroll {} },
                 Screen::SignIn => rsx! { enroll::SignIn {} },
                 other => rsx! {
-                    state::StatusBar {}
-                    state::Nav {}
+                    state::StatusBar { status: sync_status() }
+                    state::Nav { waiting: sync_status().waiting }
                     main {
                         match other {
                             Screen::WorkList => rsx! { work_list::WorkList {} },

@@ -83,16 +83,6 @@ impl AppCtx {
         r += 1;
     }
 
-    /// Inspections whose latest changes the server has not acknowledged.
-    pub fn waiting(&self) -> usize {
-        self.with(|s| {
-            s.pending(sync_client::SERVER_PEER)
-                .map(|p| p.len())
-                .unwrap_or(0)
-        })
-        .unwrap_or(0)
-    }
-
     /// Opens a screen, at its top.
     pub fn go(&self, to: Screen) {
         let mut s = self.screen;
@@ -109,10 +99,8 @@ pub fn use_app() -> AppCtx {
 /// The sync status, on every screen: offline with what waits, syncing, or when the last sync
 /// went through; a failed sync says why and when it tries again.
 #[component]
-pub fn StatusBar() -> Element {
+pub fn StatusBar(status: sync_client::SyncStatus) -> Element {
     let ctx = use_app();
-    let _ = (ctx.revision)();
-    let status = ctx.with(sync_client::status).unwrap_or_default();
     let syncing = (ctx.syncing)();
     let waiting = status.waiting + status.photos_waiting;
     // the time alone today, with the day before today
@@ -193,16 +181,8 @@ pub fn StatusBar() -> Element {
 
 /// The navigation bar.
 #[component]
-pub fn Nav() -> Element {
+pub fn Nav(waiting: usize) -> Element {
     let ctx = use_app();
-    let _ = (ctx.revision)();
-    let waiting = ctx
-        .with(|s| {
-            s.pending(sync_client::SERVER_PEER)
-                .map(|p| p.len())
-                .unwrap_or(0)
-        })
-        .unwrap_or(0);
     let screen = (ctx.screen)();
     let class = |active: bool| if active { "active" } else { "" };
     let (c1, c2, c3) = (ctx.clone(), ctx.clone(), ctx.clone());

@@ -102,12 +102,7 @@ impl InspectionDoc {
             ));
         }
         let photos = self.obj(&ROOT, keys::PHOTOS)?;
-        let p = match self.doc.get(&photos, photo.hash.as_str())? {
-            Some((Value::Object(ObjType::Map), id)) => id,
-            _ => self
-                .doc
-                .put_object(&photos, photo.hash.as_str(), ObjType::Map)?,
-        };
+        let p = self.map_at(&photos, photo.hash.as_str())?;
         match &photo.item {
             Some(i) => self.doc.put(&p, keys::PHOTO_ITEM, i.as_str())?,
             None => self.doc.delete(&p, keys::PHOTO_ITEM)?,
@@ -138,6 +133,15 @@ impl InspectionDoc {
         Ok(())
     }
 
+    /// The map under `key` of `parent`, made when it is missing (older documents lack the maps
+    /// added since).
+    fn map_at(&mut self, parent: &ObjId, key: &str) -> Result<ObjId> {
+        match self.doc.get(parent, key)? {
+            Some((Value::Object(ObjType::Map), id)) => Ok(id),
+            _ => Ok(self.doc.put_object(parent, key, ObjType::Map)?),
+        }
+    }
+
     pub(super) fn put_gps(&mut self, obj: &ObjId, g: &GpsFix) -> Result<()> {
         self.doc.put(obj, keys::LAT, g.lat.as_str())?;
         self.doc.put(obj, keys::LON, g.lon.as_str())?;
@@ -151,10 +155,7 @@ impl InspectionDoc {
     /// Records where the inspection was made.
     pub fn set_gps(&mut self, fix: &GpsFix, now: &DateTime<FixedOffset>) -> Result<()> {
         self.editable()?;
-        let gps = match self.doc.get(&ROOT, keys::GPS)? {
-            Some((Value::Object(ObjType::Map), id)) => id,
-            _ => self.doc.put_object(ROOT, keys::GPS, ObjType::Map)?,
-        };
+        let gps = self.map_at(&ROOT, keys::GPS)?;
         self.put_gps(&gps, fix)?;
         commit(&mut self.doc, "gps", now);
         Ok(())
@@ -168,10 +169,7 @@ impl InspectionDoc {
         now: &DateTime<FixedOffset>,
     ) -> Result<()> {
         self.editable()?;
-        let locations = match self.doc.get(&ROOT, keys::LOCATIONS)? {
-            Some((Value::Object(ObjType::Map), id)) => id,
-            _ => self.doc.put_object(ROOT, keys::LOCATIONS, ObjType::Map)?,
-        };
+        let locations = self.map_at(&ROOT, keys::LOCATIONS)?;
         let rec = self
             .doc
             .put_object(&locations, record.moment.as_str(), ObjType::Map)?;
@@ -201,10 +199,7 @@ impl InspectionDoc {
                 "the report is handed over once the inspector has signed it".into(),
             ));
         }
-        let deliveries = match self.doc.get(&ROOT, keys::DELIVERIES)? {
-            Some((Value::Object(ObjType::Map), id)) => id,
-            _ => self.doc.put_object(ROOT, keys::DELIVERIES, ObjType::Map)?,
-        };
+        let deliveries = self.map_at(&ROOT, keys::DELIVERIES)?;
         // unique per device and instant: two devices' deliveries never overwrite each other
         let key = format!(
             "{}-{}-{}",

@@ -52,6 +52,17 @@ fn enroll_and_sync(app: &App, server: &str, user: &str, data: &Path) {
     });
 }
 
+/// Opens the signing tab, draws the inspector's signature and keeps it; waits until it is
+/// stored.
+fn sign_with_a_stroke(app: &App, data: &Path, id: Uuid) {
+    app.tap("#tab-sign");
+    app.draw("#signature-pad", &STROKE);
+    app.tap("#signature-pad-done");
+    wait_for("the inspector's signature", SECS, || {
+        inspection(data, id).status == Status::Signed
+    });
+}
+
 /// A signature stroke, as fractions of the pad.
 const STROKE: [(f64, f64); 5] = [
     (0.1, 0.6),
@@ -203,12 +214,7 @@ fn a_sanitarians_day_through_the_real_window() {
     );
 
     // sign with a drawn stroke; the producer acknowledges with one; the report is handed over
-    app.tap("#tab-sign");
-    app.draw("#signature-pad", &STROKE);
-    app.tap("#signature-pad-done");
-    wait_for("the signature", SECS, || {
-        inspection(data.path(), olson).status == Status::Signed
-    });
+    sign_with_a_stroke(&app, data.path(), olson);
     app.fill("#producer", "Karl Olson");
     app.draw("#producer-pad", &STROKE[1..]);
     app.screenshot("phone-6-acknowledge");
@@ -274,12 +280,7 @@ fn a_sanitarians_day_through_the_real_window() {
     wait_for("the amendment", SECS, || {
         inspection(data.path(), barkley).violations().count() == 3
     });
-    app.tap("#tab-sign");
-    app.draw("#signature-pad", &STROKE);
-    app.tap("#signature-pad-done");
-    wait_for("the re-signature", SECS, || {
-        inspection(data.path(), barkley).status == Status::Signed
-    });
+    sign_with_a_stroke(&app, data.path(), barkley);
     app.tap("#submit");
     wait_for("re-submission", SECS, || {
         inspection(data.path(), barkley).status == Status::Submitted
@@ -334,12 +335,7 @@ fn a_sanitarians_day_through_the_real_window() {
     );
     app.screenshot("phone-8-plant");
     app.assert_tap_targets("the plant inspection");
-    app.tap("#tab-sign");
-    app.draw("#signature-pad", &STROKE);
-    app.tap("#signature-pad-done");
-    wait_for("the plant's signature", SECS, || {
-        inspection(data.path(), plant).status == Status::Signed
-    });
+    sign_with_a_stroke(&app, data.path(), plant);
     app.fill("#producer", "Irene Adams");
     app.draw("#producer-pad", &STROKE);
     app.tap("#producer-pad-done");

@@ -298,6 +298,18 @@ pub async fn review(
     .await
 }
 
+/// A stored photo or thumbnail: a JPEG the browser may keep (its address is its hash).
+fn jpeg_response(bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/jpeg"),
+            (header::CACHE_CONTROL, "private, max-age=86400, immutable"),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// `GET /review/photos/{hash}`: a photo of the agency's inspections.
 pub async fn photo(
     State(state): State<Arc<AppState>>,
@@ -311,14 +323,7 @@ pub async fn photo(
             .get(&hash)
             .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
             .ok_or_else(|| PageError::not_found("photo"))?;
-        Ok((
-            [
-                (header::CONTENT_TYPE, "image/jpeg"),
-                (header::CACHE_CONTROL, "private, max-age=86400, immutable"),
-            ],
-            bytes,
-        )
-            .into_response())
+        Ok(jpeg_response(bytes))
     })
     .await
 }
@@ -381,14 +386,7 @@ pub async fn photo_thumbnail(
     run(move || {
         agency_photo(&state, &s, &hash)?;
         let bytes = thumbnail(&state, &hash)?;
-        Ok((
-            [
-                (header::CONTENT_TYPE, "image/jpeg"),
-                (header::CACHE_CONTROL, "private, max-age=86400, immutable"),
-            ],
-            bytes,
-        )
-            .into_response())
+        Ok(jpeg_response(bytes))
     })
     .await
 }
