@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
-use milkshed_sync_server::auth::{hash_password, Role};
-use milkshed_sync_server::server::{AppState, StartError};
-use milkshed_sync_server::{db, demo};
+use milkshed_sync_server::http::server::{AppState, StartError};
+use milkshed_sync_server::service::auth::{hash_password, Role};
+use milkshed_sync_server::{db, service::demo};
 
 #[derive(Parser)]
 #[command(name = "milkshed-server", version, about = "Milkshed agency server")]
@@ -158,13 +158,13 @@ fn admin(data: PathBuf, action: Admin) -> anyhow::Result<()> {
             home_state,
             retention_months,
         } => {
-            let change = milkshed_sync_server::record::AgencyChange {
+            let change = milkshed_sync_server::service::registry::AgencyChange {
                 reference_edition: reference_edition.as_deref(),
                 time_zone: time_zone.as_deref(),
                 home_state: home_state.as_deref(),
                 retention_months,
             };
-            milkshed_sync_server::record::set_agency(&conn, &agency, &change)
+            milkshed_sync_server::service::registry::set_agency(&conn, &agency, &change)
                 .map_err(|e| anyhow::anyhow!(e))?;
             println!("updated agency {agency}");
         }
@@ -191,7 +191,10 @@ async fn serve(
     let mut state = AppState::open(&data).with_context(|| format!("opening {}", data.display()))?;
     state.secure_cookies = tls.is_some();
     let state = Arc::new(state);
-    if with_demo && demo::seed(&state).map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))? {
+    if with_demo
+        && demo::seed(&state.db, &state.server_actor)
+            .map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?
+    {
         eprintln!(
             "seeded the demo agency `{}`: users {} (password `{}`)",
             demo::AGENCY,
@@ -209,7 +212,7 @@ async fn serve(
                 "milkshed-server: serving https://{listen} from {}",
                 data.display()
             );
-            milkshed_sync_server::server::serve_tls(state, listen, &cert, &key).await?;
+            milkshed_sync_server::http::server::serve_tls(state, listen, &cert, &key).await?;
         }
         None => {
             if !listen.ip().is_loopback() && !allow_plain_http {
@@ -223,7 +226,7 @@ async fn serve(
                 listener.local_addr()?,
                 data.display()
             );
-            milkshed_sync_server::server::launch_with_listener(state, listener, async {
+            milkshed_sync_server::http::server::launch_with_listener(state, listener, async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await?;
@@ -235,23 +238,25 @@ async fn serve(
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Rate { worksheet } => match milkshed_sync_server::rate::rate_file(&worksheet) {
-            Ok(json) => {
-                let mut out = std::io::stdout().lock();
-                if out
-                    .write_all(json.as_bytes())
-                    .and_then(|()| out.flush())
-                    .is_err()
-                {
-                    return ExitCode::from(1);
+        Command::Rate { worksheet } => {
+            match milkshed_sync_server::service::rate::rate_file(&worksheet) {
+                Ok(json) => {
+                    let mut out = std::io::stdout().lock();
+                    if out
+                        .write_all(json.as_bytes())
+                        .and_then(|()| out.flush())
+                        .is_err()
+                    {
+                        return ExitCode::from(1);
+                    }
+                    return ExitCode::SUCCESS;
                 }
-                return ExitCode::SUCCESS;
+                Err(e) => {
+                    eprintln!("milkshed-server: {e}");
+                    return ExitCode::from(2);
+                }
             }
-            Err(e) => {
-                eprintln!("milkshed-server: {e}");
-                return ExitCode::from(2);
-            }
-        },
+        }
         Command::Admin { data, action } => admin(data, action),
         Command::Serve {
             data,

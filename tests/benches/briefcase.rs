@@ -7,14 +7,14 @@
 
 use std::time::Instant;
 
-use milkshed_sync_server::demo;
+use milkshed_sync_server::service::demo;
 use milkshed_tests::{post_json, TestDevice, TestServer};
 
 const FARMS: usize = 2_000;
 
 fn main() {
     let server = TestServer::start_with(|state| {
-        demo::seed(state).unwrap();
+        demo::seed(&state.db, &state.server_actor).unwrap();
         milkshed_tests::bench_registry(&mut state.db.write().unwrap(), FARMS);
     });
     let sue = TestDevice::enroll(&server.url(), "sue");

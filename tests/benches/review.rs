@@ -16,7 +16,7 @@ use milkshed_shared::document::{
     Header, InspectionDoc, InspectionKind, ItemState, Person, PhotoRef, Review, SignerRole,
     Subject, SubjectKind,
 };
-use milkshed_sync_server::{auth, db, demo};
+use milkshed_sync_server::{db, service::auth, service::demo};
 use milkshed_tests::{TestServer, WebClient};
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
@@ -28,9 +28,9 @@ const ITEMS: [&str; 16] = [
     "1", "2A", "3", "4", "5A", "6", "7", "9", "10", "11", "12", "13", "15C", "16", "17", "18A",
 ];
 
-fn generate(state: &milkshed_sync_server::server::AppState, inspections: usize) {
+fn generate(state: &milkshed_sync_server::http::server::AppState, inspections: usize) {
     let t0 = Instant::now();
-    demo::seed(state).unwrap();
+    demo::seed(&state.db, &state.server_actor).unwrap();
     let mut conn = state.db.write().unwrap();
     let hash = auth::hash_password("bench").unwrap();
     let inspectors: Vec<Person> = (0..INSPECTORS)

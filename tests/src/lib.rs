@@ -20,7 +20,7 @@ use milkshed_app::device::{process_photo, Store};
 use milkshed_shared::document::{
     Header, InspectionKind, ItemState, Person, PhotoRef, Subject, SubjectKind,
 };
-use milkshed_sync_server::{demo, server};
+use milkshed_sync_server::{http::server, service::demo};
 use sha2::Digest;
 use uuid::Uuid;
 
@@ -43,7 +43,7 @@ pub struct TestServer {
 impl TestServer {
     pub fn start() -> TestServer {
         Self::start_with(|state| {
-            demo::seed(state).unwrap();
+            demo::seed(&state.db, &state.server_actor).unwrap();
         })
     }
 
@@ -89,13 +89,13 @@ impl TestServer {
         let conn = self.db();
         milkshed_sync_server::db::create_agency(&conn, "north", "North State Milk Program")
             .unwrap();
-        let hash = milkshed_sync_server::auth::hash_password("north-pass").unwrap();
+        let hash = milkshed_sync_server::service::auth::hash_password("north-pass").unwrap();
         milkshed_sync_server::db::add_user(
             &conn,
             "north",
             "nina",
             "Nina North",
-            milkshed_sync_server::auth::Role::Supervisor,
+            milkshed_sync_server::service::auth::Role::Supervisor,
             &hash,
         )
         .unwrap();
@@ -121,7 +121,7 @@ impl Drop for TestServer {
 /// A large registry for the benches, through the registry's own path: 10 BTUs
 /// (`bench-btu-N`) and `farms` farms (`bench-farm-N`) with permits, spread over them.
 pub fn bench_registry(conn: &mut rusqlite::Connection, farms: usize) {
-    use milkshed_sync_server::record;
+    use milkshed_sync_server::service::registry as record;
     let add = |conn: &mut rusqlite::Connection, v: serde_json::Value| {
         let f = record::FacilityInput::from_json(&v).unwrap();
         record::add_facility_record(conn, demo::AGENCY, "bench", &f)

@@ -9,7 +9,7 @@ use milkshed_shared::document::{Inspection, InspectionDoc, ItemState};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use uuid::Uuid;
 
-use crate::auth::Role;
+use milkshed_shared::authority::Role;
 
 pub mod registry;
 pub mod web;
@@ -286,14 +286,21 @@ pub fn throttled(conn: &Connection, keys: &[String], now: DateTime<Utc>) -> Resu
     Ok(wait)
 }
 
-/// Counts a failed sign-in against each key and locks those over their allowance
-/// ([`crate::auth::backoff`]).
-pub fn login_failed(conn: &Connection, keys: &[String], now: DateTime<Utc>) -> Result<()> {
+/// Counts a failed sign-in against each key and locks those over their allowance: failures
+/// are remembered for `window`, and `backoff(key, failures)` says how long a key then waits
+/// (the policy is `service::auth`'s).
+pub fn login_failed(
+    conn: &Connection,
+    keys: &[String],
+    now: DateTime<Utc>,
+    window: chrono::Duration,
+    backoff: &dyn Fn(&str, i64) -> Option<chrono::Duration>,
+) -> Result<()> {
     // counters past their window and their lock are forgotten, so guessed user names cannot
     // fill the table
     conn.execute(
         "DELETE FROM login_attempts WHERE first_failure_at < ?1 AND (locked_until IS NULL OR locked_until < ?2)",
-        params![(now - crate::auth::throttle_window()).to_rfc3339(), now.to_rfc3339()],
+        params![(now - window).to_rfc3339(), now.to_rfc3339()],
     )?;
     for k in keys {
         let row: Option<(i64, String)> = conn
@@ -305,14 +312,14 @@ pub fn login_failed(conn: &Connection, keys: &[String], now: DateTime<Utc>) -> R
             .optional()?;
         let fresh = |first: &str| {
             DateTime::parse_from_rfc3339(first)
-                .map(|f| now - f.with_timezone(&Utc) < crate::auth::throttle_window())
+                .map(|f| now - f.with_timezone(&Utc) < window)
                 .unwrap_or(false)
         };
         let (failures, first) = match row {
             Some((n, first)) if fresh(&first) => (n.saturating_add(1), first),
             _ => (1, now.to_rfc3339()),
         };
-        let until = crate::auth::backoff(k, failures).map(|w| (now + w).to_rfc3339());
+        let until = backoff(k, failures).map(|w| (now + w).to_rfc3339());
         conn.execute(
             "INSERT INTO login_attempts (key, failures, first_failure_at, locked_until) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(key) DO UPDATE SET failures = excluded.failures,
@@ -833,15 +840,18 @@ pub fn import_lab_results(conn: &mut Connection, agency: &str, rows: &[LabRow]) 
     Ok(import_id)
 }
 
-/// A subject's results of one standard as the ledger counts them: `(date, over)`, one per day,
-/// oldest first — same-day samples of several tanks averaged (`shared::ledger::daily_results`).
-pub fn lab_history(
+/// A subject's samples of one standard, oldest first, and whether the subject is a dairy farm
+/// (whose milk has the farm's standard). The ledger's counting is `service::lab::history`'s.
+pub fn lab_samples(
     conn: &Connection,
     agency: &str,
     subject: &str,
     standard: &str,
-) -> Result<Vec<(chrono::NaiveDate, bool)>> {
-    use milkshed_shared::ledger::{daily_results, Reading};
+) -> Result<(
+    Vec<(chrono::NaiveDate, milkshed_shared::ledger::Reading)>,
+    bool,
+)> {
+    use milkshed_shared::ledger::Reading;
     let mut stmt = conn.prepare_cached(
         "SELECT sample_date, value, over FROM lab_results WHERE agency_id = ?1 AND subject_id = ?2 AND standard = ?3 ORDER BY sample_date",
     )?;
@@ -872,10 +882,7 @@ pub fn lab_history(
         )
         .optional()?
         .unwrap_or(false);
-    Ok(daily_results(
-        &samples,
-        crate::lab::limit(standard, farm).as_ref(),
-    ))
+    Ok((samples, farm))
 }
 
 /// Number of lab results of an agency.

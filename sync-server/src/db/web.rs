@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{now, Result};
-use crate::auth::Role;
+use milkshed_shared::authority::Role;
 
 /// A signed-in reviewer.
 #[derive(Debug, Clone)]

@@ -5,14 +5,14 @@
 
 use std::sync::Arc;
 
-use milkshed_sync_server::{demo, server};
+use milkshed_sync_server::{http::server, service::demo};
 
 fn main() -> anyhow::Result<()> {
     let dir = std::env::args()
         .nth(1)
         .ok_or_else(|| anyhow::anyhow!("usage: milkshed-test-server DATA_DIR"))?;
     let state = Arc::new(server::AppState::open(std::path::Path::new(&dir))?);
-    demo::seed(&state).map_err(|e| anyhow::anyhow!("{e}"))?;
+    demo::seed(&state.db, &state.server_actor).map_err(|e| anyhow::anyhow!("{e}"))?;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
         let port = std::env::args().nth(2).unwrap_or_else(|| "0".into());

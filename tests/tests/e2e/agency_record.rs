@@ -707,13 +707,13 @@ fn the_board_runs_on_the_agency_calendar() {
     let mut seen = Vec::new();
     for zone in ["Pacific/Kiritimati", "Pacific/Pago_Pago"] {
         let conn = server.db();
-        let change = milkshed_sync_server::record::AgencyChange {
+        let change = milkshed_sync_server::service::registry::AgencyChange {
             reference_edition: None,
             time_zone: Some(zone),
             home_state: None,
             retention_months: None,
         };
-        milkshed_sync_server::record::set_agency(&conn, "demo", &change).unwrap();
+        milkshed_sync_server::service::registry::set_agency(&conn, "demo", &change).unwrap();
         let tz = milkshed_shared::calendar::time_zone(zone).unwrap();
         let before = milkshed_shared::calendar::civil_date(Utc::now(), tz).to_string();
         let (_, b) = get_json(&server.url(), &sue, "/api/board");

@@ -6,7 +6,7 @@ use milkshed_shared::document::{
     sha256_hex, Header, InspectionDoc, InspectionKind, Person, PhotoRef, Subject, SubjectKind,
 };
 use milkshed_shared::sync::{self, SyncRequest};
-use milkshed_sync_server::{auth, db};
+use milkshed_sync_server::{db, service::auth};
 use milkshed_tests::{agent, fingerprint, jpeg, json_of, now, TestDevice, TestServer};
 use serde_json::Value;
 use uuid::Uuid;

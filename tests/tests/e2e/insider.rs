@@ -11,7 +11,7 @@ use milkshed_shared::document::{
     Header, InspectionDoc, InspectionKind, PhotoRef, Review, Subject, SubjectKind,
 };
 use milkshed_shared::sync::{self, DocOutcome, SyncRequest, SyncResponse};
-use milkshed_sync_server::{auth, db, demo, server};
+use milkshed_sync_server::{db, http::server, service::auth, service::demo};
 use milkshed_tests::{
     agent, fingerprint, get_json, json_of, now, TestDevice, TestServer, WebClient,
 };
@@ -694,7 +694,7 @@ fn a_partial_upload_belongs_to_the_device_that_started_it() {
 fn reads_do_not_wait_for_a_write() {
     let mut state = None;
     let server = TestServer::start_with(|s| {
-        demo::seed(s).unwrap();
+        demo::seed(&s.db, &s.server_actor).unwrap();
         state = Some(s.clone());
     });
     let state = state.unwrap();

@@ -416,10 +416,10 @@ fn the_tablet_runs_its_day_on_the_agencys_calendar() {
     } else {
         "Pacific/Pago_Pago"
     };
-    milkshed_sync_server::record::set_agency(
+    milkshed_sync_server::service::registry::set_agency(
         &server.db(),
         "demo",
-        &milkshed_sync_server::record::AgencyChange {
+        &milkshed_sync_server::service::registry::AgencyChange {
             reference_edition: None,
             time_zone: Some(zone),
             home_state: None,

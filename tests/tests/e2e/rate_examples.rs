@@ -1,7 +1,7 @@
 //! The worked examples rated through the server's `rate` path, as an agency would exchange
 //! them: from a file on disk to the printed result.
 
-use milkshed_sync_server::rate::{rate_file, RateError};
+use milkshed_sync_server::service::rate::{rate_file, RateError};
 use milkshed_tests::workspace_root;
 use serde_json::Value;
 
@@ -36,7 +36,7 @@ fn an_oversized_worksheet_is_refused_before_parsing() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("big.json");
     let f = std::fs::File::create(&path).unwrap();
-    f.set_len(milkshed_sync_server::rate::MAX_WORKSHEET_BYTES + 1)
+    f.set_len(milkshed_sync_server::service::rate::MAX_WORKSHEET_BYTES + 1)
         .unwrap();
     let err = rate_file(&path).unwrap_err();
     std::fs::remove_dir_all(&dir).unwrap();

@@ -189,6 +189,55 @@ fn sql_stays_in_db_and_the_app_core_has_no_ui() {
     }
 }
 
+/// The server's floors point down only: `http` (routes, pages) → `service` (what the server
+/// does; no HTTP types) → `db` (every statement; nothing above it). A service that reached up
+/// into a handler, or a statement that called a service, would make the floors a tangle again.
+#[test]
+fn the_server_floors_import_downwards_only() {
+    let root = workspace_root().join("sync-server/src");
+    let floor_of = |f: &Path| -> Option<usize> {
+        let rel = f.strip_prefix(&root).ok()?;
+        match rel.components().next()?.as_os_str().to_str()? {
+            "db" => Some(0),
+            "service" => Some(1),
+            "http" => Some(2),
+            _ => None,
+        }
+    };
+    let names = ["db", "service", "http"];
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    let mut wrong = Vec::new();
+    let mut seen = [0usize; 3];
+    for f in &files {
+        let Some(floor) = floor_of(f) else { continue };
+        seen[floor] += 1;
+        let text = std::fs::read_to_string(f).unwrap();
+        for (above, name) in names.iter().enumerate().skip(floor + 1) {
+            if text.contains(&format!("crate::{name}")) {
+                wrong.push(format!(
+                    "{} ({}) uses crate::{name} ({})",
+                    f.display(),
+                    names[floor],
+                    names[above]
+                ));
+            }
+        }
+        if floor < 2 && (text.contains("axum::") || text.contains("use axum")) {
+            wrong.push(format!(
+                "{} ({}) uses HTTP types (axum)",
+                f.display(),
+                names[floor]
+            ));
+        }
+    }
+    assert!(
+        seen.iter().all(|&n| n > 0),
+        "the floors are missing: {seen:?}"
+    );
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
 /// The screens (`app/src/ui/`) call `device` and `platform`: they touch no file, decode no
 /// image and start no thread themselves, so nothing slow runs on the UI thread by accident and
 /// every platform capability has one home.

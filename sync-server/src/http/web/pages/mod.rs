@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::{check_csrf, csrf_field, page, run, PageError, PageResult};
 use crate::db::web::{self as wdb, QueueFilter, WebSession};
 use crate::db::{self, registry as reg};
-use crate::server::AppState;
+use crate::http::server::AppState;
 use milkshed_shared::authority::{self, Acting, Refusal};
 
 mod inspection;

@@ -167,10 +167,11 @@ pub fn board(
         let latest = synced.max(recorded);
         let from = latest.or_else(|| parse(&f.created_at));
         let Some(from) = from else { continue };
-        let appendix_p = crate::record::appendix_p_of(categorized.get(&f.id).unwrap_or(&none))
-            .and_then(|(c, on)| {
-                calendar::AppendixP::from_months(u64::from(c)).map(|c| (c, Some(on)))
-            });
+        let appendix_p =
+            crate::service::publish::appendix_p_of(categorized.get(&f.id).unwrap_or(&none))
+                .and_then(|(c, on)| {
+                    calendar::AppendixP::from_months(u64::from(c)).map(|c| (c, Some(on)))
+                });
         // the one rule the tablet's work list applies too
         let Some(routine) = workload::routine_due(kind, from, appendix_p) else {
             continue;
@@ -208,7 +209,7 @@ pub fn board(
         .into_iter()
         .filter(|s| mine(&s.0))
     {
-        let history = db::lab_history(conn, agency, &subject, &standard)?;
+        let history = crate::service::lab::history(conn, agency, &subject, &standard)?;
         let Some(last_date) = history.iter().map(|r| r.0).max() else {
             continue;
         };

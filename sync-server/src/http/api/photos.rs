@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub(super) fn check_hash(hash: &str) -> ApiResult<()> {
+pub(super) fn check_hash(hash: &str) -> ServiceResult<()> {
     if hash.len() == 64
         && hash
             .bytes()
@@ -10,7 +10,7 @@ pub(super) fn check_hash(hash: &str) -> ApiResult<()> {
     {
         Ok(())
     } else {
-        Err(ApiError::bad_request(
+        Err(ServiceError::bad_request(
             "a photo is addressed by its SHA-256 in lower-case hex",
         ))
     }
@@ -36,7 +36,7 @@ pub(super) async fn photo_status(
     State(state): State<Arc<AppState>>,
     Extension(device): Extension<DeviceAuth>,
     Path(hash): Path<String>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ServiceResult<Json<serde_json::Value>> {
     check_hash(&hash)?;
     blocking(move || {
         let conn = state.db.read()?;
@@ -68,11 +68,10 @@ pub(super) async fn photo_upload(
     Path(hash): Path<String>,
     ApiQuery(q): ApiQuery<UploadQuery>,
     body: Bytes,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ServiceResult<Json<serde_json::Value>> {
     check_hash(&hash)?;
     if q.total > MAX_PHOTO_BYTES {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
+        return Err(ServiceError::new(
             ErrorCode::TooLarge,
             format!("a photo is at most {MAX_PHOTO_BYTES} bytes"),
         ));
@@ -85,8 +84,7 @@ pub(super) async fn photo_upload(
                 return Ok(Json(json!({"complete": true, "received": q.total})));
             }
             if !db::photo_referenced(&conn, agency, &hash)? {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
+                return Err(ServiceError::new(
                     ErrorCode::Unreferenced,
                     "no inspection of your agency refers to this photo: sync the inspection first",
                 ));
@@ -94,48 +92,50 @@ pub(super) async fn photo_upload(
         }
         let path = partial_path(&state, &device, &hash);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(ApiError::internal)?;
+            std::fs::create_dir_all(parent).map_err(ServiceError::internal)?;
         }
         let received = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         if q.offset != received {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
+            return Err(ServiceError::new(
                 ErrorCode::WrongOffset,
                 format!("{received} bytes received so far; resume from there"),
             ));
         }
         if received.saturating_add(body.len() as u64) > q.total {
             let _ = std::fs::remove_file(&path);
-            return Err(ApiError::bad_request("more bytes than the total announced"));
+            return Err(ServiceError::bad_request(
+                "more bytes than the total announced",
+            ));
         }
         let mut f = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&path)
-            .map_err(ApiError::internal)?;
-        f.write_all(&body).map_err(ApiError::internal)?;
-        f.sync_data().map_err(ApiError::internal)?;
+            .map_err(ServiceError::internal)?;
+        f.write_all(&body).map_err(ServiceError::internal)?;
+        f.sync_data().map_err(ServiceError::internal)?;
         let received = received + body.len() as u64;
         if received < q.total {
             return Ok(Json(json!({"complete": false, "received": received})));
         }
-        let bytes = std::fs::read(&path).map_err(ApiError::internal)?;
+        let bytes = std::fs::read(&path).map_err(ServiceError::internal)?;
         let _ = std::fs::remove_file(&path);
         if sha256_hex(&bytes) != hash {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
+            return Err(ServiceError::new(
                 ErrorCode::HashMismatch,
                 "the bytes received do not match the photo's hash; upload it again",
             ));
         }
-        if let Err(e) = crate::photo::decode_stored(&bytes) {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
+        if let Err(e) = crate::service::photo::decode_stored(&bytes) {
+            return Err(ServiceError::new(
                 ErrorCode::NotAnImage,
                 format!("not kept: {e}"),
             ));
         }
-        state.blobs.put(&hash, &bytes).map_err(ApiError::internal)?;
+        state
+            .blobs
+            .put(&hash, &bytes)
+            .map_err(ServiceError::internal)?;
         db::record_photo(&*state.db.write()?, agency, &hash, received)?;
         Ok(Json(json!({"complete": true, "received": received})))
     })
@@ -146,13 +146,12 @@ pub(super) async fn photo_data(
     State(state): State<Arc<AppState>>,
     Extension(device): Extension<DeviceAuth>,
     Path(hash): Path<String>,
-) -> ApiResult<Response> {
+) -> ServiceResult<Response> {
     check_hash(&hash)?;
     blocking(move || {
         let conn = state.db.read()?;
         if !db::photo_stored(&conn, &device.agency_id, &hash)? {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
+            return Err(ServiceError::new(
                 ErrorCode::NotFound,
                 "no such photo in your agency",
             ));
@@ -160,8 +159,8 @@ pub(super) async fn photo_data(
         let bytes = state
             .blobs
             .get(&hash)
-            .map_err(ApiError::internal)?
-            .ok_or_else(|| ApiError::internal("photo file missing"))?;
+            .map_err(ServiceError::internal)?
+            .ok_or_else(|| ServiceError::internal("photo file missing"))?;
         Ok(([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response())
     })
     .await

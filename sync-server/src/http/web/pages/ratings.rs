@@ -10,16 +10,16 @@ pub(super) fn compute_sheet(
     state: &AppState,
     s: &WebSession,
     id: &str,
-) -> PageResult<(reg::Facility, Option<crate::ratings::Computed>)> {
+) -> PageResult<(reg::Facility, Option<crate::service::ratings::Computed>)> {
     let conn = reader(state)?;
     let f =
         reg::facility(&conn, &s.agency_id, id)?.ok_or_else(|| PageError::not_found("shipper"))?;
     let computed = match milkshed_shared::registry::FacilityKind::parse(&f.kind) {
         Some(milkshed_shared::registry::FacilityKind::Btu) => {
-            crate::ratings::btu_2359k(&conn, &state.server_actor, &s.agency_id, &f)?
+            crate::service::ratings::btu_2359k(&conn, &state.server_actor, &s.agency_id, &f)?
         }
         Some(k) if k.is_shipper() => {
-            crate::ratings::plant_2359l(&conn, &state.server_actor, &s.agency_id, &f)?
+            crate::service::ratings::plant_2359l(&conn, &state.server_actor, &s.agency_id, &f)?
         }
         _ => return Err(PageError::not_found("shipper")),
     };
@@ -93,7 +93,7 @@ pub async fn rating_sheet_pdf(
     run(move || {
         let (f, computed) = compute_sheet(&state, &s, &id)?;
         let c = computed.ok_or_else(|| PageError::not_found("rating of this shipper"))?;
-        use crate::pdf::Block;
+        use crate::service::pdf::Block;
         let mut blocks = vec![
             Block::Title(format!("FORM FDA {} - {}", c.form, c.shipper)),
             Block::Text(format!(
@@ -138,7 +138,7 @@ pub async fn rating_sheet_pdf(
                 }
             }
         }
-        let bytes = crate::pdf::render(&format!("FORM {} {}", c.form, f.name), &blocks);
+        let bytes = crate::service::pdf::render(&format!("FORM {} {}", c.form, f.name), &blocks);
         Ok(pdf_response(&format!("{}-{}.pdf", c.form, f.id), bytes))
     })
     .await
@@ -150,7 +150,10 @@ pub(super) fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
             (header::CONTENT_TYPE, "application/pdf".to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{}\"", crate::web::safe_filename(name)),
+                format!(
+                    "inline; filename=\"{}\"",
+                    crate::http::web::safe_filename(name)
+                ),
             ),
         ],
         bytes,
@@ -229,7 +232,8 @@ pub(super) fn form_2359i(
     let f = reg::facility(&conn, &s.agency_id, &r.shipper_id)?
         .ok_or_else(|| PageError::not_found("shipper"))?;
     let fk = FacilityKind::parse(&f.kind).ok_or_else(|| PageError::not_found("shipper"))?;
-    let kind = crate::record::shipper_kind(fk).ok_or_else(|| PageError::not_found("shipper"))?;
+    let kind = crate::service::registry::shipper_kind(fk)
+        .ok_or_else(|| PageError::not_found("shipper"))?;
     let settings = reg::agency_settings(&conn, &s.agency_id)?;
     let edition = milkshed_shared::reference::Edition::builtin(&r.reference_edition)
         .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
@@ -242,8 +246,9 @@ pub(super) fn form_2359i(
     let btu = fk == FacilityKind::Btu;
     let (farms, inspected) = if btu {
         let farms = reg::members(&conn, &f.id)?.len() as u32;
-        let rated = crate::ratings::btu_2359k(&conn, &state.server_actor, &s.agency_id, &f)?
-            .map(|c| c.visits.len() as u32);
+        let rated =
+            crate::service::ratings::btu_2359k(&conn, &state.server_actor, &s.agency_id, &f)?
+                .map(|c| c.visits.len() as u32);
         (Some(farms), rated)
     } else {
         (None, None)
@@ -366,7 +371,7 @@ pub async fn form_2359i_pdf(
     Path(id): Path<String>,
 ) -> PageResult<Response> {
     run(move || {
-        use crate::pdf::Block;
+        use crate::service::pdf::Block;
         let form = form_2359i(&state, &s, &id)?;
         let mut blocks = vec![
             Block::Title(format!("FORM FDA 2359i - {}", form.shipper.name)),
@@ -387,7 +392,8 @@ pub async fn form_2359i_pdf(
                 blocks.push(Block::Text(p.clone()));
             }
         }
-        let bytes = crate::pdf::render(&format!("FORM 2359i {}", form.shipper.name), &blocks);
+        let bytes =
+            crate::service::pdf::render(&format!("FORM 2359i {}", form.shipper.name), &blocks);
         Ok(pdf_response(
             &format!("2359i-{}.pdf", form.shipper.id),
             bytes,

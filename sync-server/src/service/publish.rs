@@ -1,11 +1,16 @@
 //! Publishing the devices' briefcase: each facility's record and each farm's lab ledger,
 //! rebuilt from the agency record after every change that alters them (a service: no HTTP).
 
-use super::*;
+use chrono::NaiveDate;
+use milkshed_shared::briefcase;
+
+use crate::db::{self, registry as reg};
+use crate::service::{ServiceError, ServiceResult};
+use milkshed_shared::registry::FacilityKind;
 
 /// Keeps the devices' reference data in step with the registry and the synced inspections (the
 /// work list reads it): called after every registry write and every stored inspection.
-pub fn publish_reference(conn: &rusqlite::Connection, agency: &str, id: &str) -> ApiResult<()> {
+pub fn publish_reference(conn: &rusqlite::Connection, agency: &str, id: &str) -> ServiceResult<()> {
     publish_agency(conn, agency)?;
     let Some(f) = reg::facility(conn, agency, id)? else {
         return Ok(());
@@ -67,7 +72,7 @@ pub fn publish_reference(conn: &rusqlite::Connection, agency: &str, id: &str) ->
             })
             .collect(),
     };
-    let data = serde_json::to_value(&record).map_err(ApiError::internal)?;
+    let data = serde_json::to_value(&record).map_err(ServiceError::internal)?;
     db::put_reference(conn, agency, table, id, &data)?;
     Ok(())
 }
@@ -83,13 +88,13 @@ pub fn publish_lab_ledger(
     conn: &rusqlite::Connection,
     agency: &str,
     subject: &str,
-) -> ApiResult<()> {
+) -> ServiceResult<()> {
     let mut ledger = briefcase::LabLedgerRecord {
         farm: subject.to_string(),
         ..Default::default()
     };
     for standard in LAB_STANDARDS {
-        let history = db::lab_history(conn, agency, subject, standard)?;
+        let history = crate::service::lab::history(conn, agency, subject, standard)?;
         if history.is_empty() {
             continue;
         }
@@ -103,7 +108,7 @@ pub fn publish_lab_ledger(
             .collect();
         ledger.series.insert(standard.to_string(), last);
     }
-    let data = serde_json::to_value(&ledger).map_err(ApiError::internal)?;
+    let data = serde_json::to_value(&ledger).map_err(ServiceError::internal)?;
     db::put_reference(conn, agency, briefcase::LAB_LEDGERS, subject, &data)?;
     Ok(())
 }
@@ -112,7 +117,7 @@ pub fn publish_lab_ledger(
 pub fn latest_appendix_p(
     conn: &rusqlite::Connection,
     id: &str,
-) -> ApiResult<Option<(u32, NaiveDate)>> {
+) -> ServiceResult<Option<(u32, NaiveDate)>> {
     Ok(appendix_p_of(&reg::facility_events(conn, id)?))
 }
 
@@ -132,13 +137,13 @@ pub fn appendix_p_of(events: &[reg::FacilityEvent]) -> Option<(u32, NaiveDate)> 
 
 /// Publishes the agency's own record (its time zone) to the devices; unchanged, it bumps
 /// nothing.
-pub fn publish_agency(conn: &rusqlite::Connection, agency: &str) -> ApiResult<()> {
+pub fn publish_agency(conn: &rusqlite::Connection, agency: &str) -> ServiceResult<()> {
     let zone = reg::agency_settings(conn, agency)?.time_zone;
     let record = briefcase::AgencyRecord {
         id: agency.to_string(),
         time_zone: zone.name().to_string(),
     };
-    let data = serde_json::to_value(&record).map_err(ApiError::internal)?;
+    let data = serde_json::to_value(&record).map_err(ServiceError::internal)?;
     db::put_reference(conn, agency, briefcase::AGENCY, agency, &data)?;
     Ok(())
 }

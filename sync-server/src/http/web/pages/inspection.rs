@@ -362,7 +362,7 @@ pub(super) fn thumbnail(state: &AppState, hash: &str) -> PageResult<Vec<u8>> {
         .map_err(io)?
         .ok_or_else(|| PageError::not_found("photo"))?;
     // decoded within the same limits as an upload, however the bytes got there
-    let img = crate::photo::decode_stored(&full).map_err(|e| {
+    let img = crate::service::photo::decode_stored(&full).map_err(|e| {
         PageError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("the stored photo does not decode: {e}"),

@@ -34,6 +34,22 @@ pub fn limit(standard: &str, farm: bool) -> Option<milkshed_shared::exact::Exact
     form.lab_standard(standard).and_then(|s| s.limit_value())
 }
 
+/// A subject's results of one standard as the ledger counts them: `(date, over)`, one per day,
+/// oldest first — same-day samples of several tanks averaged (`shared::ledger::daily_results`)
+/// and judged by the subject's standard ([`limit`]).
+pub fn history(
+    conn: &rusqlite::Connection,
+    agency: &str,
+    subject: &str,
+    standard: &str,
+) -> Result<Vec<(chrono::NaiveDate, bool)>, crate::db::DbError> {
+    let (samples, farm) = crate::db::lab_samples(conn, agency, subject, standard)?;
+    Ok(milkshed_shared::ledger::daily_results(
+        &samples,
+        limit(standard, farm).as_ref(),
+    ))
+}
+
 /// Judges each row against its subject's standard: dairy farms (as `is_farm` says) by the
 /// farm's, anything else (a plant's milk product) by the plant's.
 pub fn judge(rows: &mut [LabRow], is_farm: impl Fn(&str) -> bool) {

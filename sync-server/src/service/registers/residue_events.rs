@@ -1,11 +1,11 @@
-//! Appendix N drug residue events over HTTP: the positive, its notifications, the clearing
+//! Appendix N drug residue events: the positive, its notifications, the clearing
 //! result and the disposition report.
 
 use super::*;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct ResidueIn {
+pub struct ResidueIn {
     producer_id: String,
     #[serde(deserialize_with = "milkshed_shared::calendar::de_date")]
     sampled_on: NaiveDate,
@@ -20,12 +20,12 @@ pub(super) struct ResidueIn {
 }
 
 /// An event with what the rules say of it now.
-pub(super) fn residue_view(
+pub fn residue_view(
     conn: &rusqlite::Connection,
     agency: &str,
     e: &reg::ResidueEvent,
     today: NaiveDate,
-) -> ApiResult<Value> {
+) -> ServiceResult<Value> {
     let rule = reg::residue_rule_view(e)?;
     let all: Vec<residue::ResidueEvent> = reg::residue_events(conn, agency, None)?
         .iter()
@@ -50,15 +50,10 @@ pub(super) fn residue_view(
 
 /// `POST /api/residue-events`: a positive tanker load or producer sample. The answer lists the
 /// notifications owed at once (T-N2, T-N3) and holds the producer from shipping (T-N4).
-pub(super) async fn add_residue(
-    State(state): State<Arc<AppState>>,
-    Extension(device): Extension<DeviceAuth>,
-    bytes: Bytes,
-) -> ApiResult<Json<Value>> {
-    allow(&device, RESIDUE, "record drug residue events")?;
-    let e: ResidueIn = body(&bytes, "drug residue event")?;
+pub fn add_residue(db: &Db, device: &DeviceAuth, e: ResidueIn) -> ServiceResult<Value> {
+    allow(device, RESIDUE, "record drug residue events")?;
     if chrono::NaiveTime::parse_from_str(&e.time, "%H:%M").is_err() {
-        return Err(ApiError::bad_request("time: the sample's time, HH:MM"));
+        return Err(ServiceError::bad_request("time: the sample's time, HH:MM"));
     }
     for (field, v) in [
         ("producer_id", &e.producer_id),
@@ -67,16 +62,16 @@ pub(super) async fn add_residue(
         ("result", &e.result),
     ] {
         if v.trim().is_empty() {
-            return Err(ApiError::bad_request(format!("{field}: required")));
+            return Err(ServiceError::bad_request(format!("{field}: required")));
         }
     }
     if e.load && e.tanker.as_deref().is_none_or(|t| t.trim().is_empty()) {
-        return Err(ApiError::bad_request(
+        return Err(ServiceError::bad_request(
             "tanker: a positive load names its tanker",
         ));
     }
-    blocking(move || {
-        let conn = state.db.write()?;
+    {
+        let conn = db.write()?;
         let agency = device.agency_id.clone();
         if reg::facility(&conn, &agency, &e.producer_id)?.is_none() {
             return Err(not_found("producer"));
@@ -99,55 +94,45 @@ pub(super) async fn add_residue(
         publish_reference(&conn, &agency, &e.producer_id)?;
         let stored = reg::residue_events(&conn, &agency, Some(&id))?
             .pop()
-            .ok_or_else(|| ApiError::internal("event not read back"))?;
-        Ok(Json(residue_view(
+            .ok_or_else(|| ServiceError::internal("event not read back"))?;
+        Ok(residue_view(
             &conn,
             &agency,
             &stored,
             reg::agency_today(&conn, &agency)?,
-        )?))
-    })
-    .await
+        )?)
+    }
 }
 
-pub(super) async fn list_residue(
-    State(state): State<Arc<AppState>>,
-    Extension(device): Extension<DeviceAuth>,
-) -> ApiResult<Json<Value>> {
-    blocking(move || {
-        let conn = state.db.read()?;
+pub fn list_residue(db: &Db, device: &DeviceAuth) -> ServiceResult<Value> {
+    {
+        let conn = db.read()?;
         let today = reg::agency_today(&conn, &device.agency_id)?;
         let list: Vec<Value> = reg::residue_events(&conn, &device.agency_id, None)?
             .iter()
             .map(|e| residue_view(&conn, &device.agency_id, e, today))
-            .collect::<ApiResult<_>>()?;
-        Ok(Json(json!({"events": list})))
-    })
-    .await
+            .collect::<ServiceResult<_>>()?;
+        Ok(json!({"events": list}))
+    }
 }
 
-pub(super) async fn residue_event(
-    State(state): State<Arc<AppState>>,
-    Extension(device): Extension<DeviceAuth>,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    blocking(move || {
-        let conn = state.db.read()?;
+pub fn residue_event(db: &Db, device: &DeviceAuth, id: String) -> ServiceResult<Value> {
+    {
+        let conn = db.read()?;
         let e = reg::residue_events(&conn, &device.agency_id, Some(&id))?
             .pop()
             .ok_or_else(|| not_found("drug residue event"))?;
-        Ok(Json(residue_view(
+        Ok(residue_view(
             &conn,
             &device.agency_id,
             &e,
             reg::agency_today(&conn, &device.agency_id)?,
-        )?))
-    })
-    .await
+        )?)
+    }
 }
 
 /// The 11 fields of the disposition report (Procedures L171-185), less those the event holds.
-pub(super) const DISPOSITION_FIELDS: [&str; 5] = [
+pub const DISPOSITION_FIELDS: [&str; 5] = [
     "disposition",
     "producers",
     "confirmatory_method",
@@ -157,7 +142,7 @@ pub(super) const DISPOSITION_FIELDS: [&str; 5] = [
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct StepIn {
+pub struct StepIn {
     /// notified | negative | disposition
     step: String,
     /// When it happened (RFC 3339 for a notification; a date for a negative result).
@@ -168,42 +153,38 @@ pub(super) struct StepIn {
 
 /// `POST /api/residue-events/{id}/steps`: a notification made (to whom, how, when), a negative
 /// result that releases the producer's hold, or the signed disposition report.
-pub(super) async fn residue_step(
-    State(state): State<Arc<AppState>>,
-    Extension(device): Extension<DeviceAuth>,
-    Path(id): Path<String>,
-    bytes: Bytes,
-) -> ApiResult<Json<Value>> {
-    allow(&device, RESIDUE, "record drug residue events")?;
-    let s: StepIn = body(&bytes, "step")?;
+pub fn residue_step(db: &Db, device: &DeviceAuth, id: String, s: StepIn) -> ServiceResult<Value> {
+    allow(device, RESIDUE, "record drug residue events")?;
     let text = |k: &str| detail_text(&s.detail, k);
     let at = match s.step.as_str() {
         "notified" => {
             let party = text("party");
             if !matches!(party, Some("regulatory_agency" | "permit_holder")) {
-                return Err(ApiError::bad_request(
+                return Err(ServiceError::bad_request(
                     "detail.party: regulatory_agency or permit_holder",
                 ));
             }
             if text("how").is_none() {
-                return Err(ApiError::bad_request(
+                return Err(ServiceError::bad_request(
                     "detail.how: how the notice was given (phone, e-mail, in person)",
                 ));
             }
             chrono::DateTime::parse_from_rfc3339(&s.at)
                 .map_err(|_| {
-                    ApiError::bad_request("at: when the notice was given, RFC 3339 with offset")
+                    ServiceError::bad_request("at: when the notice was given, RFC 3339 with offset")
                 })?
                 .to_rfc3339()
         }
         "negative" => {
             if text("test_method").is_none() {
-                return Err(ApiError::bad_request(
+                return Err(ServiceError::bad_request(
                     "detail.test_method: the test that came back negative",
                 ));
             }
             s.at.parse::<NaiveDate>()
-                .map_err(|_| ApiError::bad_request("at: the negative sample's date, YYYY-MM-DD"))?
+                .map_err(|_| {
+                    ServiceError::bad_request("at: the negative sample's date, YYYY-MM-DD")
+                })?
                 .to_string()
         }
         "disposition" => {
@@ -213,36 +194,38 @@ pub(super) async fn residue_step(
                 .filter(|f| text(f).is_none())
                 .collect();
             if !missing.is_empty() {
-                return Err(ApiError::bad_request(format!(
+                return Err(ServiceError::bad_request(format!(
                     "detail: the disposition report lacks {}",
                     missing.join(", ")
                 )));
             }
             if text("signed_by").is_none() {
-                return Err(ApiError::bad_request(
+                return Err(ServiceError::bad_request(
                     "detail.signed_by: the report is signed by the responsible person",
                 ));
             }
             chrono::DateTime::parse_from_rfc3339(&s.at)
                 .map_err(|_| {
-                    ApiError::bad_request("at: when the report was signed, RFC 3339 with offset")
+                    ServiceError::bad_request(
+                        "at: when the report was signed, RFC 3339 with offset",
+                    )
                 })?
                 .to_rfc3339()
         }
         _ => {
-            return Err(ApiError::bad_request(
+            return Err(ServiceError::bad_request(
                 "step is notified, negative or disposition",
             ))
         }
     };
-    blocking(move || {
-        let conn = state.db.write()?;
+    {
+        let conn = db.write()?;
         let agency = device.agency_id.clone();
         let e = reg::residue_events(&conn, &agency, Some(&id))?
             .pop()
             .ok_or_else(|| not_found("drug residue event"))?;
         if s.step == "negative" && at.as_str() <= e.sampled_on.as_str() {
-            return Err(ApiError::bad_request(
+            return Err(ServiceError::bad_request(
                 "at: a clearing sample comes after the positive",
             ));
         }
@@ -256,15 +239,14 @@ pub(super) async fn residue_step(
         )?;
         let e = reg::residue_events(&conn, &agency, Some(&id))?
             .pop()
-            .ok_or_else(|| ApiError::internal("event not read back"))?;
+            .ok_or_else(|| ServiceError::internal("event not read back"))?;
         // a hold set or released reaches the devices' briefcase
         publish_reference(&conn, &agency, &e.producer_id)?;
-        Ok(Json(residue_view(
+        Ok(residue_view(
             &conn,
             &agency,
             &e,
             reg::agency_today(&conn, &agency)?,
-        )?))
-    })
-    .await
+        )?)
+    }
 }

@@ -31,7 +31,7 @@ pub async fn board(
             Some(d) => d,
             None => reg::agency_today(&conn, &s.agency_id)?,
         };
-        let b = crate::board::board(&conn, &s.agency_id, today, None)?;
+        let b = crate::service::board::board(&conn, &s.agency_id, today, None)?;
         drop(conn);
         let fac = |id: &str, name: &str| html! { a href={"/review/facilities/" (id)} { (name) } };
         let body = html! {
@@ -139,14 +139,14 @@ pub async fn facility(
         let permits = reg::permits_of(&conn, &id)?;
         let history = reg::facility_events(&conn, &id)?;
         let members = reg::members(&conn, &id)?;
-        let warnings = crate::record::listing_warnings(&conn, &members, &id)?;
+        let warnings = crate::service::registry::listing_warnings(&conn, &members, &id)?;
         let inspections = wdb::inspections_of(&conn, &s.agency_id, &id, 20)?;
         let open = match inspections.iter().find(|i| i.status != "draft") {
             Some(i) => wdb::findings(&conn, &i.id)?.into_iter().filter(|f| f.1 == "violated").collect(),
             None => Vec::new(),
         };
         let today = reg::agency_today(&conn, &s.agency_id)?;
-        let b = crate::board::board(&conn, &s.agency_id, today, Some(&id))?;
+        let b = crate::service::board::board(&conn, &s.agency_id, today, Some(&id))?;
         drop(conn);
         let due: Vec<String> = b.overdue_inspections.iter().filter(|i| i.facility_id == id).map(|i| format!("routine inspection overdue since {}", i.due))
             .chain(b.reinspections.iter().map(|r| format!("reinspection of {} {} {}", r.inspected_on, if r.overdue { "was due by" } else { "due by" }, r.due)))

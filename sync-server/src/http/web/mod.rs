@@ -22,10 +22,11 @@ use chrono::{Duration, Utc};
 use maud::{html, Markup, DOCTYPE};
 use serde::Deserialize;
 
-use crate::api::{blocking, check_credentials, ApiError};
-use crate::auth::{self, Role};
 use crate::db::web::{self as wdb, WebSession};
-use crate::server::AppState;
+use crate::http::server::AppState;
+use crate::http::{blocking, check_credentials};
+use crate::service::auth::{self, Role};
+use crate::service::ServiceError;
 
 pub mod export;
 pub mod pages;
@@ -87,8 +88,8 @@ impl PageError {
     }
 }
 
-impl From<ApiError> for PageError {
-    fn from(e: ApiError) -> Self {
+impl From<ServiceError> for PageError {
+    fn from(e: ServiceError) -> Self {
         let r = e.into_response();
         PageError(
             r.status(),
@@ -359,7 +360,7 @@ pub struct LoginForm {
 
 async fn login(
     State(state): State<Arc<AppState>>,
-    client: crate::api::ClientAddr,
+    client: crate::http::ClientAddr,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -377,7 +378,7 @@ async fn login(
     let user = match check_credentials(&state, &client, &f.agency, &f.username, &f.password).await {
         Ok(u) => u,
         Err(e) => {
-            let status = e.status();
+            let status = crate::http::status_of(e.code);
             let wait = e.retry_after();
             let mut r = match (status, wait) {
                 (StatusCode::UNAUTHORIZED, _) => {

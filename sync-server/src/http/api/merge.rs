@@ -7,10 +7,11 @@ pub(super) async fn sync_handler(
     State(state): State<Arc<AppState>>,
     Extension(device): Extension<DeviceAuth>,
     body: Bytes,
-) -> ApiResult<Response> {
-    let req: SyncRequest = sync::decode(&body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+) -> ServiceResult<Response> {
+    let req: SyncRequest =
+        sync::decode(&body).map_err(|e| ServiceError::bad_request(e.to_string()))?;
     if req.protocol != sync::PROTOCOL_VERSION {
-        return Err(ApiError::bad_request(format!(
+        return Err(ServiceError::bad_request(format!(
             "sync protocol {} is not spoken here (server speaks {}); update the app",
             req.protocol,
             sync::PROTOCOL_VERSION
@@ -38,13 +39,12 @@ pub(super) fn sync_blocking(
     state: &AppState,
     device: &DeviceAuth,
     req: SyncRequest,
-) -> ApiResult<SyncResponse> {
-    let device_actor = ActorId::try_from(device.actor.as_str()).map_err(ApiError::internal)?;
+) -> ServiceResult<SyncResponse> {
+    let device_actor = ActorId::try_from(device.actor.as_str()).map_err(ServiceError::internal)?;
     let mut conn = state.db.write()?;
     let tx = conn.transaction()?;
     if !db::first_use_of_request(&tx, &device.device_id, &req.request_id.to_string())? {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
+        return Err(ServiceError::new(
             ErrorCode::Replayed,
             "this request was already received; send a new one",
         ));
@@ -53,20 +53,19 @@ pub(super) fn sync_blocking(
     let mut offered = Vec::with_capacity(req.docs.len());
     for offer in &req.docs {
         if offered.contains(&offer.id) {
-            return Err(ApiError::bad_request(format!(
+            return Err(ServiceError::bad_request(format!(
                 "inspection {} offered twice",
                 offer.id
             )));
         }
         offered.push(offer.id);
         let device_heads = sync::heads_from_bytes(&offer.heads)
-            .map_err(|e| ApiError::bad_request(e.to_string()))?;
+            .map_err(|e| ServiceError::bad_request(e.to_string()))?;
         let stored = db::load_doc(&tx, &offer.id, &state.server_actor)?;
         let mut old = None;
         if let Some(s) = &stored {
             if s.agency_id != device.agency_id {
-                return Err(ApiError::new(
-                    StatusCode::NOT_FOUND,
+                return Err(ServiceError::new(
                     ErrorCode::NotFound,
                     format!("no inspection {} in your agency", offer.id),
                 ));
@@ -76,7 +75,7 @@ pub(super) fn sync_blocking(
                 replies.push(rejected(offer.id, "no such inspection of yours".into()));
                 continue;
             }
-            old = Some(s.doc.read().map_err(ApiError::internal)?);
+            old = Some(s.doc.read().map_err(ServiceError::internal)?);
         }
         let merged = sync::merge_offer(
             stored.as_ref().map(|s| &s.doc),
@@ -86,8 +85,7 @@ pub(super) fn sync_blocking(
         );
         let outcome = match merged {
             Err(SyncError::ForgedActor(a)) => {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
+                return Err(ServiceError::new(
                     ErrorCode::ForgedActor,
                     format!(
                         "inspection {}: changes by actor {a} are not this device's",
@@ -96,23 +94,22 @@ pub(super) fn sync_blocking(
                 ));
             }
             Err(SyncError::Malformed(m)) => {
-                return Err(ApiError::bad_request(format!(
+                return Err(ServiceError::bad_request(format!(
                     "inspection {}: {m}",
                     offer.id
                 )))
             }
             Err(e) => Err(e.to_string()),
             Ok(mut m) => {
-                let view = m.doc.read().map_err(ApiError::internal)?;
+                let view = m.doc.read().map_err(ServiceError::internal)?;
                 if view.header.id != offer.id {
-                    return Err(ApiError::bad_request(format!(
+                    return Err(ServiceError::bad_request(format!(
                         "offer {} carries inspection {}",
                         offer.id, view.header.id
                     )));
                 }
                 if stored.is_none() && view.header.agency != device.agency_id {
-                    return Err(ApiError::new(
-                        StatusCode::FORBIDDEN,
+                    return Err(ServiceError::new(
                         ErrorCode::OtherAgency,
                         format!(
                             "inspection {} belongs to agency {}, not yours",
@@ -134,7 +131,7 @@ pub(super) fn sync_blocking(
                                     Status::Submitted | Status::Accepted | Status::Returned
                                 );
                             if sent_in {
-                                crate::record::publish_reference(
+                                crate::service::publish::publish_reference(
                                     &tx,
                                     &device.agency_id,
                                     &view.header.subject.id,

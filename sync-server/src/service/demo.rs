@@ -11,10 +11,10 @@ use rusqlite::Connection;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::auth::{hash_password, Role};
 use crate::db;
-use crate::record;
-use crate::server::AppState;
+use crate::service::auth::{hash_password, Role};
+use crate::service::registry as record;
+use milkshed_shared::document::automerge::ActorId;
 
 /// The demo agency's id.
 pub const AGENCY: &str = "demo";
@@ -45,8 +45,8 @@ const FARMS: &[(&str, &str, &str, u64)] = &[
 ];
 
 /// Seeds the demo agency if the data directory is empty; returns whether it did.
-pub fn seed(state: &AppState) -> Result<bool, Box<dyn std::error::Error>> {
-    let mut conn = state.db.write().map_err(|e| e.to_string())?;
+pub fn seed(db: &db::Db, server_actor: &ActorId) -> Result<bool, Box<dyn std::error::Error>> {
+    let mut conn = db.write().map_err(|e| e.to_string())?;
     if !db::is_empty(&conn)? {
         return Ok(false);
     }
@@ -65,10 +65,11 @@ pub fn seed(state: &AppState) -> Result<bool, Box<dyn std::error::Error>> {
         id: ids[3].clone(),
         name: USERS[3].1.into(),
     };
-    inspections(&mut conn, &state.server_actor, &ann, &sue)?;
+    inspections(&mut conn, server_actor, &ann, &sue)?;
     // the synced inspections move their farms' due dates on the devices too
     for f in crate::db::registry::facilities(&conn, AGENCY)? {
-        crate::record::publish_reference(&conn, AGENCY, &f.id).map_err(|e| format!("{e:?}"))?;
+        crate::service::publish::publish_reference(&conn, AGENCY, &f.id)
+            .map_err(|e| format!("{e:?}"))?;
     }
     Ok(true)
 }
@@ -169,12 +170,13 @@ fn reference(conn: &mut Connection, admin: &str) -> Result<(), Box<dyn std::erro
         }
     }
     // judged by the standard of each subject, as an import is
-    crate::lab::judge(&mut rows, |_| true);
+    crate::service::lab::judge(&mut rows, |_| true);
     db::import_lab_results(conn, AGENCY, &rows)?;
     let mut farms: Vec<&str> = rows.iter().map(|r| r.subject_id.as_str()).collect();
     farms.dedup();
     for farm in farms {
-        crate::record::publish_lab_ledger(conn, AGENCY, farm).map_err(|e| format!("{e:?}"))?;
+        crate::service::publish::publish_lab_ledger(conn, AGENCY, farm)
+            .map_err(|e| format!("{e:?}"))?;
     }
     open_matters(conn, admin, today)?;
     Ok(())

@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use super::pages::QueueQuery;
 use crate::db::web::{self as wdb, WebSession};
 use crate::db::DbError;
-use crate::server::AppState;
+use crate::http::server::AppState;
 
 /// The most queue rows one export holds.
 pub const MAX_EXPORT_ROWS: i64 = 1_000_000;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use milkshed_shared::document::automerge::ActorId;
 
-use crate::blob::{BlobStore, FsBlobStore};
 use crate::db;
+use crate::service::blob::{BlobStore, FsBlobStore};
 
 /// Password hashes verified at the same time.
 pub const PASSWORD_CHECKS: usize = 2;
@@ -56,7 +56,7 @@ impl AppState {
         let actor_hex = setting("server_actor", &|| ActorId::random().to_hex_string())?;
         let server_actor = ActorId::try_from(actor_hex.as_str())
             .map_err(|e| db::DbError::Damaged(format!("server actor: {e}")))?;
-        let actor_secret = setting("actor_secret", &crate::auth::new_token)?;
+        let actor_secret = setting("actor_secret", &crate::service::auth::new_token)?;
         drop(conn);
         Ok(AppState {
             db: pool,
@@ -103,7 +103,7 @@ pub async fn launch_with_listener(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = crate::api::router(state);
+    let app = crate::http::router(state);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -124,7 +124,7 @@ pub async fn serve_tls(
         .await
         .map_err(|e| StartError::Tls(e.to_string()))?;
     axum_server::bind_rustls(addr, config)
-        .serve(crate::api::router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .serve(crate::http::router(state).into_make_service_with_connect_info::<SocketAddr>())
         .await?;
     Ok(())
 }

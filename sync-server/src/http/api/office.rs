@@ -10,11 +10,11 @@ pub(super) async fn import_lab(
     State(state): State<Arc<AppState>>,
     Extension(device): Extension<DeviceAuth>,
     body: Bytes,
-) -> ApiResult<Response> {
+) -> ServiceResult<Response> {
     office(&device, "laboratory results")?;
     let text = String::from_utf8(body.to_vec())
-        .map_err(|_| ApiError::bad_request("the file is not UTF-8 text"))?;
-    match crate::lab::parse(&text) {
+        .map_err(|_| ServiceError::bad_request("the file is not UTF-8 text"))?;
+    match crate::service::lab::parse(&text) {
         Ok(rows) => record_lab_results(state, device, rows).await,
         Err(problems) => Ok(csv_refusal(&problems)),
     }
@@ -37,10 +37,10 @@ pub(super) async fn enter_lab(
     State(state): State<Arc<AppState>>,
     Extension(device): Extension<DeviceAuth>,
     body: Bytes,
-) -> ApiResult<Response> {
+) -> ServiceResult<Response> {
     office(&device, "laboratory results")?;
     let e: LabEntry = serde_json::from_slice(&body)
-        .map_err(|err| ApiError::bad_request(format!("laboratory result: {err}")))?;
+        .map_err(|err| ServiceError::bad_request(format!("laboratory result: {err}")))?;
     let fields = [
         e.lab_number.as_str(),
         &e.sample_date,
@@ -49,7 +49,7 @@ pub(super) async fn enter_lab(
         &e.value,
         e.procedure.as_deref().unwrap_or_default(),
     ];
-    match crate::lab::check_row(1, &fields) {
+    match crate::service::lab::check_row(1, &fields) {
         Ok(row) => record_lab_results(state, device, vec![row]).await,
         Err(problems) => Ok(csv_refusal(&problems)),
     }
@@ -61,15 +61,15 @@ pub(super) async fn record_lab_results(
     state: Arc<AppState>,
     device: DeviceAuth,
     mut rows: Vec<db::LabRow>,
-) -> ApiResult<Response> {
+) -> ServiceResult<Response> {
     blocking(move || {
         let mut conn = state.db.write()?;
         let labs = db::registry::laboratories(&conn, &device.agency_id)?;
         let edition = milkshed_shared::reference::Edition::builtin(
             &db::registry::agency_settings(&conn, &device.agency_id)?.reference_edition,
         )
-        .map_err(ApiError::internal)?;
-        if let Err(problems) = crate::lab::check_laboratories(&mut rows, &labs, edition) {
+        .map_err(ServiceError::internal)?;
+        if let Err(problems) = crate::service::lab::check_laboratories(&mut rows, &labs, edition) {
             return Ok(csv_refusal(&problems));
         }
         let farms: std::collections::HashSet<String> = db::registry::facilities(&conn, &device.agency_id)?
@@ -77,7 +77,7 @@ pub(super) async fn record_lab_results(
             .filter(|f| f.kind == "dairy_farm")
             .map(|f| f.id)
             .collect();
-        crate::lab::judge(&mut rows, |s| farms.contains(s));
+        crate::service::lab::judge(&mut rows, |s| farms.contains(s));
         let import_id = db::import_lab_results(&mut conn, &device.agency_id, &rows)?;
         let mut keys: Vec<(String, String)> = rows.iter().map(|r| (r.subject_id.clone(), r.standard.clone())).collect();
         keys.sort();
@@ -86,12 +86,12 @@ pub(super) async fn record_lab_results(
         let mut subjects: Vec<&String> = keys.iter().map(|(s, _)| s).collect();
         subjects.dedup();
         for subject in subjects {
-            crate::record::publish_lab_ledger(&conn, &device.agency_id, subject)?;
+            crate::service::publish::publish_lab_ledger(&conn, &device.agency_id, subject)?;
         }
         let today = db::registry::agency_today(&conn, &device.agency_id)?;
         let mut actions = Vec::new();
         for (subject, standard) in keys {
-            let history = db::lab_history(&conn, &device.agency_id, &subject, &standard)?;
+            let history = crate::service::lab::history(&conn, &device.agency_id, &subject, &standard)?;
             match milkshed_shared::ledger::action_after(&history, today) {
                 milkshed_shared::ledger::LedgerAction::None => {}
                 milkshed_shared::ledger::LedgerAction::WarningLetter { resample_from, resample_by } => actions.push(json!({
@@ -109,7 +109,7 @@ pub(super) async fn record_lab_results(
 }
 
 /// A refused CSV: 422 with every line and field at fault; nothing was imported.
-pub(super) fn csv_refusal(problems: &[crate::lab::CsvProblem]) -> Response {
+pub(super) fn csv_refusal(problems: &[crate::service::lab::CsvProblem]) -> Response {
     let list: Vec<serde_json::Value> = problems
         .iter()
         .map(|p| json!({"line": p.line, "field": p.field, "message": p.message}))
@@ -139,12 +139,11 @@ pub(super) struct ActionIn {
 
 /// The office's work — laboratory results, enforcement actions — is a supervisor's or an
 /// administrator's; `what` names it in the refusal.
-pub(super) fn office(device: &DeviceAuth, what: &str) -> ApiResult<()> {
+pub(super) fn office(device: &DeviceAuth, what: &str) -> ServiceResult<()> {
     if matches!(device.role, auth::Role::Supervisor | auth::Role::Admin) {
         Ok(())
     } else {
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
+        Err(ServiceError::new(
             ErrorCode::Forbidden,
             format!("only a supervisor or an administrator records {what}"),
         ))
@@ -157,15 +156,15 @@ pub(super) async fn add_action(
     State(state): State<Arc<AppState>>,
     Extension(device): Extension<DeviceAuth>,
     body: Bytes,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ServiceResult<Json<serde_json::Value>> {
     office(&device, "enforcement actions")?;
-    let a: ActionIn =
-        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("action: {e}")))?;
+    let a: ActionIn = serde_json::from_slice(&body)
+        .map_err(|e| ServiceError::bad_request(format!("action: {e}")))?;
     let kind = milkshed_shared::ledger::ActionKind::parse(&a.kind).ok_or_else(|| {
-        ApiError::bad_request("kind is one of warning_letter, intent_to_suspend, suspension, reinstatement_inspection, revocation, hearing")
+        ServiceError::bad_request("kind is one of warning_letter, intent_to_suspend, suspension, reinstatement_inspection, revocation, hearing")
     })?;
     if a.cause.trim().is_empty() {
-        return Err(ApiError::bad_request(
+        return Err(ServiceError::bad_request(
             "link the action to its cause (a finding or a lab result)",
         ));
     }
@@ -173,8 +172,7 @@ pub(super) async fn add_action(
         let conn = state.db.write()?;
         if let Some(amended) = &a.amends {
             if !db::action_exists(&conn, &device.agency_id, amended)? {
-                return Err(ApiError::new(
-                    StatusCode::NOT_FOUND,
+                return Err(ServiceError::new(
                     ErrorCode::NotFound,
                     "no such action to amend in your agency",
                 ));
@@ -195,7 +193,7 @@ pub(super) async fn add_action(
             },
         )?;
         // the farm gate sees what is owed
-        crate::record::publish_reference(&conn, &device.agency_id, &a.subject_id)?;
+        crate::service::publish::publish_reference(&conn, &device.agency_id, &a.subject_id)?;
         Ok(Json(
             json!({"id": id, "due_on": due_on.map(|d| d.to_string())}),
         ))
@@ -215,22 +213,21 @@ pub(super) async fn complete_action(
     Extension(device): Extension<DeviceAuth>,
     Path(id): Path<String>,
     body: Bytes,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ServiceResult<Json<serde_json::Value>> {
     office(&device, "enforcement actions")?;
     let c: CompleteIn = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request(format!("completion: {e}")))?;
+        .map_err(|e| ServiceError::bad_request(format!("completion: {e}")))?;
     blocking(move || {
         let conn = state.db.write()?;
         if !db::action_exists(&conn, &device.agency_id, &id)? {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
+            return Err(ServiceError::new(
                 ErrorCode::NotFound,
                 "no such action in your agency",
             ));
         }
         db::complete_action(&conn, &id, c.on, &device.user_id)?;
         if let Some(subject) = db::action_subject(&conn, &id)? {
-            crate::record::publish_reference(&conn, &device.agency_id, &subject)?;
+            crate::service::publish::publish_reference(&conn, &device.agency_id, &subject)?;
         }
         Ok(Json(json!({"id": id, "completed_on": c.on.to_string()})))
     })
@@ -248,7 +245,7 @@ pub(super) async fn overdue_actions(
     State(state): State<Arc<AppState>>,
     Extension(device): Extension<DeviceAuth>,
     ApiQuery(q): ApiQuery<OverdueQuery>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ServiceResult<Json<serde_json::Value>> {
     blocking(move || {
         let conn = state.db.write()?;
         let today = match q.today {

@@ -1,11 +1,11 @@
-//! The IMS listing register over HTTP: ratings with their listing decision, the 2359o and
+//! The IMS listing register: ratings with their listing decision, the 2359o and
 //! withdrawal events.
 
 use super::*;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct SourceIn {
+pub struct SourceIn {
     name: String,
     listed: bool,
     sanitation_rating: u32,
@@ -16,7 +16,7 @@ pub(super) struct SourceIn {
 }
 
 /// Serde: a list of range-checked dates.
-pub(super) fn de_dates<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<NaiveDate>, D::Error> {
+pub fn de_dates<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<NaiveDate>, D::Error> {
     let v = <Vec<String> as Deserialize>::deserialize(d)?;
     v.iter()
         .map(|s| milkshed_shared::calendar::parse_date(s).map_err(serde::de::Error::custom))
@@ -25,7 +25,7 @@ pub(super) fn de_dates<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Nai
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct ListingIn {
+pub struct ListingIn {
     shipper_id: String,
     #[serde(deserialize_with = "de_dates")]
     rating_dates: Vec<NaiveDate>,
@@ -41,53 +41,46 @@ pub(super) struct ListingIn {
     aseptic_noncompliant: Vec<String>,
 }
 
-pub(crate) fn shipper_kind(kind: FacilityKind) -> Option<ShipperKind> {
-    Some(match kind {
-        FacilityKind::Btu => ShipperKind::Btu,
-        FacilityKind::ReceivingStation => ShipperKind::ReceivingStation,
-        FacilityKind::TransferStation => ShipperKind::TransferStation,
-        FacilityKind::MilkPlant | FacilityKind::AsepticPlant | FacilityKind::CondensedDryPlant => {
-            ShipperKind::MilkPlant
-        }
-        FacilityKind::DairyFarm | FacilityKind::Hauler => return None,
-    })
-}
-
 /// `POST /api/listings`: records a rating in the listing register. The listing decision
 /// (eligibility, earliest rating date, expiry, withdrawal triggers) is `shared::listing`'s;
 /// product codes are checked against the agency's reference edition, and the edition is kept
 /// with the rating.
-pub(super) async fn add_listing(
-    State(state): State<Arc<AppState>>,
-    Extension(device): Extension<DeviceAuth>,
-    bytes: Bytes,
-) -> ApiResult<Json<Value>> {
-    allow(&device, RATING, "record ratings in the listing register")?;
-    let l: ListingIn = body(&bytes, "listing")?;
+pub fn add_listing(db: &Db, device: &DeviceAuth, l: ListingIn) -> ServiceResult<Value> {
+    allow(device, RATING, "record ratings in the listing register")?;
     for (field, r) in [
         ("sanitation_rating", l.sanitation_rating),
         ("enforcement_rating", Some(l.enforcement_rating)),
     ] {
         if r.is_some_and(|r| r > 100) {
-            return Err(ApiError::bad_request(format!(
+            return Err(ServiceError::bad_request(format!(
                 "{field}: a rating is 0 to 100"
             )));
         }
     }
-    blocking(move || {
-        let conn = state.db.write()?;
+    {
+        let conn = db.write()?;
         let agency = device.agency_id.clone();
-        let shipper = reg::facility(&conn, &agency, &l.shipper_id)?.ok_or_else(|| not_found("shipper"))?;
-        let fk = FacilityKind::parse(&shipper.kind).ok_or_else(|| ApiError::internal("stored kind"))?;
-        let kind = shipper_kind(fk)
-            .ok_or_else(|| ApiError::bad_request(format!("{} is a {}, which is not listed", shipper.name, shipper.kind)))?;
+        let shipper =
+            reg::facility(&conn, &agency, &l.shipper_id)?.ok_or_else(|| not_found("shipper"))?;
+        let fk = FacilityKind::parse(&shipper.kind)
+            .ok_or_else(|| ServiceError::internal("stored kind"))?;
+        let kind = shipper_kind(fk).ok_or_else(|| {
+            ServiceError::bad_request(format!(
+                "{} is a {}, which is not listed",
+                shipper.name, shipper.kind
+            ))
+        })?;
         let edition_name = reg::agency_settings(&conn, &agency)?.reference_edition;
-        let edition = Edition::builtin(&edition_name).map_err(ApiError::internal)?;
+        let edition = Edition::builtin(&edition_name).map_err(ServiceError::internal)?;
         let problems = edition.check_product_codes(&l.product_codes, kind == ShipperKind::Btu);
         if l.product_codes.is_empty() || !problems.is_empty() {
-            return Err(ApiError::bad_request(format!(
+            return Err(ServiceError::bad_request(format!(
                 "product_codes: {}",
-                if problems.is_empty() { "give the listed products' codes".to_string() } else { problems.join("; ") }
+                if problems.is_empty() {
+                    "give the listed products' codes".to_string()
+                } else {
+                    problems.join("; ")
+                }
             )));
         }
         let input = ListingInput {
@@ -109,7 +102,9 @@ pub(super) async fn add_listing(
             haccp_marked: l.haccp_marked.clone(),
             aseptic_noncompliant: l.aseptic_noncompliant.clone(),
         };
-        let decision = listing::decide(&input).ok_or_else(|| ApiError::bad_request("rating_dates: give the first day of each rating"))?;
+        let decision = listing::decide(&input).ok_or_else(|| {
+            ServiceError::bad_request("rating_dates: give the first day of each rating")
+        })?;
         let today = reg::agency_today(&conn, &agency)?;
         let tasks: Vec<Value> = decision
             .triggers
@@ -122,19 +117,23 @@ pub(super) async fn add_listing(
             })
             .collect();
         let triggers = Value::Array(tasks.clone());
-        let id = reg::add_listing_rating(&conn, &agency, &reg::NewListingRating {
-            shipper_id: &l.shipper_id,
-            rating_dates: &l.rating_dates,
-            sanitation_rating: l.sanitation_rating,
-            enforcement_rating: l.enforcement_rating,
-            earliest_rating_date: decision.earliest_rating_date,
-            expiry: decision.expiry,
-            product_codes: &l.product_codes,
-            reference_edition: &edition_name,
-            triggers: &triggers,
-            by: &device.user_id,
-        })?;
-        Ok(Json(json!({
+        let id = reg::add_listing_rating(
+            &conn,
+            &agency,
+            &reg::NewListingRating {
+                shipper_id: &l.shipper_id,
+                rating_dates: &l.rating_dates,
+                sanitation_rating: l.sanitation_rating,
+                enforcement_rating: l.enforcement_rating,
+                earliest_rating_date: decision.earliest_rating_date,
+                expiry: decision.expiry,
+                product_codes: &l.product_codes,
+                reference_edition: &edition_name,
+                triggers: &triggers,
+                by: &device.user_id,
+            },
+        )?;
+        Ok(json!({
             "id": id,
             "eligible": decision.eligible,
             "earliest_rating_date": decision.earliest_rating_date.to_string(),
@@ -143,27 +142,20 @@ pub(super) async fn add_listing(
             "rerating_letter_by": (l.enforcement_rating < 90 || l.sanitation_rating.is_some_and(|r| r < 90))
                 .then(|| register::rerating_letter_due(decision.earliest_rating_date).to_string()),
             "withdrawal_tasks": tasks,
-        })))
-    })
-    .await
+        }))
+    }
 }
 
-pub(super) async fn list_listings(
-    State(state): State<Arc<AppState>>,
-    Extension(device): Extension<DeviceAuth>,
-) -> ApiResult<Json<Value>> {
-    blocking(move || {
-        let conn = state.db.read()?;
-        Ok(Json(
-            json!({"listings": reg::listing_ratings(&conn, &device.agency_id, None)?}),
-        ))
-    })
-    .await
+pub fn list_listings(db: &Db, device: &DeviceAuth) -> ServiceResult<Value> {
+    {
+        let conn = db.read()?;
+        Ok(json!({"listings": reg::listing_ratings(&conn, &device.agency_id, None)?}))
+    }
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct ListingEventIn {
+pub struct ListingEventIn {
     /// permission_sent | permission_received | withdrawn | notified
     event: String,
     #[serde(deserialize_with = "milkshed_shared::calendar::de_date")]
@@ -174,20 +166,19 @@ pub(super) struct ListingEventIn {
 
 /// `POST /api/listings/{id}/events`: the 2359o sent or received back signed (name, title), a
 /// withdrawal, or a withdrawal's notification sent to one recipient.
-pub(super) async fn listing_event(
-    State(state): State<Arc<AppState>>,
-    Extension(device): Extension<DeviceAuth>,
-    Path(id): Path<String>,
-    bytes: Bytes,
-) -> ApiResult<Json<Value>> {
-    allow(&device, RATING, "change the listing register")?;
-    let e: ListingEventIn = body(&bytes, "listing event")?;
+pub fn listing_event(
+    db: &Db,
+    device: &DeviceAuth,
+    id: String,
+    e: ListingEventIn,
+) -> ServiceResult<Value> {
+    allow(device, RATING, "change the listing register")?;
     let text = |k: &str| detail_text(&e.detail, k);
     match e.event.as_str() {
         "permission_sent" | "withdrawn" => {}
         "permission_received" => {
             if text("signed_by").is_none() || text("title").is_none() {
-                return Err(ApiError::bad_request(
+                return Err(ServiceError::bad_request(
                     "detail: the 2359o is signed: signed_by and title",
                 ));
             }
@@ -198,25 +189,25 @@ pub(super) async fn listing_event(
                 r,
                 Some("shipper" | "fda_regional_office" | "receiving_states")
             ) {
-                return Err(ApiError::bad_request(
+                return Err(ServiceError::bad_request(
                     "detail.recipient: shipper, fda_regional_office or receiving_states",
                 ));
             }
         }
         _ => {
-            return Err(ApiError::bad_request(
+            return Err(ServiceError::bad_request(
                 "event is permission_sent, permission_received, withdrawn or notified",
             ))
         }
     }
-    blocking(move || {
-        let conn = state.db.write()?;
+    {
+        let conn = db.write()?;
         let agency = device.agency_id.clone();
         let rating = reg::listing_ratings(&conn, &agency, Some(&id))?
             .pop()
             .ok_or_else(|| not_found("listing rating"))?;
         if e.on.to_string() < rating.earliest_rating_date {
-            return Err(ApiError::bad_request("on: before the rating"));
+            return Err(ServiceError::bad_request("on: before the rating"));
         }
         if e.event == "permission_received"
             && !rating.events.iter().any(|x| x.event == "permission_sent")
@@ -233,8 +224,7 @@ pub(super) async fn listing_event(
         )?;
         let rating = reg::listing_ratings(&conn, &agency, Some(&id))?
             .pop()
-            .ok_or_else(|| ApiError::internal("rating not read back"))?;
-        Ok(Json(json!({"listing": rating})))
-    })
-    .await
+            .ok_or_else(|| ServiceError::internal("rating not read back"))?;
+        Ok(json!({"listing": rating}))
+    }
 }

@@ -1,0 +1,28 @@
+//! The service floor: what the agency server does, one module per capability, with no HTTP
+//! types and no SQL of its own (statements are `db`'s). The HTTP floor above calls these; they
+//! call `db` below and the rules of `shared`.
+//!
+//! - [`auth`]: roles, argon2 passwords, device tokens, sign-in throttling.
+//! - [`registry`]: entering facilities, permits and listings; agency settings.
+//! - [`publish`]: the devices' briefcase, bumped by every change that alters it.
+//! - [`board`]: what is overdue or breached (the tablets' work lists are the same function).
+//! - [`lab`]: laboratory CSVs checked whole-or-nothing and judged against the standards.
+//! - [`ratings`]: each BTU's 2359k and plant's 2359L from the synced rating visits.
+//! - [`blob`], [`photo`], [`pdf`]: photo storage, decoding, and PDF rendering.
+//! - [`demo`]: the demo agency of `serve --demo`; [`rate`]: `milkshed-server rate`.
+
+pub mod auth;
+pub mod blob;
+pub mod board;
+pub mod demo;
+pub mod error;
+pub mod lab;
+pub mod pdf;
+pub mod photo;
+pub mod publish;
+pub mod rate;
+pub mod ratings;
+pub mod registers;
+pub mod registry;
+
+pub use error::{ServiceError, ServiceResult};
