@@ -17,12 +17,16 @@ pub mod board;
 pub mod demo;
 pub mod error;
 pub mod lab;
+pub mod office;
 pub mod pdf;
 pub mod photo;
+pub mod photos;
 pub mod publish;
 pub mod rate;
 pub mod ratings;
 pub mod registers;
 pub mod registry;
+pub mod review;
+pub mod sync;
 
 pub use error::{ServiceError, ServiceResult};

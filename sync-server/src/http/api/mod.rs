@@ -2,7 +2,6 @@
 //! device token; every refusal is a 4xx with a JSON body `{"error", "message"}` and leaves the
 //! stored data unchanged.
 
-use std::io::Write;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -13,12 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use chrono::Utc;
-use milkshed_shared::authority::{self, Acting};
 use milkshed_shared::document::automerge::ActorId;
-use milkshed_shared::document::{sha256_hex, Status};
-use milkshed_shared::sync::{
-    self, DocOutcome, DocReply, ErrorCode, SyncError, SyncRequest, SyncResponse,
-};
+use milkshed_shared::sync::{self, ErrorCode, SyncRequest};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -37,8 +32,7 @@ use merge::*;
 use office::*;
 use photos::*;
 
-/// Largest photo accepted (as the app's own limit).
-pub const MAX_PHOTO_BYTES: u64 = 40 * 1024 * 1024;
+pub use crate::service::photos::MAX_PHOTO_BYTES;
 /// Largest sync request body.
 pub const MAX_SYNC_BYTES: usize = 64 * 1024 * 1024;
 /// Largest photo chunk in one request.

@@ -90,11 +90,14 @@ impl PageError {
 
 impl From<ServiceError> for PageError {
     fn from(e: ServiceError) -> Self {
-        let r = e.into_response();
-        PageError(
-            r.status(),
-            "The request could not be done; try again.".into(),
-        )
+        let status = crate::http::status_of(e.code);
+        // a refusal says why; a failure's detail went to the log
+        let message = if status.is_server_error() {
+            "The request could not be done; try again.".into()
+        } else {
+            e.message
+        };
+        PageError(status, message)
     }
 }
 

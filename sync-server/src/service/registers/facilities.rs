@@ -6,26 +6,19 @@ use super::*;
 /// `POST /api/facilities`: a farm, shipper or hauler with its permit; a farm's listing.
 pub fn add_facility(db: &Db, device: &DeviceAuth, f: FacilityInput) -> ServiceResult<Value> {
     allow(device, OFFICE, "change the facility registry")?;
-    {
-        let mut conn = db.write()?;
-        let (id, warnings) =
-            add_facility_record(&mut conn, &device.agency_id, &device.user_id, &f)?;
-        Ok(json!({"id": id, "warnings": warnings}))
-    }
+    let mut conn = db.write()?;
+    let (id, warnings) = add_facility_record(&mut conn, &device.agency_id, &device.user_id, &f)?;
+    Ok(json!({"id": id, "warnings": warnings}))
 }
 
 pub fn list_facilities(db: &Db, device: &DeviceAuth) -> ServiceResult<Value> {
-    {
-        let conn = db.read()?;
-        Ok(json!({"facilities": reg::facilities(&conn, &device.agency_id)?}))
-    }
+    let conn = db.read()?;
+    Ok(json!({"facilities": reg::facilities(&conn, &device.agency_id)?}))
 }
 
 pub fn facility(db: &Db, device: &DeviceAuth, id: String) -> ServiceResult<Value> {
-    {
-        let conn = db.read()?;
-        Ok(facility_detail(&conn, &device.agency_id, &id)?)
-    }
+    let conn = db.read()?;
+    facility_detail(&conn, &device.agency_id, &id)
 }
 
 #[derive(Deserialize)]
@@ -45,42 +38,40 @@ pub fn move_to_listing(
     m: ListingMoveIn,
 ) -> ServiceResult<Value> {
     allow(device, OFFICE, "change the facility registry")?;
-    {
-        let mut conn = db.write()?;
-        let agency = device.agency_id.clone();
-        let tx = conn.transaction()?;
-        let farm = reg::facility(&tx, &agency, &id)?.ok_or_else(|| not_found("farm"))?;
-        if farm.kind != FacilityKind::DairyFarm.as_str() {
-            return Err(ServiceError::bad_request(
-                "only a dairy farm ships in a listing",
-            ));
-        }
-        let s = reg::facility(&tx, &agency, &m.listing)?.ok_or_else(|| not_found("listing"))?;
-        if !FacilityKind::parse(&s.kind).is_some_and(FacilityKind::takes_farms) {
-            return Err(ServiceError::bad_request(format!(
-                "{} has no farms of its own",
-                s.name
-            )));
-        }
-        if farm.listing.as_deref() == Some(m.listing.as_str()) {
-            return Err(conflict(format!(
-                "{} already ships in {}",
-                farm.name, s.name
-            )));
-        }
-        reg::set_listing(
-            &tx,
-            &agency,
-            &id,
-            &m.listing,
-            m.effective_on,
-            &device.user_id,
-        )?;
-        publish_reference(&tx, &agency, &id)?;
-        let warnings = warnings_for(&tx, Some(&m.listing))?;
-        tx.commit()?;
-        Ok(json!({"id": id, "listing": m.listing, "left": farm.listing, "warnings": warnings}))
+    let mut conn = db.write()?;
+    let agency = device.agency_id.clone();
+    let tx = conn.transaction()?;
+    let farm = reg::facility(&tx, &agency, &id)?.ok_or_else(|| not_found("farm"))?;
+    if farm.kind != FacilityKind::DairyFarm.as_str() {
+        return Err(ServiceError::bad_request(
+            "only a dairy farm ships in a listing",
+        ));
     }
+    let s = reg::facility(&tx, &agency, &m.listing)?.ok_or_else(|| not_found("listing"))?;
+    if !FacilityKind::parse(&s.kind).is_some_and(FacilityKind::takes_farms) {
+        return Err(ServiceError::bad_request(format!(
+            "{} has no farms of its own",
+            s.name
+        )));
+    }
+    if farm.listing.as_deref() == Some(m.listing.as_str()) {
+        return Err(conflict(format!(
+            "{} already ships in {}",
+            farm.name, s.name
+        )));
+    }
+    reg::set_listing(
+        &tx,
+        &agency,
+        &id,
+        &m.listing,
+        m.effective_on,
+        &device.user_id,
+    )?;
+    publish_reference(&tx, &agency, &id)?;
+    let warnings = warnings_for(&tx, Some(&m.listing))?;
+    tx.commit()?;
+    Ok(json!({"id": id, "listing": m.listing, "left": farm.listing, "warnings": warnings}))
 }
 
 #[derive(Deserialize)]
@@ -104,29 +95,27 @@ pub fn set_appendix_p(
     if !matches!(p.category, 12 | 6 | 4 | 3) {
         return Err(ServiceError::bad_request("category: 12, 6, 4 or 3 months"));
     }
-    {
-        let mut conn = db.write()?;
-        let agency = device.agency_id.clone();
-        let tx = conn.transaction()?;
-        let f = reg::facility(&tx, &agency, &id)?.ok_or_else(|| not_found("farm"))?;
-        if f.kind != FacilityKind::DairyFarm.as_str() {
-            return Err(ServiceError::bad_request(
-                "Appendix P categorizes dairy farms",
-            ));
-        }
-        let v = p.category.to_string();
-        reg::add_facility_event(
-            &tx,
-            &id,
-            "appendix_p",
-            Some(&v),
-            p.effective_on,
-            &device.user_id,
-        )?;
-        publish_reference(&tx, &agency, &id)?;
-        tx.commit()?;
-        Ok(json!({"id": id, "appendix_p": p.category}))
+    let mut conn = db.write()?;
+    let agency = device.agency_id.clone();
+    let tx = conn.transaction()?;
+    let f = reg::facility(&tx, &agency, &id)?.ok_or_else(|| not_found("farm"))?;
+    if f.kind != FacilityKind::DairyFarm.as_str() {
+        return Err(ServiceError::bad_request(
+            "Appendix P categorizes dairy farms",
+        ));
     }
+    let v = p.category.to_string();
+    reg::add_facility_event(
+        &tx,
+        &id,
+        "appendix_p",
+        Some(&v),
+        p.effective_on,
+        &device.user_id,
+    )?;
+    publish_reference(&tx, &agency, &id)?;
+    tx.commit()?;
+    Ok(json!({"id": id, "appendix_p": p.category}))
 }
 
 #[derive(Deserialize)]
@@ -142,25 +131,23 @@ pub fn set_pounds(db: &Db, device: &DeviceAuth, id: String, p: PoundsIn) -> Serv
     if p.pounds_daily < 0 {
         return Err(ServiceError::bad_request("pounds_daily: not negative"));
     }
-    {
-        let mut conn = db.write()?;
-        let agency = device.agency_id.clone();
-        let tx = conn.transaction()?;
-        let f = reg::facility(&tx, &agency, &id)?.ok_or_else(|| not_found("facility"))?;
-        let v = p.pounds_daily.to_string();
-        reg::add_facility_event(
-            &tx,
-            &id,
-            "pounds_daily",
-            Some(&v),
-            p.effective_on,
-            &device.user_id,
-        )?;
-        publish_reference(&tx, &agency, &id)?;
-        let warnings = warnings_for(&tx, f.listing.as_deref())?;
-        tx.commit()?;
-        Ok(json!({"id": id, "warnings": warnings}))
-    }
+    let mut conn = db.write()?;
+    let agency = device.agency_id.clone();
+    let tx = conn.transaction()?;
+    let f = reg::facility(&tx, &agency, &id)?.ok_or_else(|| not_found("facility"))?;
+    let v = p.pounds_daily.to_string();
+    reg::add_facility_event(
+        &tx,
+        &id,
+        "pounds_daily",
+        Some(&v),
+        p.effective_on,
+        &device.user_id,
+    )?;
+    publish_reference(&tx, &agency, &id)?;
+    let warnings = warnings_for(&tx, f.listing.as_deref())?;
+    tx.commit()?;
+    Ok(json!({"id": id, "warnings": warnings}))
 }
 
 #[derive(Deserialize)]
@@ -197,75 +184,73 @@ pub fn permit_status(
             "reason: say why the status changes",
         ));
     }
-    {
-        let mut conn = db.write()?;
-        let agency = device.agency_id.clone();
-        let tx = conn.transaction()?;
-        let permit = reg::permit(&tx, &agency, &id)?.ok_or_else(|| not_found("permit"))?;
-        let current = PermitStatus::parse(&permit.status).ok_or_else(|| {
-            ServiceError::internal(format!("permit {id} has status {}", permit.status))
-        })?;
-        if !current.may_become(next) {
-            return Err(conflict(format!(
-                "a {} permit cannot become {}",
-                current.as_str(),
-                next.as_str()
+    let mut conn = db.write()?;
+    let agency = device.agency_id.clone();
+    let tx = conn.transaction()?;
+    let permit = reg::permit(&tx, &agency, &id)?.ok_or_else(|| not_found("permit"))?;
+    let current = PermitStatus::parse(&permit.status).ok_or_else(|| {
+        ServiceError::internal(format!("permit {id} has status {}", permit.status))
+    })?;
+    if !current.may_become(next) {
+        return Err(conflict(format!(
+            "a {} permit cannot become {}",
+            current.as_str(),
+            next.as_str()
+        )));
+    }
+    if let Some(last) = permit.history.last() {
+        if s.effective_on.to_string() < last.effective_on {
+            return Err(ServiceError::bad_request(format!(
+                "effective_on: {} is before the permit's last change on {}",
+                s.effective_on, last.effective_on
             )));
         }
-        if let Some(last) = permit.history.last() {
-            if s.effective_on.to_string() < last.effective_on {
-                return Err(ServiceError::bad_request(format!(
-                    "effective_on: {} is before the permit's last change on {}",
-                    s.effective_on, last.effective_on
-                )));
-            }
-        }
-        let mut reinstatement = Value::Null;
-        if let (PermitStatus::Suspended, PermitStatus::Reinstated | PermitStatus::Temporary) =
-            (current, next)
-        {
-            if let Some(standard) = &s.lab_standard {
-                let suspended_on: NaiveDate = permit
-                    .history
-                    .iter()
-                    .rev()
-                    .find(|e| e.status == "suspended")
-                    .and_then(|e| e.effective_on.parse().ok())
-                    .ok_or_else(|| ServiceError::internal("suspension without a date"))?;
-                let history =
-                    crate::service::lab::history(&tx, &agency, &permit.facility_id, standard)?;
-                match ledger::reinstatement(standard, suspended_on, &history) {
-                    Reinstatement::MayReinstate {
-                        reinspection_needed,
-                    } => {
-                        reinstatement = json!({"reinspection_needed": reinspection_needed});
-                    }
-                    other => {
-                        let why = match other {
-                            Reinstatement::AwaitingSamples => "no reinstating accelerated sample since the suspension",
-                            Reinstatement::OutOfPattern => "the accelerated samples were more than 2 a week, on one day, or over more than 3 weeks (MMSR L8204-8206)",
-                            _ => "the latest accelerated sample is still over the standard",
-                        };
-                        return Err(conflict(format!("not yet: {why}")));
-                    }
+    }
+    let mut reinstatement = Value::Null;
+    if let (PermitStatus::Suspended, PermitStatus::Reinstated | PermitStatus::Temporary) =
+        (current, next)
+    {
+        if let Some(standard) = &s.lab_standard {
+            let suspended_on: NaiveDate = permit
+                .history
+                .iter()
+                .rev()
+                .find(|e| e.status == "suspended")
+                .and_then(|e| e.effective_on.parse().ok())
+                .ok_or_else(|| ServiceError::internal("suspension without a date"))?;
+            let history =
+                crate::service::lab::history(&tx, &agency, &permit.facility_id, standard)?;
+            match ledger::reinstatement(standard, suspended_on, &history) {
+                Reinstatement::MayReinstate {
+                    reinspection_needed,
+                } => {
+                    reinstatement = json!({"reinspection_needed": reinspection_needed});
+                }
+                other => {
+                    let why = match other {
+                        Reinstatement::AwaitingSamples => "no reinstating accelerated sample since the suspension",
+                        Reinstatement::OutOfPattern => "the accelerated samples were more than 2 a week, on one day, or over more than 3 weeks (MMSR L8204-8206)",
+                        _ => "the latest accelerated sample is still over the standard",
+                    };
+                    return Err(conflict(format!("not yet: {why}")));
                 }
             }
         }
-        reg::add_permit_event(
-            &tx,
-            &id,
-            next.as_str(),
-            s.effective_on,
-            s.reason.trim(),
-            &device.user_id,
-        )?;
-        publish_reference(&tx, &agency, &permit.facility_id)?;
-        tx.commit()?;
-        Ok(json!({
-            "id": id, "status": next.as_str(), "grade_a_sale_allowed": next.grade_a_sale_allowed(),
-            "reinstatement": reinstatement,
-        }))
     }
+    reg::add_permit_event(
+        &tx,
+        &id,
+        next.as_str(),
+        s.effective_on,
+        s.reason.trim(),
+        &device.user_id,
+    )?;
+    publish_reference(&tx, &agency, &permit.facility_id)?;
+    tx.commit()?;
+    Ok(json!({
+        "id": id, "status": next.as_str(), "grade_a_sale_allowed": next.grade_a_sale_allowed(),
+        "reinstatement": reinstatement,
+    }))
 }
 
 #[derive(Deserialize)]
@@ -282,36 +267,32 @@ pub struct LaboratoryIn {
 /// latest counts).
 pub fn add_laboratory(db: &Db, device: &DeviceAuth, l: LaboratoryIn) -> ServiceResult<Value> {
     allow(device, OFFICE, "change the register of laboratories")?;
-    {
-        let conn = db.write()?;
-        let edition = edition_of(&conn, &device.agency_id)?;
-        let kind = edition
-            .lab_kind(&l.lab_number)
-            .map_err(ServiceError::bad_request)?;
-        if edition.classification_usable(&l.classification).is_none() {
-            return Err(ServiceError::bad_request(
-                "classification is F (approved), C (conditional) or N (removed)",
-            ));
-        }
-        if l.name.trim().is_empty() {
-            return Err(ServiceError::bad_request(
-                "name: give the laboratory's name",
-            ));
-        }
-        let lab = reg::Laboratory {
-            lab_number: l.lab_number,
-            name: l.name.trim().to_string(),
-            classification: l.classification,
-            approved_until: l.approved_until.to_string(),
-        };
-        reg::add_laboratory(&conn, &device.agency_id, &lab, &device.user_id)?;
-        Ok(json!({"laboratory": lab, "kind": kind}))
+    let conn = db.write()?;
+    let edition = edition_of(&conn, &device.agency_id)?;
+    let kind = edition
+        .lab_kind(&l.lab_number)
+        .map_err(ServiceError::bad_request)?;
+    if edition.classification_usable(&l.classification).is_none() {
+        return Err(ServiceError::bad_request(
+            "classification is F (approved), C (conditional) or N (removed)",
+        ));
     }
+    if l.name.trim().is_empty() {
+        return Err(ServiceError::bad_request(
+            "name: give the laboratory's name",
+        ));
+    }
+    let lab = reg::Laboratory {
+        lab_number: l.lab_number,
+        name: l.name.trim().to_string(),
+        classification: l.classification,
+        approved_until: l.approved_until.to_string(),
+    };
+    reg::add_laboratory(&conn, &device.agency_id, &lab, &device.user_id)?;
+    Ok(json!({"laboratory": lab, "kind": kind}))
 }
 
 pub fn list_laboratories(db: &Db, device: &DeviceAuth) -> ServiceResult<Value> {
-    {
-        let conn = db.read()?;
-        Ok(json!({"laboratories": reg::laboratories(&conn, &device.agency_id)?}))
-    }
+    let conn = db.read()?;
+    Ok(json!({"laboratories": reg::laboratories(&conn, &device.agency_id)?}))
 }

@@ -57,100 +57,96 @@ pub fn add_listing(db: &Db, device: &DeviceAuth, l: ListingIn) -> ServiceResult<
             )));
         }
     }
-    {
-        let conn = db.write()?;
-        let agency = device.agency_id.clone();
-        let shipper =
-            reg::facility(&conn, &agency, &l.shipper_id)?.ok_or_else(|| not_found("shipper"))?;
-        let fk = FacilityKind::parse(&shipper.kind)
-            .ok_or_else(|| ServiceError::internal("stored kind"))?;
-        let kind = shipper_kind(fk).ok_or_else(|| {
-            ServiceError::bad_request(format!(
-                "{} is a {}, which is not listed",
-                shipper.name, shipper.kind
-            ))
-        })?;
-        let edition_name = reg::agency_settings(&conn, &agency)?.reference_edition;
-        let edition = Edition::builtin(&edition_name).map_err(ServiceError::internal)?;
-        let problems = edition.check_product_codes(&l.product_codes, kind == ShipperKind::Btu);
-        if l.product_codes.is_empty() || !problems.is_empty() {
-            return Err(ServiceError::bad_request(format!(
-                "product_codes: {}",
-                if problems.is_empty() {
-                    "give the listed products' codes".to_string()
-                } else {
-                    problems.join("; ")
-                }
-            )));
-        }
-        let input = ListingInput {
-            kind,
-            rating_dates: l.rating_dates.clone(),
+    let conn = db.write()?;
+    let agency = device.agency_id.clone();
+    let shipper =
+        reg::facility(&conn, &agency, &l.shipper_id)?.ok_or_else(|| not_found("shipper"))?;
+    let fk =
+        FacilityKind::parse(&shipper.kind).ok_or_else(|| ServiceError::internal("stored kind"))?;
+    let kind = shipper_kind(fk).ok_or_else(|| {
+        ServiceError::bad_request(format!(
+            "{} is a {}, which is not listed",
+            shipper.name, shipper.kind
+        ))
+    })?;
+    let edition_name = reg::agency_settings(&conn, &agency)?.reference_edition;
+    let edition = Edition::builtin(&edition_name).map_err(ServiceError::internal)?;
+    let problems = edition.check_product_codes(&l.product_codes, kind == ShipperKind::Btu);
+    if l.product_codes.is_empty() || !problems.is_empty() {
+        return Err(ServiceError::bad_request(format!(
+            "product_codes: {}",
+            if problems.is_empty() {
+                "give the listed products' codes".to_string()
+            } else {
+                problems.join("; ")
+            }
+        )));
+    }
+    let input = ListingInput {
+        kind,
+        rating_dates: l.rating_dates.clone(),
+        sanitation_rating: l.sanitation_rating,
+        enforcement_rating: l.enforcement_rating,
+        sources: l
+            .sources
+            .iter()
+            .map(|s| Source {
+                name: s.name.clone(),
+                listed: s.listed,
+                sanitation_rating: s.sanitation_rating,
+                enforcement_history: s.enforcement_history.clone(),
+                months_enforcement_below_90: s.months_enforcement_below_90,
+            })
+            .collect(),
+        haccp_marked: l.haccp_marked.clone(),
+        aseptic_noncompliant: l.aseptic_noncompliant.clone(),
+    };
+    let decision = listing::decide(&input).ok_or_else(|| {
+        ServiceError::bad_request("rating_dates: give the first day of each rating")
+    })?;
+    let today = reg::agency_today(&conn, &agency)?;
+    let tasks: Vec<Value> = decision
+        .triggers
+        .iter()
+        .map(|t| {
+            let task = register::withdrawal_task(t, today);
+            json!({"reason": task.reason, "mandatory": task.mandatory,
+                   "notify": task.notify.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                   "letter_by": task.letter_by.to_string()})
+        })
+        .collect();
+    let triggers = Value::Array(tasks.clone());
+    let id = reg::add_listing_rating(
+        &conn,
+        &agency,
+        &reg::NewListingRating {
+            shipper_id: &l.shipper_id,
+            rating_dates: &l.rating_dates,
             sanitation_rating: l.sanitation_rating,
             enforcement_rating: l.enforcement_rating,
-            sources: l
-                .sources
-                .iter()
-                .map(|s| Source {
-                    name: s.name.clone(),
-                    listed: s.listed,
-                    sanitation_rating: s.sanitation_rating,
-                    enforcement_history: s.enforcement_history.clone(),
-                    months_enforcement_below_90: s.months_enforcement_below_90,
-                })
-                .collect(),
-            haccp_marked: l.haccp_marked.clone(),
-            aseptic_noncompliant: l.aseptic_noncompliant.clone(),
-        };
-        let decision = listing::decide(&input).ok_or_else(|| {
-            ServiceError::bad_request("rating_dates: give the first day of each rating")
-        })?;
-        let today = reg::agency_today(&conn, &agency)?;
-        let tasks: Vec<Value> = decision
-            .triggers
-            .iter()
-            .map(|t| {
-                let task = register::withdrawal_task(t, today);
-                json!({"reason": task.reason, "mandatory": task.mandatory,
-                       "notify": task.notify.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-                       "letter_by": task.letter_by.to_string()})
-            })
-            .collect();
-        let triggers = Value::Array(tasks.clone());
-        let id = reg::add_listing_rating(
-            &conn,
-            &agency,
-            &reg::NewListingRating {
-                shipper_id: &l.shipper_id,
-                rating_dates: &l.rating_dates,
-                sanitation_rating: l.sanitation_rating,
-                enforcement_rating: l.enforcement_rating,
-                earliest_rating_date: decision.earliest_rating_date,
-                expiry: decision.expiry,
-                product_codes: &l.product_codes,
-                reference_edition: &edition_name,
-                triggers: &triggers,
-                by: &device.user_id,
-            },
-        )?;
-        Ok(json!({
-            "id": id,
-            "eligible": decision.eligible,
-            "earliest_rating_date": decision.earliest_rating_date.to_string(),
-            "expiry": decision.expiry.to_string(),
-            "rerating_due": register::rerating_due(decision.earliest_rating_date, l.enforcement_rating).map(|d| d.to_string()),
-            "rerating_letter_by": (l.enforcement_rating < 90 || l.sanitation_rating.is_some_and(|r| r < 90))
-                .then(|| register::rerating_letter_due(decision.earliest_rating_date).to_string()),
-            "withdrawal_tasks": tasks,
-        }))
-    }
+            earliest_rating_date: decision.earliest_rating_date,
+            expiry: decision.expiry,
+            product_codes: &l.product_codes,
+            reference_edition: &edition_name,
+            triggers: &triggers,
+            by: &device.user_id,
+        },
+    )?;
+    Ok(json!({
+        "id": id,
+        "eligible": decision.eligible,
+        "earliest_rating_date": decision.earliest_rating_date.to_string(),
+        "expiry": decision.expiry.to_string(),
+        "rerating_due": register::rerating_due(decision.earliest_rating_date, l.enforcement_rating).map(|d| d.to_string()),
+        "rerating_letter_by": (l.enforcement_rating < 90 || l.sanitation_rating.is_some_and(|r| r < 90))
+            .then(|| register::rerating_letter_due(decision.earliest_rating_date).to_string()),
+        "withdrawal_tasks": tasks,
+    }))
 }
 
 pub fn list_listings(db: &Db, device: &DeviceAuth) -> ServiceResult<Value> {
-    {
-        let conn = db.read()?;
-        Ok(json!({"listings": reg::listing_ratings(&conn, &device.agency_id, None)?}))
-    }
+    let conn = db.read()?;
+    Ok(json!({"listings": reg::listing_ratings(&conn, &device.agency_id, None)?}))
 }
 
 #[derive(Deserialize)]
@@ -200,31 +196,29 @@ pub fn listing_event(
             ))
         }
     }
-    {
-        let conn = db.write()?;
-        let agency = device.agency_id.clone();
-        let rating = reg::listing_ratings(&conn, &agency, Some(&id))?
-            .pop()
-            .ok_or_else(|| not_found("listing rating"))?;
-        if e.on.to_string() < rating.earliest_rating_date {
-            return Err(ServiceError::bad_request("on: before the rating"));
-        }
-        if e.event == "permission_received"
-            && !rating.events.iter().any(|x| x.event == "permission_sent")
-        {
-            return Err(conflict("the 2359o was not sent yet"));
-        }
-        reg::add_listing_event(
-            &conn,
-            &id,
-            &e.event,
-            e.on,
-            &Value::Object(e.detail),
-            &device.user_id,
-        )?;
-        let rating = reg::listing_ratings(&conn, &agency, Some(&id))?
-            .pop()
-            .ok_or_else(|| ServiceError::internal("rating not read back"))?;
-        Ok(json!({"listing": rating}))
+    let conn = db.write()?;
+    let agency = device.agency_id.clone();
+    let rating = reg::listing_ratings(&conn, &agency, Some(&id))?
+        .pop()
+        .ok_or_else(|| not_found("listing rating"))?;
+    if e.on.to_string() < rating.earliest_rating_date {
+        return Err(ServiceError::bad_request("on: before the rating"));
     }
+    if e.event == "permission_received"
+        && !rating.events.iter().any(|x| x.event == "permission_sent")
+    {
+        return Err(conflict("the 2359o was not sent yet"));
+    }
+    reg::add_listing_event(
+        &conn,
+        &id,
+        &e.event,
+        e.on,
+        &Value::Object(e.detail),
+        &device.user_id,
+    )?;
+    let rating = reg::listing_ratings(&conn, &agency, Some(&id))?
+        .pop()
+        .ok_or_else(|| ServiceError::internal("rating not read back"))?;
+    Ok(json!({"listing": rating}))
 }

@@ -70,65 +70,54 @@ pub fn add_residue(db: &Db, device: &DeviceAuth, e: ResidueIn) -> ServiceResult<
             "tanker: a positive load names its tanker",
         ));
     }
-    {
-        let conn = db.write()?;
-        let agency = device.agency_id.clone();
-        if reg::facility(&conn, &agency, &e.producer_id)?.is_none() {
-            return Err(not_found("producer"));
-        }
-        let id = reg::add_residue_event(
-            &conn,
-            &agency,
-            &reg::NewResidue {
-                producer_id: &e.producer_id,
-                sampled_on: e.sampled_on,
-                sampled_at_time: &e.time,
-                load: e.load,
-                tanker: e.tanker.as_deref(),
-                plant: &e.plant,
-                test_method: &e.test_method,
-                result: &e.result,
-                by: &device.user_id,
-            },
-        )?;
-        publish_reference(&conn, &agency, &e.producer_id)?;
-        let stored = reg::residue_events(&conn, &agency, Some(&id))?
-            .pop()
-            .ok_or_else(|| ServiceError::internal("event not read back"))?;
-        Ok(residue_view(
-            &conn,
-            &agency,
-            &stored,
-            reg::agency_today(&conn, &agency)?,
-        )?)
+    let conn = db.write()?;
+    let agency = device.agency_id.clone();
+    if reg::facility(&conn, &agency, &e.producer_id)?.is_none() {
+        return Err(not_found("producer"));
     }
+    let id = reg::add_residue_event(
+        &conn,
+        &agency,
+        &reg::NewResidue {
+            producer_id: &e.producer_id,
+            sampled_on: e.sampled_on,
+            sampled_at_time: &e.time,
+            load: e.load,
+            tanker: e.tanker.as_deref(),
+            plant: &e.plant,
+            test_method: &e.test_method,
+            result: &e.result,
+            by: &device.user_id,
+        },
+    )?;
+    publish_reference(&conn, &agency, &e.producer_id)?;
+    let stored = reg::residue_events(&conn, &agency, Some(&id))?
+        .pop()
+        .ok_or_else(|| ServiceError::internal("event not read back"))?;
+    residue_view(&conn, &agency, &stored, reg::agency_today(&conn, &agency)?)
 }
 
 pub fn list_residue(db: &Db, device: &DeviceAuth) -> ServiceResult<Value> {
-    {
-        let conn = db.read()?;
-        let today = reg::agency_today(&conn, &device.agency_id)?;
-        let list: Vec<Value> = reg::residue_events(&conn, &device.agency_id, None)?
-            .iter()
-            .map(|e| residue_view(&conn, &device.agency_id, e, today))
-            .collect::<ServiceResult<_>>()?;
-        Ok(json!({"events": list}))
-    }
+    let conn = db.read()?;
+    let today = reg::agency_today(&conn, &device.agency_id)?;
+    let list: Vec<Value> = reg::residue_events(&conn, &device.agency_id, None)?
+        .iter()
+        .map(|e| residue_view(&conn, &device.agency_id, e, today))
+        .collect::<ServiceResult<_>>()?;
+    Ok(json!({"events": list}))
 }
 
 pub fn residue_event(db: &Db, device: &DeviceAuth, id: String) -> ServiceResult<Value> {
-    {
-        let conn = db.read()?;
-        let e = reg::residue_events(&conn, &device.agency_id, Some(&id))?
-            .pop()
-            .ok_or_else(|| not_found("drug residue event"))?;
-        Ok(residue_view(
-            &conn,
-            &device.agency_id,
-            &e,
-            reg::agency_today(&conn, &device.agency_id)?,
-        )?)
-    }
+    let conn = db.read()?;
+    let e = reg::residue_events(&conn, &device.agency_id, Some(&id))?
+        .pop()
+        .ok_or_else(|| not_found("drug residue event"))?;
+    residue_view(
+        &conn,
+        &device.agency_id,
+        &e,
+        reg::agency_today(&conn, &device.agency_id)?,
+    )
 }
 
 /// The 11 fields of the disposition report (Procedures L171-185), less those the event holds.
@@ -218,35 +207,28 @@ pub fn residue_step(db: &Db, device: &DeviceAuth, id: String, s: StepIn) -> Serv
             ))
         }
     };
-    {
-        let conn = db.write()?;
-        let agency = device.agency_id.clone();
-        let e = reg::residue_events(&conn, &agency, Some(&id))?
-            .pop()
-            .ok_or_else(|| not_found("drug residue event"))?;
-        if s.step == "negative" && at.as_str() <= e.sampled_on.as_str() {
-            return Err(ServiceError::bad_request(
-                "at: a clearing sample comes after the positive",
-            ));
-        }
-        reg::add_residue_step(
-            &conn,
-            &id,
-            &s.step,
-            &at,
-            &Value::Object(s.detail),
-            &device.user_id,
-        )?;
-        let e = reg::residue_events(&conn, &agency, Some(&id))?
-            .pop()
-            .ok_or_else(|| ServiceError::internal("event not read back"))?;
-        // a hold set or released reaches the devices' briefcase
-        publish_reference(&conn, &agency, &e.producer_id)?;
-        Ok(residue_view(
-            &conn,
-            &agency,
-            &e,
-            reg::agency_today(&conn, &agency)?,
-        )?)
+    let conn = db.write()?;
+    let agency = device.agency_id.clone();
+    let e = reg::residue_events(&conn, &agency, Some(&id))?
+        .pop()
+        .ok_or_else(|| not_found("drug residue event"))?;
+    if s.step == "negative" && at.as_str() <= e.sampled_on.as_str() {
+        return Err(ServiceError::bad_request(
+            "at: a clearing sample comes after the positive",
+        ));
     }
+    reg::add_residue_step(
+        &conn,
+        &id,
+        &s.step,
+        &at,
+        &Value::Object(s.detail),
+        &device.user_id,
+    )?;
+    let e = reg::residue_events(&conn, &agency, Some(&id))?
+        .pop()
+        .ok_or_else(|| ServiceError::internal("event not read back"))?;
+    // a hold set or released reaches the devices' briefcase
+    publish_reference(&conn, &agency, &e.producer_id)?;
+    residue_view(&conn, &agency, &e, reg::agency_today(&conn, &agency)?)
 }

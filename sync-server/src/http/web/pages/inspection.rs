@@ -2,6 +2,7 @@
 //! that accepts or returns it; its photos and their thumbnails.
 
 use super::*;
+use crate::service::review;
 
 pub(super) fn parse_id(id: &str) -> PageResult<Uuid> {
     Uuid::parse_str(id).map_err(|_| PageError::not_found("inspection"))
@@ -210,11 +211,6 @@ pub async fn review(
 ) -> PageResult<Response> {
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     check_csrf(&s, get("csrf"))?;
-    if !s.role.reviews() {
-        return Err(PageError::forbidden(
-            "Only a supervisor or rating officer reviews inspections.",
-        ));
-    }
     let accepted = match get("decision") {
         Some("accept") => true,
         Some("return") => false,
@@ -233,66 +229,19 @@ pub async fn review(
         .collect();
     let uuid = parse_id(&id)?;
     run(move || {
-        let mut conn = state.db.write()?;
-        if wdb::inspection(&conn, &s.agency_id, &id)?.is_none() {
-            return Err(PageError::not_found("inspection"));
-        }
         let actor = state.web_actor(&s.user_id);
-        let mut stored = db::load_doc(&conn, &uuid, &actor)?
-            .ok_or_else(|| PageError::not_found("inspection"))?;
-        if stored.agency_id != s.agency_id {
-            return Err(PageError::not_found("inspection"));
-        }
-        let known = stored
-            .doc
-            .read()
-            .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-        if let Some((item, _)) = item_comments
-            .iter()
-            .find(|(i, _)| !known.findings.iter().any(|f| &f.item == i))
-        {
-            return Err(PageError::new(
-                StatusCode::BAD_REQUEST,
-                format!("Item {item} is not among this inspection's findings."),
-            ));
-        }
-        let at = Utc::now().fixed_offset();
-        stored
-            .doc
-            .review(&Review {
-                by: Person {
-                    id: s.user_id.clone(),
-                    name: s.user_name.clone(),
-                },
-                at,
-                accepted,
-                comment,
-                item_comments,
-            })
-            .map_err(|e| PageError::new(StatusCode::CONFLICT, e.to_string()))?;
-        let after = stored
-            .doc
-            .read()
-            .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-        // the same rule a device's change meets in sync
         let by = Acting {
             user_id: &s.user_id,
             name: &s.user_name,
             role: s.role,
             agency: &s.agency_id,
         };
-        match authority::authorize(Some(&known), &after, &by) {
-            Ok(()) => {}
-            Err(Refusal::OwnReview) => {
-                return Err(PageError::forbidden(
-                    "You inspected this one: another supervisor or rating officer reviews it.",
-                ))
-            }
-            Err(r) => return Err(PageError::forbidden(format!("Not saved: {r}."))),
-        }
-        let tx = conn.transaction().map_err(db::DbError::from)?;
-        db::store_doc(&tx, &s.agency_id, &mut stored.doc)?;
-        tx.commit().map_err(db::DbError::from)?;
+        let decision = review::Decision {
+            accepted,
+            comment,
+            item_comments,
+        };
+        review::review(&state.db, &actor, &by, uuid, decision)?;
         Ok(Redirect::to(&format!("/review/inspections/{id}")).into_response())
     })
     .await

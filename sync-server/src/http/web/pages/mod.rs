@@ -7,10 +7,10 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use maud::{html, Markup};
 use milkshed_shared::catalog::Catalog;
-use milkshed_shared::document::{Integrity, ItemState, Person, Review, Status};
+use milkshed_shared::document::{Integrity, ItemState, Status};
 use milkshed_shared::register::{self, Standing};
 use serde::Deserialize;
 
@@ -20,7 +20,7 @@ use super::{check_csrf, csrf_field, page, run, PageError, PageResult};
 use crate::db::web::{self as wdb, QueueFilter, WebSession};
 use crate::db::{self, registry as reg};
 use crate::http::server::AppState;
-use milkshed_shared::authority::{self, Acting, Refusal};
+use milkshed_shared::authority::Acting;
 
 mod inspection;
 mod ratings;

@@ -1,0 +1,160 @@
+//! Photos sent by the devices: a resumable upload per device (chunks appended to a partial
+//! file only that device can extend), checked whole (SHA-256, size, decodable image) before it
+//! is stored; status and download. No database connection is held while bytes are hashed or
+//! decoded.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use milkshed_shared::document::sha256_hex;
+use milkshed_shared::sync::ErrorCode;
+use serde_json::{json, Value};
+
+use crate::db::{self, Db, DeviceAuth};
+use crate::service::blob::BlobStore;
+use crate::service::{auth, ServiceError, ServiceResult};
+
+/// Largest photo accepted (as the app's own limit).
+pub const MAX_PHOTO_BYTES: u64 = 40 * 1024 * 1024;
+
+pub fn check_hash(hash: &str) -> ServiceResult<()> {
+    if hash.len() == 64
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    {
+        Ok(())
+    } else {
+        Err(ServiceError::bad_request(
+            "a photo is addressed by its SHA-256 in lower-case hex",
+        ))
+    }
+}
+
+/// Where a device's partial upload of a photo lives: one file per agency, device and photo, so
+/// no other device can append to (or spoil) an upload it did not start.
+pub fn partial_path(dir: &Path, device: &DeviceAuth, hash: &str) -> PathBuf {
+    dir.join("photos-partial").join(format!(
+        "{}-{}-{hash}.part",
+        auth::token_hash(&device.agency_id)
+            .get(..16)
+            .unwrap_or_default(),
+        device.device_id
+    ))
+}
+
+/// Whether the photo is stored, or how many bytes of this device's upload arrived.
+pub fn status(db: &Db, dir: &Path, device: &DeviceAuth, hash: &str) -> ServiceResult<Value> {
+    check_hash(hash)?;
+    let conn = db.read()?;
+    if db::photo_stored(&conn, &device.agency_id, hash)? {
+        return Ok(json!({"complete": true, "received": null}));
+    }
+    drop(conn);
+    let received = std::fs::metadata(partial_path(dir, device, hash))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    Ok(json!({"complete": false, "received": received}))
+}
+
+/// `PUT /api/photos/{hash}?offset=&total=`: one chunk of a resumable upload. The database is
+/// consulted only to check and to record; the chunk is written, and the whole photo hashed and
+/// decoded (within the device's limits, header first), with no connection held.
+#[allow(clippy::too_many_arguments)]
+pub fn upload(
+    db: &Db,
+    blobs: &dyn BlobStore,
+    dir: &Path,
+    device: &DeviceAuth,
+    hash: &str,
+    offset: u64,
+    total: u64,
+    body: &[u8],
+) -> ServiceResult<Value> {
+    check_hash(hash)?;
+    if total > MAX_PHOTO_BYTES {
+        return Err(ServiceError::new(
+            ErrorCode::TooLarge,
+            format!("a photo is at most {MAX_PHOTO_BYTES} bytes"),
+        ));
+    }
+    let agency = &device.agency_id;
+    {
+        let conn = db.read()?;
+        if db::photo_stored(&conn, agency, hash)? {
+            return Ok(json!({"complete": true, "received": total}));
+        }
+        if !db::photo_referenced(&conn, agency, hash)? {
+            return Err(ServiceError::new(
+                ErrorCode::Unreferenced,
+                "no inspection of your agency refers to this photo: sync the inspection first",
+            ));
+        }
+    }
+    let path = partial_path(dir, device, hash);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(ServiceError::internal)?;
+    }
+    let received = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    if offset != received {
+        return Err(ServiceError::new(
+            ErrorCode::WrongOffset,
+            format!("{received} bytes received so far; resume from there"),
+        ));
+    }
+    if received.saturating_add(body.len() as u64) > total {
+        let _ = std::fs::remove_file(&path);
+        return Err(ServiceError::bad_request(
+            "more bytes than the total announced",
+        ));
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(ServiceError::internal)?;
+    f.write_all(body).map_err(ServiceError::internal)?;
+    f.sync_data().map_err(ServiceError::internal)?;
+    let received = received + body.len() as u64;
+    if received < total {
+        return Ok(json!({"complete": false, "received": received}));
+    }
+    let bytes = std::fs::read(&path).map_err(ServiceError::internal)?;
+    let _ = std::fs::remove_file(&path);
+    if sha256_hex(&bytes) != hash {
+        return Err(ServiceError::new(
+            ErrorCode::HashMismatch,
+            "the bytes received do not match the photo's hash; upload it again",
+        ));
+    }
+    if let Err(e) = crate::service::photo::decode_stored(&bytes) {
+        return Err(ServiceError::new(
+            ErrorCode::NotAnImage,
+            format!("not kept: {e}"),
+        ));
+    }
+    blobs.put(hash, &bytes).map_err(ServiceError::internal)?;
+    db::record_photo(&*db.write()?, agency, hash, received)?;
+    Ok(json!({"complete": true, "received": received}))
+}
+
+/// A stored photo's bytes (JPEG), if it is the caller's agency's.
+pub fn data(
+    db: &Db,
+    blobs: &dyn BlobStore,
+    device: &DeviceAuth,
+    hash: &str,
+) -> ServiceResult<Vec<u8>> {
+    check_hash(hash)?;
+    let conn = db.read()?;
+    if !db::photo_stored(&conn, &device.agency_id, hash)? {
+        return Err(ServiceError::new(
+            ErrorCode::NotFound,
+            "no such photo in your agency",
+        ));
+    }
+    blobs
+        .get(hash)
+        .map_err(ServiceError::internal)?
+        .ok_or_else(|| ServiceError::internal("photo file missing"))
+}

@@ -1,0 +1,195 @@
+//! The sync round trip (`POST /api/sync`), sans HTTP: a device's documents merged into the
+//! agency record in one transaction, each change checked against its author's rights
+//! (`shared::authority`), the inspector's documents the device lacks, and the briefcase delta.
+//! **Invariant:** a refused request or a killed server changes nothing (one transaction with
+//! the request id, so a replay is refused).
+
+use milkshed_shared::authority::{self, Acting};
+use milkshed_shared::document::automerge::ActorId;
+use milkshed_shared::document::Status;
+use milkshed_shared::sync::{
+    self, DocOutcome, DocReply, ErrorCode, SyncError, SyncRequest, SyncResponse,
+};
+use uuid::Uuid;
+
+use crate::db::{self, Db, DeviceAuth};
+use crate::service::{ServiceError, ServiceResult};
+
+/// The user a device acts for, as the accounts know them.
+pub fn acting(device: &DeviceAuth) -> Acting<'_> {
+    Acting {
+        user_id: &device.user_id,
+        name: &device.user_name,
+        role: device.role,
+        agency: &device.agency_id,
+    }
+}
+
+pub fn sync(
+    db: &Db,
+    server_actor: &ActorId,
+    device: &DeviceAuth,
+    req: SyncRequest,
+) -> ServiceResult<SyncResponse> {
+    let device_actor = ActorId::try_from(device.actor.as_str()).map_err(ServiceError::internal)?;
+    let mut conn = db.write()?;
+    let tx = conn.transaction()?;
+    if !db::first_use_of_request(&tx, &device.device_id, &req.request_id.to_string())? {
+        return Err(ServiceError::new(
+            ErrorCode::Replayed,
+            "this request was already received; send a new one",
+        ));
+    }
+    let mut replies = Vec::with_capacity(req.docs.len());
+    let mut offered = Vec::with_capacity(req.docs.len());
+    for offer in &req.docs {
+        if offered.contains(&offer.id) {
+            return Err(ServiceError::bad_request(format!(
+                "inspection {} offered twice",
+                offer.id
+            )));
+        }
+        offered.push(offer.id);
+        let device_heads = sync::heads_from_bytes(&offer.heads)
+            .map_err(|e| ServiceError::bad_request(e.to_string()))?;
+        let stored = db::load_doc(&tx, &offer.id, server_actor)?;
+        let mut old = None;
+        if let Some(s) = &stored {
+            if s.agency_id != device.agency_id {
+                return Err(ServiceError::new(
+                    ErrorCode::NotFound,
+                    format!("no inspection {} in your agency", offer.id),
+                ));
+            }
+            // a device sees its own user's inspections; a reviewer's sees those it reviews
+            if s.inspector_id != device.user_id && !device.role.reviews() {
+                replies.push(rejected(offer.id, "no such inspection of yours".into()));
+                continue;
+            }
+            old = Some(s.doc.read().map_err(ServiceError::internal)?);
+        }
+        let merged = sync::merge_offer(
+            stored.as_ref().map(|s| &s.doc),
+            offer,
+            std::slice::from_ref(&device_actor),
+            server_actor.clone(),
+        );
+        let outcome = match merged {
+            Err(SyncError::ForgedActor(a)) => {
+                return Err(ServiceError::new(
+                    ErrorCode::ForgedActor,
+                    format!(
+                        "inspection {}: changes by actor {a} are not this device's",
+                        offer.id
+                    ),
+                ));
+            }
+            Err(SyncError::Malformed(m)) => {
+                return Err(ServiceError::bad_request(format!(
+                    "inspection {}: {m}",
+                    offer.id
+                )))
+            }
+            Err(e) => Err(e.to_string()),
+            Ok(mut m) => {
+                let view = m.doc.read().map_err(ServiceError::internal)?;
+                if view.header.id != offer.id {
+                    return Err(ServiceError::bad_request(format!(
+                        "offer {} carries inspection {}",
+                        offer.id, view.header.id
+                    )));
+                }
+                if stored.is_none() && view.header.agency != device.agency_id {
+                    return Err(ServiceError::new(
+                        ErrorCode::OtherAgency,
+                        format!(
+                            "inspection {} belongs to agency {}, not yours",
+                            offer.id, view.header.agency
+                        ),
+                    ));
+                }
+                // who may write which part: the one rule, in shared (the device applies it too)
+                match authority::authorize(old.as_ref(), &view, &acting(device)) {
+                    Err(refusal) => Err(refusal.to_string()),
+                    Ok(()) => {
+                        if m.changed {
+                            db::store_doc(&tx, &device.agency_id, &mut m.doc)?;
+                            // an inspection sent in moves its facility's due date: the devices'
+                            // reference data follows in the same transaction
+                            let sent_in = old.as_ref().map(|o| o.status) != Some(view.status)
+                                && matches!(
+                                    view.status,
+                                    Status::Submitted | Status::Accepted | Status::Returned
+                                );
+                            if sent_in {
+                                crate::service::publish::publish_reference(
+                                    &tx,
+                                    &device.agency_id,
+                                    &view.header.subject.id,
+                                )?;
+                            }
+                        }
+                        Ok(m)
+                    }
+                }
+            }
+        };
+        replies.push(match outcome {
+            Ok(mut m) => DocReply {
+                id: offer.id,
+                outcome: if m.missing_base {
+                    DocOutcome::SendAll
+                } else {
+                    DocOutcome::Merged
+                },
+                changes: sync::reply_changes(&mut m.doc, &device_heads),
+                heads: sync::heads_to_bytes(&m.doc.automerge().get_heads()),
+            },
+            Err(reason) => rejected(offer.id, reason),
+        });
+    }
+    // the inspector's own inspections this device does not hold yet
+    for id in db::docs_of_inspector(&tx, &device.agency_id, &device.user_id)? {
+        if offered.contains(&id) {
+            continue;
+        }
+        if let Some(mut s) = db::load_doc(&tx, &id, server_actor)? {
+            replies.push(DocReply {
+                id,
+                outcome: DocOutcome::Merged,
+                changes: s.doc.save(),
+                heads: sync::heads_to_bytes(&s.doc.automerge().get_heads()),
+            });
+        }
+    }
+    let version = db::reference_version(&tx, &device.agency_id)?;
+    // a device from another server's past (a version ahead of ours) gets everything again
+    let reference = if req.reference_version < version {
+        Some(db::reference_delta(
+            &tx,
+            &device.agency_id,
+            req.reference_version,
+        )?)
+    } else if req.reference_version > version {
+        Some(db::reference_delta(&tx, &device.agency_id, 0)?)
+    } else {
+        None
+    };
+    tx.commit()?;
+    Ok(SyncResponse {
+        protocol: sync::PROTOCOL_VERSION,
+        docs: replies,
+        reference,
+        reference_version: version,
+    })
+}
+
+/// A refused offer: the server's copy is unchanged.
+pub fn rejected(id: Uuid, reason: String) -> DocReply {
+    DocReply {
+        id,
+        outcome: DocOutcome::Rejected(reason),
+        changes: Vec::new(),
+        heads: Vec::new(),
+    }
+}
