@@ -80,6 +80,28 @@ pub struct FacilityRecord {
     /// Enforcement actions still open, with what they require and by when.
     #[serde(default)]
     pub open_actions: Vec<OpenAction>,
+    /// The violations the last inspection sent in found, to check at the farm gate.
+    #[serde(default)]
+    pub last_violations: Vec<LastViolation>,
+    /// Inspections of this facility whose reinspection is owed, as the agency record knows them
+    /// (`calendar::reinspections_owed` over every device's inspections).
+    #[serde(default)]
+    pub reinspections_owed: Vec<ReinspectionOwed>,
+}
+
+/// A violation of the last inspection: its item and the inspector's note.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastViolation {
+    pub item: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// An inspection whose reinspection is owed, and by when (`calendar::reinspection_due`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReinspectionOwed {
+    pub inspection: uuid::Uuid,
+    pub due: NaiveDate,
 }
 
 /// An enforcement action not yet completed, as the farm gate needs it.

@@ -133,6 +133,27 @@ pub fn reinspections_owed(
         .collect()
 }
 
+/// The reinspections a device's work list shows: those the agency record owes (`known`, from
+/// the briefcase: every device's inspections, as the board counts them) and those this
+/// device's own inspections owe before they are synced ([`reinspections_owed`] over `local`),
+/// less any an inspection on this device already follows. `(inspection, subject name, due)`,
+/// soonest first.
+pub fn reinspections_owed_with(
+    known: &[(uuid::Uuid, String, NaiveDate)],
+    local: &[crate::document::Inspection],
+) -> Vec<(uuid::Uuid, String, NaiveDate)> {
+    let mut owed = reinspections_owed(local);
+    for k in known {
+        let followed = local.iter().any(|r| r.header.follows == Some(k.0));
+        let held = local.iter().any(|i| i.header.id == k.0);
+        if !followed && !held {
+            owed.push(k.clone());
+        }
+    }
+    owed.sort_by(|a, b| (a.2, &a.1, a.0).cmp(&(b.2, &b.1, b.0)));
+    owed
+}
+
 /// `date` plus `months`, clamped to the last day of the target month (8/31 + 6 months →
 /// 2/28 or 2/29). AMB-11 / A18: the MMSR's examples never start at a month end; clamping is
 /// what a calendar does and what an SRO would write.

@@ -4,6 +4,10 @@
 
 use chrono::NaiveDate;
 use milkshed_shared::briefcase::{self, FacilityRecord, LabLedgerRecord};
+use milkshed_shared::calendar;
+use milkshed_shared::document::Subject;
+use milkshed_shared::workload;
+use uuid::Uuid;
 
 use super::store::{Store, StoreError};
 
@@ -40,4 +44,49 @@ pub fn agency_today(store: &Store) -> NaiveDate {
         .and_then(|rows| rows.into_iter().next())
         .and_then(|v| serde_json::from_value::<briefcase::AgencyRecord>(v).ok())
         .map_or_else(|| chrono::Local::now().date_naive(), |a| a.today(now))
+}
+
+/// The reinspections owed, soonest first: those the agency record knows (every facility's
+/// briefcase record, so another device's inspections count) and this device's own not yet
+/// synced, less those an inspection here already follows (`calendar::reinspections_owed_with`).
+/// `(inspection, subject name, due)`.
+pub fn reinspections_owed(store: &mut Store) -> Vec<(Uuid, String, NaiveDate)> {
+    let mut known = Vec::new();
+    for table in [briefcase::FARMS, briefcase::PLANTS] {
+        for f in facilities(store, table).unwrap_or_default() {
+            for r in &f.reinspections_owed {
+                known.push((r.inspection, f.name.clone(), r.due));
+            }
+        }
+    }
+    let local: Vec<_> = store
+        .inspections()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|i| store.inspection(i.id).ok())
+        .collect();
+    calendar::reinspections_owed_with(&known, &local)
+}
+
+/// The facility whose briefcase record owes a reinspection of `inspection` (an inspection of
+/// another device's, not held here), as the subject of the reinspection to start.
+pub fn owed_subject(store: &Store, inspection: Uuid) -> Option<Subject> {
+    for table in [briefcase::FARMS, briefcase::PLANTS] {
+        for f in facilities(store, table).unwrap_or_default() {
+            if f.reinspections_owed
+                .iter()
+                .any(|r| r.inspection == inspection)
+            {
+                let kind = workload::subject_of(f.facility_kind(table)?)?;
+                return Some(Subject {
+                    kind,
+                    id: f.id,
+                    name: f.name,
+                    permit: f.permit,
+                    producer_number: f.producer_number,
+                });
+            }
+        }
+    }
+    None
 }

@@ -5,7 +5,6 @@
 use chrono::{Local, NaiveDate};
 use dioxus::prelude::*;
 use milkshed_shared::briefcase;
-use milkshed_shared::calendar;
 use milkshed_shared::document::{Header, InspectionKind, Person, Subject, SubjectKind};
 use milkshed_shared::workload;
 use uuid::Uuid;
@@ -28,6 +27,8 @@ pub struct DueFarm {
     pub lab_warning: Option<String>,
     /// Appendix N: the producer's milk is held until a negative result.
     pub shipping_hold: bool,
+    /// What the last inspection sent in found (items to check at the gate).
+    pub last_violations: Vec<briefcase::LastViolation>,
     /// Enforcement actions still open.
     pub open_actions: Vec<briefcase::OpenAction>,
 }
@@ -38,17 +39,10 @@ pub fn reinspections_due(ctx: &AppCtx) -> Vec<(Uuid, String, NaiveDate)> {
     ctx.with(reinspections_due_in).unwrap_or_default()
 }
 
-/// [`reinspections_due`] over a store.
+/// [`reinspections_due`] over a store: the agency record's and this device's own
+/// (`device::work::reinspections_owed`).
 pub fn reinspections_due_in(s: &mut crate::device::Store) -> Vec<(Uuid, String, NaiveDate)> {
-    {
-        let all: Vec<_> = s
-            .inspections()
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|i| s.inspection(i.id).ok())
-            .collect();
-        calendar::reinspections_owed(&all)
-    }
+    work::reinspections_owed(s)
 }
 
 /// Creates an inspection by the signed-in inspector of this device (who, and for which agency,
@@ -91,18 +85,36 @@ fn due_text(due: Option<NaiveDate>, today: NaiveDate, never: &str) -> String {
 pub fn start_reinspection(ctx: &AppCtx, of: Uuid) -> Option<Uuid> {
     let now = Local::now().fixed_offset();
     ctx.with(|store| {
-        let original = store.inspection(of).ok()?;
-        let h = original.header;
+        // the original is on this device, or another device's inspection the briefcase owes
+        let (subject, catalog) = match store.inspection(of) {
+            Ok(original) => (original.header.subject, original.header.catalog),
+            Err(_) => (
+                work::owed_subject(store, of)?,
+                milkshed_shared::catalog::DEFAULT_CATALOG.to_string(),
+            ),
+        };
         create_by_me(
             store,
             InspectionKind::Reinspection,
-            h.subject,
-            h.catalog,
+            subject,
+            catalog,
             Some(of),
             now,
         )
     })
     .flatten()
+}
+
+/// "Last inspection: 2 violations (items 5r, 10r)" — what to look at again at the gate.
+fn last_violations_text(v: &[briefcase::LastViolation]) -> String {
+    let items: Vec<&str> = v.iter().map(|l| l.item.as_str()).collect();
+    format!(
+        "Last inspection: {} violation{} (item{} {})",
+        v.len(),
+        if v.len() == 1 { "" } else { "s" },
+        if v.len() == 1 { "" } else { "s" },
+        items.join(", ")
+    )
 }
 
 /// The farms of the reference data, most overdue first.
@@ -118,6 +130,7 @@ pub fn due_farms(ctx: &AppCtx) -> Vec<DueFarm> {
                     lab_warning: work::lab_warning(s, &f.id, today),
                     shipping_hold: f.shipping_hold,
                     open_actions: f.open_actions.clone(),
+                    last_violations: f.last_violations.clone(),
                     name: f.name,
                     permit: f.permit.unwrap_or_default(),
                     producer_number: f.producer_number.unwrap_or_default(),
@@ -337,6 +350,11 @@ pub fn WorkList() -> Element {
                             if f.shipping_hold { " · HOLD: drug residue, do not ship (Appendix N)" }
                             for a in f.open_actions.iter() {
                                 {format!(" · {}{}", a.kind.replace('_', " "), a.due_on.map(|d| format!(" due {d}")).unwrap_or_default())}
+                            }
+                        }
+                        if !f.last_violations.is_empty() {
+                            span { class: "last-violations",
+                                {last_violations_text(&f.last_violations)}
                             }
                         }
                     }

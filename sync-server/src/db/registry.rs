@@ -818,6 +818,25 @@ pub fn last_inspections(
         .collect()
 }
 
+/// The violations of a subject's latest inspection sent in (submitted, accepted or returned,
+/// as [`last_inspections`] counts them): `(item, note)` in item order; none without one.
+pub fn last_violations(
+    conn: &Connection,
+    agency: &str,
+    subject: &str,
+) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT f.item, f.note FROM findings f
+         WHERE f.state = 'violated' AND f.inspection_id = (
+           SELECT id FROM inspections
+           WHERE agency_id = ?1 AND subject_id = ?2 AND status IN ('submitted', 'accepted', 'returned')
+           ORDER BY started_at DESC, id DESC LIMIT 1)
+         ORDER BY f.item",
+    )?;
+    let rows = stmt.query_map(params![agency, subject], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
 /// Every `(subject, standard)` with lab results in the agency.
 pub fn lab_series(conn: &Connection, agency: &str) -> Result<Vec<(String, String)>> {
     let mut stmt = conn.prepare_cached(

@@ -2,7 +2,7 @@
 //! rebuilt from the agency record after every change that alters them (a service: no HTTP).
 
 use chrono::NaiveDate;
-use milkshed_shared::briefcase;
+use milkshed_shared::{briefcase, calendar};
 
 use crate::db::{self, registry as reg};
 use crate::service::{ServiceError, ServiceResult};
@@ -69,6 +69,19 @@ pub fn publish_reference(conn: &rusqlite::Connection, agency: &str, id: &str) ->
                 kind,
                 issued_on,
                 due_on,
+            })
+            .collect(),
+        last_violations: reg::last_violations(conn, agency, &f.id)?
+            .into_iter()
+            .map(|(item, note)| briefcase::LastViolation { item, note })
+            .collect(),
+        reinspections_owed: reg::reinspections_owed(conn, agency, Some(&f.id))?
+            .into_iter()
+            .filter_map(|(inspection, _, _, ended)| {
+                Some(briefcase::ReinspectionOwed {
+                    inspection: inspection.parse().ok()?,
+                    due: calendar::reinspection_due(ended),
+                })
             })
             .collect(),
     };

@@ -144,6 +144,101 @@ fn board_overdue(
         .collect()
 }
 
+/// The reinspections a device's work list owes past their due date on `today`.
+fn tablet_reinspections(
+    dev: &mut TestDevice,
+    today: chrono::NaiveDate,
+) -> std::collections::BTreeSet<(String, String)> {
+    milkshed_app::device::work::reinspections_owed(&mut dev.store)
+        .into_iter()
+        .filter(|(_, _, due)| today > *due)
+        .map(|(id, _, due)| (id.to_string(), due.to_string()))
+        .collect()
+}
+
+/// The board of `today`.
+fn board(server: &TestServer, token: &str, today: Option<chrono::NaiveDate>) -> serde_json::Value {
+    let path = match today {
+        Some(d) => format!("/api/board?today={d}"),
+        None => "/api/board".to_string(),
+    };
+    let (status, board) = milkshed_tests::get_json(&server.url(), token, &path);
+    assert_eq!(status, 200, "{board}");
+    board
+}
+
+fn board_reinspections(board: &serde_json::Value) -> std::collections::BTreeSet<(String, String)> {
+    board["reinspections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["overdue"].as_bool().unwrap())
+        .map(|l| {
+            (
+                l["inspection_id"].as_str().unwrap().to_string(),
+                l["due"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Per facility, the worst the lab ledger calls for: 1 a written notice, 2 a suspension.
+fn board_lab(board: &serde_json::Value) -> std::collections::BTreeMap<String, u8> {
+    let mut out = std::collections::BTreeMap::new();
+    for l in board["lab_breaches"].as_array().unwrap() {
+        let rank = match l["breach"].as_str().unwrap() {
+            "warning_letter" => 1,
+            "suspension" => 2,
+            _ => continue,
+        };
+        let e = out
+            .entry(l["subject_id"].as_str().unwrap().to_string())
+            .or_insert(0);
+        *e = (*e).max(rank);
+    }
+    out
+}
+
+fn tablet_lab(
+    dev: &TestDevice,
+    today: chrono::NaiveDate,
+) -> std::collections::BTreeMap<String, u8> {
+    use milkshed_app::device::work;
+    use milkshed_shared::briefcase;
+    let mut out = std::collections::BTreeMap::new();
+    for f in work::facilities(&dev.store, briefcase::FARMS).unwrap() {
+        if let Some(w) = work::lab_warning(&dev.store, &f.id, today) {
+            out.insert(f.id, if w.contains("suspension") { 2 } else { 1 });
+        }
+    }
+    out
+}
+
+fn board_suspended(board: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    board["suspended_permits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["facility_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn tablet_suspended(dev: &TestDevice) -> std::collections::BTreeSet<String> {
+    use milkshed_app::device::work;
+    use milkshed_shared::briefcase;
+    use milkshed_shared::registry::PermitStatus;
+    let mut out = std::collections::BTreeSet::new();
+    for table in [briefcase::FARMS, briefcase::PLANTS, briefcase::HAULERS] {
+        for f in work::facilities(&dev.store, table).unwrap() {
+            let status = f.permit_status.as_deref().and_then(PermitStatus::parse);
+            if status.is_some_and(|s| !s.grade_a_sale_allowed()) {
+                out.insert(f.id);
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn the_tablet_and_the_board_owe_the_same_inspections_and_an_inspection_moves_both() {
     let server = TestServer::start();
@@ -280,6 +375,8 @@ fn on_any_day_the_work_list_is_the_boards_view_of_the_same_rule() {
         "aseptic_plant",
         "condensed_dry_plant",
     ];
+    // how often each view had something to agree on (a sweep of empty sets proves nothing)
+    let (mut seen_reinspections, mut seen_lab, mut seen_suspended) = (0, 0, 0);
     for case in 0..6u64 {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(case);
         let server = TestServer::start();
@@ -330,18 +427,97 @@ fn on_any_day_the_work_list_is_the_boards_view_of_the_same_rule() {
             }
             facilities.push((id, kind));
         }
-        // some farms inspected today and sent in
+        // the agency's calendar: a zone whose day may differ from UTC's
+        let zone = [
+            "America/Chicago",
+            "Pacific/Kiritimati",
+            "Pacific/Pago_Pago",
+            "UTC",
+        ][rng.gen_range(0..4)];
+        milkshed_sync_server::service::registry::set_agency(
+            &server.db(),
+            "demo",
+            &milkshed_sync_server::service::registry::AgencyChange {
+                reference_edition: None,
+                time_zone: Some(zone),
+                home_state: None,
+                retention_months: None,
+            },
+        )
+        .unwrap();
+        // lab series (some making 2 of 4 or 3 of 5 over) and permit changes
+        let mut csv = String::from("lab_number,sample_date,subject_id,standard,value\n");
+        for (id, kind) in &facilities {
+            if *kind == "dairy_farm" && rng.gen_bool(0.6) {
+                for _ in 0..rng.gen_range(1..6) {
+                    let on = today - chrono::Duration::days(rng.gen_range(1..90));
+                    let count = if rng.gen_bool(0.5) { 150_000 } else { 20_000 };
+                    csv.push_str(&format!("55001,{on},{id},bacteria,{count}\n"));
+                }
+            }
+            if rng.gen_bool(0.25) {
+                let (_, detail) = milkshed_tests::get_json(
+                    &server.url(),
+                    &sue.enrollment.token,
+                    &format!("/api/facilities/{id}"),
+                );
+                let permit = detail["permits"][0]["id"].as_str().unwrap().to_string();
+                let (status, answer) = milkshed_tests::post_json(
+                    &server.url(),
+                    &sue.enrollment.token,
+                    &format!("/api/permits/{permit}/status"),
+                    &serde_json::json!({"status": "suspended", "effective_on": (today - chrono::Duration::days(3)).to_string(), "reason": "sweep"}),
+                );
+                assert_eq!(status, 200, "case {case}: {answer}");
+            }
+        }
+        let resp = milkshed_tests::agent()
+            .post(&format!("{}/api/lab-results", server.url()))
+            .header("authorization", &format!("Bearer {}", sue.enrollment.token))
+            .header("content-type", "text/csv")
+            .send(csv.as_bytes())
+            .unwrap();
+        assert!(
+            resp.status().as_u16() == 200 || !csv.contains(",bacteria,"),
+            "case {case}: lab import refused"
+        );
+        // some farms inspected today and sent in, some with a violation (a reinspection owed)
         let mut ann = TestDevice::enroll(&server.url(), "ann");
         for (id, kind) in &facilities {
             if *kind == "dairy_farm" && rng.gen_bool(0.4) {
-                let i = ann.inspect_farm(id, &["3"]);
+                let items: &[&str] = if rng.gen_bool(0.5) { &["3"] } else { &[] };
+                let i = ann.inspect_farm(id, items);
                 ann.sign_and_submit(i);
             }
         }
         ann.sync().unwrap();
+        // her second tablet, and a tablet that holds none of her inspections
         let mut device = TestDevice::enroll(&server.url(), "ann");
         device.sync().unwrap();
+        let mut other = TestDevice::enroll(&server.url(), "sam");
+        other.sync().unwrap();
         let token = device.enrollment.token.clone();
+        let ours =
+            |m: std::collections::BTreeMap<String, u8>| -> std::collections::BTreeMap<String, u8> {
+                m.into_iter()
+                    .filter(|(k, _)| k.starts_with("case"))
+                    .collect()
+            };
+        let b = board(&server, &token, None);
+        assert_eq!(
+            b["today"].as_str().unwrap(),
+            milkshed_app::device::work::agency_today(&device.store).to_string(),
+            "case {case}: the tablet's day is the board's ({zone})"
+        );
+        assert_eq!(
+            tablet_suspended(&device),
+            board_suspended(&b),
+            "case {case}"
+        );
+        seen_suspended += tablet_suspended(&device)
+            .iter()
+            .filter(|f| f.starts_with("case"))
+            .count();
         for _ in 0..6 {
             let day = today + chrono::Duration::days(rng.gen_range(-30..900));
             for d in [
@@ -349,14 +525,89 @@ fn on_any_day_the_work_list_is_the_boards_view_of_the_same_rule() {
                 crate_month_end(day),
                 crate_month_end(day) + chrono::Duration::days(1),
             ] {
+                let b = board(&server, &token, Some(d));
                 assert_eq!(
                     tablet_overdue(&device, d),
                     board_overdue(&server, &token, d),
                     "case {case}, on {d}"
                 );
+                assert_eq!(tablet_overdue(&other, d), board_overdue(&server, &token, d));
+                assert_eq!(
+                    tablet_reinspections(&mut device, d),
+                    board_reinspections(&b),
+                    "case {case}, reinspections on {d}"
+                );
+                assert_eq!(
+                    tablet_reinspections(&mut other, d),
+                    board_reinspections(&b),
+                    "case {case}, reinspections known only from the briefcase, on {d}"
+                );
+                assert_eq!(
+                    ours(tablet_lab(&device, d)),
+                    ours(board_lab(&b)),
+                    "case {case}, lab ledger on {d}"
+                );
+                seen_reinspections += board_reinspections(&b).len();
+                seen_lab += ours(board_lab(&b)).len();
             }
         }
     }
+    assert!(
+        seen_reinspections > 0 && seen_lab > 0 && seen_suspended > 0,
+        "the sweep compared empty views: {seen_reinspections} {seen_lab} {seen_suspended}"
+    );
+}
+
+#[test]
+fn a_reinspection_owed_and_the_last_violations_reach_another_tablet() {
+    use milkshed_app::device::work;
+    use milkshed_shared::briefcase;
+    let server = TestServer::start();
+    let mut ann = TestDevice::enroll(&server.url(), "ann");
+    ann.sync().unwrap();
+    let id = ann.inspect_farm("farm-4", &["3", "2A"]);
+    ann.sign_and_submit(id);
+    ann.sync().unwrap();
+    // a tablet that never held the inspection knows what is owed and what was found
+    let mut other = TestDevice::enroll(&server.url(), "sam");
+    other.sync().unwrap();
+    let owed = work::reinspections_owed(&mut other.store);
+    assert!(owed.iter().any(|(i, _, _)| *i == id), "{owed:?}");
+    let farm = work::facilities(&other.store, briefcase::FARMS)
+        .unwrap()
+        .into_iter()
+        .find(|f| f.id == "farm-4")
+        .unwrap();
+    let items: Vec<&str> = farm
+        .last_violations
+        .iter()
+        .map(|v| v.item.as_str())
+        .collect();
+    assert_eq!(items, ["2A", "3"]);
+    // a reinspection started there names the facility from the briefcase and ends the debt
+    let subject = work::owed_subject(&other.store, id).expect("the briefcase names the farm");
+    assert_eq!(subject.id, "farm-4");
+    // the supervisor returns it on the review pages: nothing is owed on any tablet after sync
+    let mut web = WebClient::new(&server.url());
+    web.login("demo", "sue", milkshed_sync_server::service::demo::PASSWORD);
+    let page = format!("/review/inspections/{id}");
+    assert_eq!(web.get(&page).status, 200);
+    let a = web.submit(
+        &format!("{page}/review"),
+        &[("decision", "return"), ("comment", "redo item 3")],
+    );
+    assert!(a.status < 400, "{}", a.body);
+    assert!(
+        ann.sync().unwrap().reference_updated,
+        "a review bumps the briefcase"
+    );
+    other.sync().unwrap();
+    assert!(!work::reinspections_owed(&mut ann.store)
+        .iter()
+        .any(|(i, _, _)| *i == id));
+    assert!(!work::reinspections_owed(&mut other.store)
+        .iter()
+        .any(|(i, _, _)| *i == id));
 }
 
 fn crate_month_end(d: chrono::NaiveDate) -> chrono::NaiveDate {
