@@ -12,7 +12,6 @@ use milkshed_app::device::{process_photo, Store};
 use milkshed_shared::document::{
     Header, InspectionKind, ItemState, Person, PhotoRef, Subject, SubjectKind,
 };
-use uuid::Uuid;
 
 fn t() -> DateTime<FixedOffset> {
     FixedOffset::west_opt(5 * 3600)
@@ -22,12 +21,14 @@ fn t() -> DateTime<FixedOffset> {
 
 fn header(n: u128) -> Header {
     Header {
-        id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + n),
+        id: milkshed_shared::ids::InspectionId::from_u128(
+            0x0190_0000_0000_7000_8000_0000_0000_0000 + n,
+        ),
         kind: InspectionKind::RoutineFarm,
         agency: "WI-DATCP".into(),
         subject: Subject {
             kind: SubjectKind::Farm,
-            id: format!("farm-{n}"),
+            id: format!("farm-{n}").into(),
             name: format!("Farm {n}"),
             permit: Some("P-1".into()),
             producer_number: Some("55-0001".into()),

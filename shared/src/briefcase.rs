@@ -3,6 +3,7 @@
 //! a sanitarian needs at the farm gate with no signal — the routine due date and the lab
 //! ledger's warning — computed by the same functions the agency's board uses.
 
+use crate::ids::FacilityId;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -44,7 +45,7 @@ impl AgencyRecord {
 /// A facility a device may visit: a farm, a plant or station, or a hauler/sampler.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FacilityRecord {
-    pub id: String,
+    pub id: FacilityId,
     pub name: String,
     /// The registry kind (`dairy_farm`, `milk_plant`, `hauler`, …).
     #[serde(default)]
@@ -100,7 +101,7 @@ pub struct LastViolation {
 /// An inspection whose reinspection is owed, and by when (`calendar::reinspection_due`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReinspectionOwed {
-    pub inspection: uuid::Uuid,
+    pub inspection: crate::ids::InspectionId,
     pub due: NaiveDate,
 }
 
@@ -147,7 +148,7 @@ pub struct LabPoint {
 /// A farm's lab ledger: the last five daily results of each standard.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LabLedgerRecord {
-    pub farm: String,
+    pub farm: FacilityId,
     pub series: BTreeMap<String, Vec<LabPoint>>,
 }
 

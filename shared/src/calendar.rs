@@ -118,7 +118,7 @@ pub fn owes_reinspection(
 /// follows them) — `(inspection, subject name, due)`.
 pub fn reinspections_owed(
     all: &[crate::document::Inspection],
-) -> Vec<(uuid::Uuid, String, NaiveDate)> {
+) -> Vec<(crate::ids::InspectionId, String, NaiveDate)> {
     all.iter()
         .filter(|i| owes_reinspection(i.header.kind, i.status, i.violations().count()))
         .filter(|i| !all.iter().any(|r| r.header.follows == Some(i.header.id)))
@@ -139,9 +139,9 @@ pub fn reinspections_owed(
 /// less any an inspection on this device already follows. `(inspection, subject name, due)`,
 /// soonest first.
 pub fn reinspections_owed_with(
-    known: &[(uuid::Uuid, String, NaiveDate)],
+    known: &[(crate::ids::InspectionId, String, NaiveDate)],
     local: &[crate::document::Inspection],
-) -> Vec<(uuid::Uuid, String, NaiveDate)> {
+) -> Vec<(crate::ids::InspectionId, String, NaiveDate)> {
     let mut owed = reinspections_owed(local);
     for k in known {
         let followed = local.iter().any(|r| r.header.follows == Some(k.0));

@@ -27,6 +27,7 @@
 //! - [`worksheet`]: the JSON worksheet exchange format (`milkshed-server rate`), its validation
 //!   with JSON paths, and its results.
 //! - [`exact`]: exact rational arithmetic and the MMSR's rounding.
+//! - [`ids`]: the typed ids of inspections, facilities, users and devices.
 
 pub mod authority;
 pub mod briefcase;
@@ -34,6 +35,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod document;
 pub mod exact;
+pub mod ids;
 pub mod ledger;
 pub mod listing;
 pub mod photo;

@@ -14,6 +14,8 @@ use automerge::{ActorId, ChangeHash};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::ids::InspectionId;
+
 use crate::document::{DocumentError, InspectionDoc, Integrity};
 
 /// The protocol version spoken by this build (2: reference data as a delta by version).
@@ -124,7 +126,7 @@ impl ErrorCode {
 /// One document offered by the device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocOffer {
-    pub id: Uuid,
+    pub id: InspectionId,
     /// The device's heads (32-byte hashes, concatenated).
     #[serde(with = "serde_bytes")]
     pub heads: Vec<u8>,
@@ -158,7 +160,7 @@ pub enum DocOutcome {
 /// The server's answer for one document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocReply {
-    pub id: Uuid,
+    pub id: InspectionId,
     pub outcome: DocOutcome,
     /// Changes the device lacks (or the whole document when it is new to the device).
     #[serde(with = "serde_bytes")]
@@ -228,7 +230,7 @@ pub fn heads_from_bytes(bytes: &[u8]) -> Result<Vec<ChangeHash>, SyncError> {
 }
 
 /// Device side: the offer for one document, given the heads the server last acknowledged.
-pub fn offer(doc: &mut InspectionDoc, id: Uuid, server_heads: &[ChangeHash]) -> DocOffer {
+pub fn offer(doc: &mut InspectionDoc, id: InspectionId, server_heads: &[ChangeHash]) -> DocOffer {
     let am = doc.automerge();
     let heads = am.get_heads();
     let changes = if heads.iter().all(|h| server_heads.contains(h)) {
@@ -247,7 +249,7 @@ pub fn offer(doc: &mut InspectionDoc, id: Uuid, server_heads: &[ChangeHash]) -> 
 }
 
 /// Device side: every change, for a server that asked for them all.
-pub fn offer_all(doc: &mut InspectionDoc, id: Uuid) -> DocOffer {
+pub fn offer_all(doc: &mut InspectionDoc, id: InspectionId) -> DocOffer {
     offer(doc, id, &[])
 }
 
@@ -352,7 +354,7 @@ mod tests {
         InspectionDoc::create(
             ActorId::from([actor; 16]),
             &Header {
-                id: Uuid::from_u128(7),
+                id: InspectionId::from(Uuid::from_u128(7)),
                 kind: InspectionKind::RoutineFarm,
                 agency: "A".into(),
                 subject: Subject {
@@ -407,14 +409,14 @@ mod tests {
     fn a_device_offer_merges_and_the_reply_brings_it_current() {
         let device = [ActorId::from([1u8; 16])];
         let mut d = doc(1);
-        let first = offer(&mut d, Uuid::from_u128(7), &[]);
+        let first = offer(&mut d, InspectionId::from(Uuid::from_u128(7)), &[]);
         let m = merge_offer(None, &first, &device, ActorId::from([0u8; 16])).unwrap();
         let mut server = m.doc;
         assert!(m.changed);
         // the device edits; the server got an edit from elsewhere (its own actor)
         let acked = d.automerge().get_heads();
         d.set_finding("3", &violated(), &t()).unwrap();
-        let o = offer(&mut d, Uuid::from_u128(7), &acked);
+        let o = offer(&mut d, InspectionId::from(Uuid::from_u128(7)), &acked);
         assert!(!o.changes.is_empty());
         let mut m = merge_offer(Some(&server), &o, &device, ActorId::from([0u8; 16])).unwrap();
         assert!(!m.missing_base);
@@ -427,7 +429,7 @@ mod tests {
     #[test]
     fn changes_by_another_actor_are_refused() {
         let mut d = doc(1);
-        let o = offer(&mut d, Uuid::from_u128(7), &[]);
+        let o = offer(&mut d, InspectionId::from(Uuid::from_u128(7)), &[]);
         let err = merge_offer(
             None,
             &o,
@@ -442,7 +444,7 @@ mod tests {
     fn a_base_the_server_lacks_is_asked_for() {
         let device = [ActorId::from([1u8; 16])];
         let mut d = doc(1);
-        let all = offer(&mut d, Uuid::from_u128(7), &[]);
+        let all = offer(&mut d, InspectionId::from(Uuid::from_u128(7)), &[]);
         let server = merge_offer(None, &all, &device, ActorId::from([0u8; 16]))
             .unwrap()
             .doc;
@@ -451,7 +453,7 @@ mod tests {
         let mid = d.automerge().get_heads();
         d.set_finding("4", &violated(), &t()).unwrap();
         // the device wrongly believes the server has `mid`
-        let o = offer(&mut d, Uuid::from_u128(7), &mid);
+        let o = offer(&mut d, InspectionId::from(Uuid::from_u128(7)), &mid);
         let m = merge_offer(Some(&server), &o, &device, ActorId::from([0u8; 16])).unwrap();
         assert!(m.missing_base);
         let _ = acked;
@@ -461,12 +463,12 @@ mod tests {
     fn content_changed_under_a_signature_is_refused() {
         let device = [ActorId::from([1u8; 16]), ActorId::from([2u8; 16])];
         let mut a = doc(1);
-        let all = offer(&mut a, Uuid::from_u128(7), &[]);
+        let all = offer(&mut a, InspectionId::from(Uuid::from_u128(7)), &[]);
         let mut b = InspectionDoc::load(&a.save(), ActorId::from([2u8; 16])).unwrap();
         a.sign(SignerRole::Inspector, "U", "", &t()).unwrap();
         let server = merge_offer(
             None,
-            &offer(&mut a, Uuid::from_u128(7), &[]),
+            &offer(&mut a, InspectionId::from(Uuid::from_u128(7)), &[]),
             &device,
             ActorId::from([0u8; 16]),
         )
@@ -474,7 +476,7 @@ mod tests {
         .doc;
         let _ = all;
         b.set_finding("3", &violated(), &t()).unwrap();
-        let o = offer(&mut b, Uuid::from_u128(7), &[]);
+        let o = offer(&mut b, InspectionId::from(Uuid::from_u128(7)), &[]);
         assert_eq!(
             merge_offer(Some(&server), &o, &device, ActorId::from([0u8; 16])).unwrap_err(),
             SyncError::ChangedAfterSigning

@@ -15,7 +15,6 @@ use milkshed_app::device::Store;
 use milkshed_shared::document::{Header, InspectionKind, ItemState, Person, Subject, SubjectKind};
 use milkshed_tests::ui::{wait_for, App};
 use milkshed_tests::{now, Display};
-use uuid::Uuid;
 
 fn seed(dir: &Path) {
     let mut s = Store::open(&dir.join("device.db")).unwrap();
@@ -39,12 +38,12 @@ fn seed(dir: &Path) {
         .unwrap();
     for n in 0..500u32 {
         let header = Header {
-            id: Uuid::now_v7(),
+            id: milkshed_shared::ids::InspectionId::new_v7(),
             kind: InspectionKind::RoutineFarm,
             agency: "demo".into(),
             subject: Subject {
                 kind: SubjectKind::Farm,
-                id: format!("farm-{n}"),
+                id: format!("farm-{n}").into(),
                 name: format!("Farm {n:04}"),
                 permit: None,
                 producer_number: None,

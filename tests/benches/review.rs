@@ -19,7 +19,6 @@ use milkshed_shared::document::{
 use milkshed_sync_server::{db, service::auth, service::demo};
 use milkshed_tests::{TestServer, WebClient};
 use rand::{Rng, SeedableRng};
-use uuid::Uuid;
 
 const FARMS: usize = 2_000;
 const PHOTOS_PER_INSPECTION: usize = 4;
@@ -46,7 +45,10 @@ fn generate(state: &milkshed_sync_server::http::server::AppState, inspections: u
                 &hash,
             )
             .unwrap();
-            Person { id, name }
+            Person {
+                id: id.into(),
+                name,
+            }
         })
         .collect();
     milkshed_tests::bench_registry(&mut conn, FARMS);
@@ -66,12 +68,12 @@ fn generate(state: &milkshed_sync_server::http::server::AppState, inspections: u
         let inspector = &inspectors[i % INSPECTORS];
         let at = start + chrono::Duration::minutes((i as i64) * 20);
         let header = Header {
-            id: Uuid::now_v7(),
+            id: milkshed_shared::ids::InspectionId::new_v7(),
             kind: InspectionKind::RoutineFarm,
             agency: demo::AGENCY.into(),
             subject: Subject {
                 kind: SubjectKind::Farm,
-                id: format!("bench-farm-{farm}"),
+                id: format!("bench-farm-{farm}").into(),
                 name: format!("Bench Farm {farm:04}"),
                 permit: Some(format!("BF-{farm:05}")),
                 producer_number: Some(format!("55-{farm:05}")),

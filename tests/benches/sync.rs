@@ -14,12 +14,16 @@ use milkshed_tests::{now, server_counts, ChildServer, Proxy, TestDevice, TestSer
 use serde_json::json;
 
 /// A typical routine farm inspection: 12 items recorded, 4 violated with notes, pounds, signed.
-fn typical(d: &mut TestDevice, farm: &str) -> uuid::Uuid {
+fn typical(d: &mut TestDevice, farm: &str) -> milkshed_shared::ids::InspectionId {
     typical_with_photos(d, farm, &[]).0
 }
 
 /// [`typical`] with photos (320 × 240) taken before signing; returns their stored bytes.
-fn typical_with_photos(d: &mut TestDevice, farm: &str, seeds: &[u32]) -> (uuid::Uuid, u64) {
+fn typical_with_photos(
+    d: &mut TestDevice,
+    farm: &str,
+    seeds: &[u32],
+) -> (milkshed_shared::ids::InspectionId, u64) {
     let id = d.inspect_farm(farm, &["3", "6", "12", "15C"]);
     let mut bytes = 0;
     for seed in seeds {

@@ -22,7 +22,6 @@ use milkshed_shared::document::{
 };
 use milkshed_sync_server::{http::server, service::demo};
 use sha2::Digest;
-use uuid::Uuid;
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
@@ -239,7 +238,7 @@ impl TestDevice {
     /// The signed-in person.
     pub fn person(&self) -> Person {
         Person {
-            id: self.enrollment.user_id.clone(),
+            id: self.enrollment.user_id.clone().into(),
             name: self.enrollment.user_name.clone(),
         }
     }
@@ -254,7 +253,7 @@ impl TestDevice {
     }
 
     /// Signs an inspection as its inspector (under the account's name) and submits it.
-    pub fn sign_and_submit(&mut self, id: Uuid) {
+    pub fn sign_and_submit(&mut self, id: milkshed_shared::ids::InspectionId) {
         let name = self.person().name;
         self.store
             .edit(id, &now(), |d| {
@@ -270,9 +269,13 @@ impl TestDevice {
     }
 
     /// Starts a routine farm inspection and records a few findings.
-    pub fn inspect_farm(&mut self, farm: &str, items: &[&str]) -> Uuid {
+    pub fn inspect_farm(
+        &mut self,
+        farm: &str,
+        items: &[&str],
+    ) -> milkshed_shared::ids::InspectionId {
         let header = Header {
-            id: Uuid::now_v7(),
+            id: milkshed_shared::ids::InspectionId::new_v7(),
             kind: InspectionKind::RoutineFarm,
             agency: self.enrollment.agency.clone(),
             subject: Subject {
@@ -307,10 +310,16 @@ impl TestDevice {
 
     /// A farm rating visit, signed and submitted: pounds sold daily and the items violated
     /// (`8A` at 5 points, a major water violation).
-    pub fn rating_visit(&mut self, farm: &str, name: &str, pounds: u64, items: &[&str]) -> Uuid {
+    pub fn rating_visit(
+        &mut self,
+        farm: &str,
+        name: &str,
+        pounds: u64,
+        items: &[&str],
+    ) -> milkshed_shared::ids::InspectionId {
         let now = now();
         let header = Header {
-            id: Uuid::now_v7(),
+            id: milkshed_shared::ids::InspectionId::new_v7(),
             kind: InspectionKind::RatingVisitFarm,
             agency: self.enrollment.agency.clone(),
             subject: Subject {
@@ -360,12 +369,24 @@ impl TestDevice {
     }
 
     /// Takes a photo (a generated JPEG, distinct per `seed`) for an item.
-    pub fn photograph(&mut self, id: Uuid, item: &str, seed: u32) -> String {
+    pub fn photograph(
+        &mut self,
+        id: milkshed_shared::ids::InspectionId,
+        item: &str,
+        seed: u32,
+    ) -> String {
         self.photograph_sized(id, item, seed, 96, 72)
     }
 
     /// Takes a photo of the given size (noisy, so a 1600 px photo stores at several hundred KB).
-    pub fn photograph_sized(&mut self, id: Uuid, item: &str, seed: u32, w: u32, h: u32) -> String {
+    pub fn photograph_sized(
+        &mut self,
+        id: milkshed_shared::ids::InspectionId,
+        item: &str,
+        seed: u32,
+        w: u32,
+        h: u32,
+    ) -> String {
         let p = process_photo(&jpeg(seed, w, h)).unwrap();
         let hash = self.store.put_photo(&p).unwrap();
         self.store

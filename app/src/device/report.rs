@@ -267,7 +267,7 @@ pub fn save_report(
     let path = dir.join(format!(
         "{name}-{}-{}.pdf",
         i.header.started_at.format("%Y-%m-%d"),
-        &i.header.id.simple().to_string()[..8]
+        &i.header.id.as_uuid().simple().to_string()[..8]
     ));
     let aside = path.with_extension("pdf.part");
     std::fs::write(&aside, &pdf)?;
@@ -449,7 +449,7 @@ mod tests {
         let mut d = InspectionDoc::create(
             ActorId::from([1u8; 16]),
             &Header {
-                id: uuid::Uuid::from_u128(9),
+                id: milkshed_shared::ids::InspectionId::from_u128(9),
                 kind: InspectionKind::RoutineFarm,
                 agency: "demo".into(),
                 subject: Subject {

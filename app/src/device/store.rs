@@ -9,8 +9,8 @@ use chrono::{DateTime, FixedOffset};
 use milkshed_shared::authority::{self, Acting, Refusal, Role};
 use milkshed_shared::document::automerge::ActorId;
 use milkshed_shared::document::{DocumentError, Header, Inspection, InspectionDoc};
+use milkshed_shared::ids::InspectionId;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
-use uuid::Uuid;
 
 use super::photos::ProcessedPhoto;
 
@@ -31,11 +31,11 @@ pub enum StoreError {
     #[error("the device database was written by a newer Milkshed (schema {found}, this app knows {known}); update the app")]
     NewerSchema { found: i64, known: i64 },
     #[error("no inspection {0} on this device")]
-    NotFound(Uuid),
+    NotFound(InspectionId),
     #[error(transparent)]
     Document(#[from] DocumentError),
     #[error("stored inspection {id} is damaged: {reason}")]
-    Damaged { id: Uuid, reason: String },
+    Damaged { id: InspectionId, reason: String },
     /// The edit breaks a write rule (`shared::authority`): the server would refuse it too.
     #[error("not allowed: {0}")]
     Refused(#[from] Refusal),
@@ -53,7 +53,7 @@ type Result<T> = std::result::Result<T, StoreError>;
 /// A row of the work list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InspectionSummary {
-    pub id: Uuid,
+    pub id: InspectionId,
     pub kind: String,
     pub subject_id: String,
     pub subject_name: String,
@@ -77,7 +77,7 @@ struct EnrolledUser {
 pub struct Store {
     conn: Connection,
     actor: ActorId,
-    open_docs: HashMap<Uuid, InspectionDoc>,
+    open_docs: HashMap<InspectionId, InspectionDoc>,
 }
 
 /// Applies the migrations the store lacks; answers whether the photo references (schema 2) are
@@ -191,7 +191,7 @@ impl Store {
                         s,
                         i.header.kind.as_str(),
                         i.header.subject.kind.as_str(),
-                        i.header.subject.id,
+                        i.header.subject.id.as_str(),
                         i.header.subject.name,
                         i.status.as_str(),
                         i.header.started_at.to_rfc3339(),
@@ -236,7 +236,7 @@ impl Store {
     }
 
     /// Creates an inspection; durable when this returns.
-    pub fn create_inspection(&mut self, header: &Header) -> Result<Uuid> {
+    pub fn create_inspection(&mut self, header: &Header) -> Result<InspectionId> {
         let mut doc = InspectionDoc::create(self.actor.clone(), header)?;
         let snapshot = doc.save();
         let view = doc.read()?;
@@ -248,7 +248,7 @@ impl Store {
         Ok(header.id)
     }
 
-    fn load(&self, id: Uuid) -> Result<InspectionDoc> {
+    fn load(&self, id: InspectionId) -> Result<InspectionDoc> {
         let snapshot: Vec<u8> = self
             .conn
             .query_row(
@@ -280,7 +280,7 @@ impl Store {
         Ok(doc)
     }
 
-    fn doc(&mut self, id: Uuid) -> Result<&mut InspectionDoc> {
+    fn doc(&mut self, id: InspectionId) -> Result<&mut InspectionDoc> {
         if !self.open_docs.contains_key(&id) {
             let doc = self.load(id)?;
             self.open_docs.insert(id, doc);
@@ -289,7 +289,7 @@ impl Store {
     }
 
     /// Reads an inspection.
-    pub fn inspection(&mut self, id: Uuid) -> Result<Inspection> {
+    pub fn inspection(&mut self, id: InspectionId) -> Result<Inspection> {
         Ok(self.doc(id)?.read()?)
     }
 
@@ -298,7 +298,7 @@ impl Store {
     /// shown never runs ahead of what is stored.
     pub fn edit<T>(
         &mut self,
-        id: Uuid,
+        id: InspectionId,
         now: &DateTime<FixedOffset>,
         f: impl FnOnce(&mut InspectionDoc) -> std::result::Result<T, DocumentError>,
     ) -> Result<T> {
@@ -309,7 +309,7 @@ impl Store {
     /// merged from the server is not: the server checked each change against its author).
     fn change<T>(
         &mut self,
-        id: Uuid,
+        id: InspectionId,
         now: &DateTime<FixedOffset>,
         checked: bool,
         f: impl FnOnce(&mut InspectionDoc) -> std::result::Result<T, DocumentError>,
@@ -343,7 +343,13 @@ impl Store {
         Ok(out)
     }
 
-    fn write_change(&mut self, id: Uuid, view: &Inspection, bytes: &[u8], now: &str) -> Result<()> {
+    fn write_change(
+        &mut self,
+        id: InspectionId,
+        view: &Inspection,
+        bytes: &[u8],
+        now: &str,
+    ) -> Result<()> {
         if bytes.is_empty() {
             return Ok(());
         }
@@ -366,7 +372,7 @@ impl Store {
     }
 
     /// Folds a document's incremental changes into its snapshot, in one transaction.
-    pub fn compact(&mut self, id: Uuid) -> Result<()> {
+    pub fn compact(&mut self, id: InspectionId) -> Result<()> {
         let snapshot = self.doc(id)?.save();
         let tx = self.conn.transaction()?;
         tx.execute(
@@ -385,7 +391,7 @@ impl Store {
         &mut self,
         remote: &mut InspectionDoc,
         now: &DateTime<FixedOffset>,
-    ) -> Result<Uuid> {
+    ) -> Result<InspectionId> {
         let view = remote.read()?;
         let id = view.header.id;
         match self.doc(id) {
@@ -413,7 +419,7 @@ impl Store {
             Ok((
                 r.get::<_, String>(0)?,
                 InspectionSummary {
-                    id: Uuid::nil(),
+                    id: InspectionId::nil(),
                     kind: r.get(1)?,
                     subject_id: r.get(2)?,
                     subject_name: r.get(3)?,
@@ -427,10 +433,12 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (id, mut s) = row?;
-            s.id = Uuid::parse_str(&id).map_err(|e| StoreError::Damaged {
-                id: Uuid::nil(),
-                reason: format!("bad id {id}: {e}"),
-            })?;
+            s.id = id
+                .parse::<InspectionId>()
+                .map_err(|e| StoreError::Damaged {
+                    id: InspectionId::nil(),
+                    reason: format!("bad id {id}: {e}"),
+                })?;
             out.push(s);
         }
         Ok(out)
@@ -486,7 +494,7 @@ impl Store {
     }
 
     /// The sync state of a document with a peer (opaque bytes of the sync protocol).
-    pub fn sync_state(&self, doc: Uuid, peer: &str) -> Result<Option<Vec<u8>>> {
+    pub fn sync_state(&self, doc: InspectionId, peer: &str) -> Result<Option<Vec<u8>>> {
         Ok(self
             .conn
             .query_row(
@@ -498,7 +506,7 @@ impl Store {
     }
 
     /// Records the sync state of a document with a peer.
-    pub fn set_sync_state(&mut self, doc: Uuid, peer: &str, state: &[u8]) -> Result<()> {
+    pub fn set_sync_state(&mut self, doc: InspectionId, peer: &str, state: &[u8]) -> Result<()> {
         self.conn.execute(
             "INSERT INTO sync_state (doc_id, peer, state) VALUES (?1, ?2, ?3)
              ON CONFLICT(doc_id, peer) DO UPDATE SET state = excluded.state",
@@ -508,7 +516,7 @@ impl Store {
     }
 
     /// Every inspection id on the device.
-    pub fn inspection_ids(&self) -> Result<Vec<Uuid>> {
+    pub fn inspection_ids(&self) -> Result<Vec<InspectionId>> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT id FROM documents ORDER BY id")?;
@@ -516,27 +524,30 @@ impl Store {
         let mut out = Vec::new();
         for id in ids {
             let id = id?;
-            out.push(Uuid::parse_str(&id).map_err(|e| StoreError::Damaged {
-                id: Uuid::nil(),
-                reason: format!("bad id {id}: {e}"),
-            })?);
+            out.push(
+                id.parse::<InspectionId>()
+                    .map_err(|e| StoreError::Damaged {
+                        id: InspectionId::nil(),
+                        reason: format!("bad id {id}: {e}"),
+                    })?,
+            );
         }
         Ok(out)
     }
 
     /// The heads of an inspection, as the sync protocol encodes them.
-    pub fn heads(&mut self, id: Uuid) -> Result<Vec<u8>> {
+    pub fn heads(&mut self, id: InspectionId) -> Result<Vec<u8>> {
         let heads = self.doc(id)?.automerge().get_heads();
         Ok(milkshed_shared::sync::heads_to_bytes(&heads))
     }
 
     /// The document itself, for the sync client.
-    pub fn document(&mut self, id: Uuid) -> Result<&mut InspectionDoc> {
+    pub fn document(&mut self, id: InspectionId) -> Result<&mut InspectionDoc> {
         self.doc(id)
     }
 
     /// Inspections whose latest changes the server has not acknowledged (what is waiting).
-    pub fn pending(&mut self, peer: &str) -> Result<Vec<Uuid>> {
+    pub fn pending(&mut self, peer: &str) -> Result<Vec<InspectionId>> {
         let mut out = Vec::new();
         for id in self.inspection_ids()? {
             let acked = self.sync_state(id, peer)?.unwrap_or_default();
@@ -555,7 +566,7 @@ impl Store {
     /// Applies changes received from the server to an inspection the device holds.
     pub fn apply_remote(
         &mut self,
-        id: Uuid,
+        id: InspectionId,
         changes: &[u8],
         now: &DateTime<FixedOffset>,
     ) -> Result<()> {

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use milkshed_shared::document::InspectionDoc;
+use milkshed_shared::ids::InspectionId;
 use milkshed_shared::sync::ErrorCode;
 use milkshed_shared::sync::{self, DocOutcome, SyncRequest, SyncResponse};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::store::{Store, StoreError};
 
@@ -78,7 +78,7 @@ pub struct SyncReport {
     pub round_trips: usize,
     pub docs_sent: usize,
     pub docs_received: usize,
-    pub rejected: Vec<(Uuid, String)>,
+    pub rejected: Vec<(InspectionId, String)>,
     pub photos_uploaded: usize,
     pub bytes_up: u64,
     pub bytes_down: u64,
@@ -221,7 +221,7 @@ pub fn sync_with_progress(
 ) -> Result<SyncReport, SyncClientError> {
     let agent = agent();
     let mut report = SyncReport::default();
-    let mut send_all: Vec<Uuid> = Vec::new();
+    let mut send_all: Vec<InspectionId> = Vec::new();
     let mut reference_version: u64 = store
         .setting("reference_version")?
         .and_then(|v| v.parse().ok())
@@ -246,7 +246,7 @@ pub fn sync_with_progress(
         send_all.clear();
         let request = SyncRequest {
             protocol: sync::PROTOCOL_VERSION,
-            request_id: Uuid::now_v7(),
+            request_id: uuid::Uuid::now_v7(),
             docs,
             reference_version,
         };

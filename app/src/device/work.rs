@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 use milkshed_shared::briefcase::{self, FacilityRecord, LabLedgerRecord};
 use milkshed_shared::calendar;
 use milkshed_shared::document::Subject;
+use milkshed_shared::ids::InspectionId;
 use milkshed_shared::workload;
-use uuid::Uuid;
 
 use super::store::{Store, StoreError};
 
@@ -50,7 +50,7 @@ pub fn agency_today(store: &Store) -> NaiveDate {
 /// briefcase record, so another device's inspections count) and this device's own not yet
 /// synced, less those an inspection here already follows (`calendar::reinspections_owed_with`).
 /// `(inspection, subject name, due)`.
-pub fn reinspections_owed(store: &mut Store) -> Vec<(Uuid, String, NaiveDate)> {
+pub fn reinspections_owed(store: &mut Store) -> Vec<(InspectionId, String, NaiveDate)> {
     let mut known = Vec::new();
     for table in [briefcase::FARMS, briefcase::PLANTS] {
         for f in facilities(store, table).unwrap_or_default() {
@@ -70,7 +70,7 @@ pub fn reinspections_owed(store: &mut Store) -> Vec<(Uuid, String, NaiveDate)> {
 
 /// The facility whose briefcase record owes a reinspection of `inspection` (an inspection of
 /// another device's, not held here), as the subject of the reinspection to start.
-pub fn owed_subject(store: &Store, inspection: Uuid) -> Option<Subject> {
+pub fn owed_subject(store: &Store, inspection: InspectionId) -> Option<Subject> {
     for table in [briefcase::FARMS, briefcase::PLANTS] {
         for f in facilities(store, table).unwrap_or_default() {
             if f.reinspections_owed

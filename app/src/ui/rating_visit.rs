@@ -11,7 +11,10 @@ use super::state::{use_app, Screen};
 use super::work_list::{due_farms, start_inspection};
 
 /// A plant's visit on this device and its 2359L (or why it cannot be rated yet).
-type PlantRated = (uuid::Uuid, Result<serde_json::Value, String>);
+type PlantRated = (
+    milkshed_shared::ids::InspectionId,
+    Result<serde_json::Value, String>,
+);
 
 #[component]
 pub fn RatingVisit() -> Element {

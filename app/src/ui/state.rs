@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use dioxus::prelude::*;
-use uuid::Uuid;
+use milkshed_shared::ids::InspectionId;
 
 use crate::device::sync_client;
 use crate::device::Store;
@@ -17,7 +17,7 @@ pub enum Screen {
     Enroll,
     SignIn,
     WorkList,
-    Inspect(Uuid),
+    Inspect(InspectionId),
     Sync,
     RatingVisit,
     Enforcement,

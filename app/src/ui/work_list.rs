@@ -6,8 +6,8 @@ use chrono::{Local, NaiveDate};
 use dioxus::prelude::*;
 use milkshed_shared::briefcase;
 use milkshed_shared::document::{Header, InspectionKind, Person, Subject, SubjectKind};
+use milkshed_shared::ids::InspectionId;
 use milkshed_shared::workload;
-use uuid::Uuid;
 
 use super::state::{use_app, AppCtx, Screen};
 use crate::device::sync_client;
@@ -35,13 +35,15 @@ pub struct DueFarm {
 
 /// Inspections with violations, submitted or accepted, whose reinspection has not been made:
 /// `(the inspection, subject, due date)`.
-pub fn reinspections_due(ctx: &AppCtx) -> Vec<(Uuid, String, NaiveDate)> {
+pub fn reinspections_due(ctx: &AppCtx) -> Vec<(InspectionId, String, NaiveDate)> {
     ctx.with(reinspections_due_in).unwrap_or_default()
 }
 
 /// [`reinspections_due`] over a store: the agency record's and this device's own
 /// (`device::work::reinspections_owed`).
-pub fn reinspections_due_in(s: &mut crate::device::Store) -> Vec<(Uuid, String, NaiveDate)> {
+pub fn reinspections_due_in(
+    s: &mut crate::device::Store,
+) -> Vec<(InspectionId, String, NaiveDate)> {
     work::reinspections_owed(s)
 }
 
@@ -52,17 +54,17 @@ fn create_by_me(
     kind: InspectionKind,
     subject: Subject,
     catalog: String,
-    follows: Option<Uuid>,
+    follows: Option<InspectionId>,
     now: chrono::DateTime<chrono::FixedOffset>,
-) -> Option<Uuid> {
+) -> Option<InspectionId> {
     let e = sync_client::enrollment(store).ok()?;
     let header = Header {
-        id: Uuid::now_v7(),
+        id: InspectionId::new_v7(),
         kind,
         agency: e.agency,
         subject,
         inspector: Person {
-            id: e.user_id,
+            id: e.user_id.into(),
             name: e.user_name,
         },
         catalog,
@@ -82,7 +84,7 @@ fn due_text(due: Option<NaiveDate>, today: NaiveDate, never: &str) -> String {
 }
 
 /// Starts the reinspection of an inspection: same subject and kind of items, linked to it.
-pub fn start_reinspection(ctx: &AppCtx, of: Uuid) -> Option<Uuid> {
+pub fn start_reinspection(ctx: &AppCtx, of: InspectionId) -> Option<InspectionId> {
     let now = Local::now().fixed_offset();
     ctx.with(|store| {
         // the original is on this device, or another device's inspection the briefcase owes
@@ -127,7 +129,7 @@ pub fn due_farms(ctx: &AppCtx) -> Vec<DueFarm> {
                 .into_iter()
                 .map(|f| DueFarm {
                     due: work::routine_due(&f, briefcase::FARMS),
-                    lab_warning: work::lab_warning(s, &f.id, today),
+                    lab_warning: work::lab_warning(s, f.id.as_str(), today),
                     shipping_hold: f.shipping_hold,
                     open_actions: f.open_actions.clone(),
                     last_violations: f.last_violations.clone(),
@@ -136,7 +138,7 @@ pub fn due_farms(ctx: &AppCtx) -> Vec<DueFarm> {
                     producer_number: f.producer_number.unwrap_or_default(),
                     btu: f.btu.unwrap_or_default(),
                     pounds_sold_daily: f.pounds_sold_daily.and_then(|p| u64::try_from(p).ok()),
-                    id: f.id,
+                    id: f.id.to_string(),
                 })
                 .collect()
         })
@@ -170,7 +172,7 @@ pub fn due_others(ctx: &AppCtx) -> Vec<DueOther> {
             };
             out.push(DueOther {
                 due: work::routine_due(&f, table),
-                id: f.id,
+                id: f.id.to_string(),
                 name: f.name,
                 permit: f.permit.unwrap_or_default(),
                 subject,
@@ -182,12 +184,12 @@ pub fn due_others(ctx: &AppCtx) -> Vec<DueOther> {
 }
 
 /// Starts a rating officer's visit of a plant or station (feeding its FORM 2359L).
-pub fn start_plant_visit(ctx: &AppCtx, o: &DueOther) -> Option<Uuid> {
+pub fn start_plant_visit(ctx: &AppCtx, o: &DueOther) -> Option<InspectionId> {
     start_with_kind(ctx, o, InspectionKind::RatingVisitPlant)
 }
 
 /// Starts a plant inspection or a hauler/sampler evaluation and opens it.
-pub fn start_other(ctx: &AppCtx, o: &DueOther) -> Option<Uuid> {
+pub fn start_other(ctx: &AppCtx, o: &DueOther) -> Option<InspectionId> {
     let kind = if o.subject == SubjectKind::Hauler {
         InspectionKind::HaulerSampler
     } else {
@@ -196,10 +198,10 @@ pub fn start_other(ctx: &AppCtx, o: &DueOther) -> Option<Uuid> {
     start_with_kind(ctx, o, kind)
 }
 
-fn start_with_kind(ctx: &AppCtx, o: &DueOther, kind: InspectionKind) -> Option<Uuid> {
+fn start_with_kind(ctx: &AppCtx, o: &DueOther, kind: InspectionKind) -> Option<InspectionId> {
     let subject = Subject {
         kind: o.subject,
-        id: o.id.clone(),
+        id: o.id.clone().into(),
         name: o.name.clone(),
         permit: Some(o.permit.clone()).filter(|p| !p.is_empty()),
         producer_number: None,
@@ -216,11 +218,11 @@ pub fn start_inspection(
     farm: &DueFarm,
     kind: InspectionKind,
     seed: Option<u64>,
-) -> Option<Uuid> {
+) -> Option<InspectionId> {
     let now = Local::now().fixed_offset();
     let subject = Subject {
         kind: SubjectKind::Farm,
-        id: farm.id.clone(),
+        id: farm.id.clone().into(),
         name: farm.name.clone(),
         permit: Some(farm.permit.clone()).filter(|p| !p.is_empty()),
         producer_number: Some(farm.producer_number.clone()).filter(|p| !p.is_empty()),
@@ -404,7 +406,7 @@ mod tests {
         let mut s = crate::device::Store::open(&dir.path().join("d.db")).unwrap();
         let now = Local::now().fixed_offset();
         let header = |kind, follows| Header {
-            id: Uuid::now_v7(),
+            id: InspectionId::new_v7(),
             kind,
             agency: "demo".into(),
             subject: Subject {

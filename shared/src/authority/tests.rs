@@ -38,7 +38,7 @@ fn doc(kind: InspectionKind) -> InspectionDoc {
     InspectionDoc::create(
         ActorId::from([1u8; 16]),
         &Header {
-            id: Uuid::from_u128(7),
+            id: Uuid::from_u128(7).into(),
             kind,
             agency: "demo".into(),
             subject: Subject {

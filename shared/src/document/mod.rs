@@ -25,7 +25,6 @@ use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{ActorId, AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value, ROOT};
 use chrono::{DateTime, FixedOffset};
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 pub use model::*;
 

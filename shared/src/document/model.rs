@@ -1,8 +1,8 @@
 //! The typed view of an inspection: plain Rust values read from (and written to) the
 //! Automerge document by [`super::InspectionDoc`].
 
+pub use crate::ids::{FacilityId, InspectionId, UserId};
 use chrono::{DateTime, FixedOffset};
-use uuid::Uuid;
 
 /// What kind of visit a document records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -105,7 +105,7 @@ pub enum ItemSet {
 pub struct Subject {
     pub kind: SubjectKind,
     /// The agency record's id of the facility or person.
-    pub id: String,
+    pub id: FacilityId,
     pub name: String,
     pub permit: Option<String>,
     pub producer_number: Option<String>,
@@ -114,14 +114,14 @@ pub struct Subject {
 /// A user: inspector, reviewer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
-    pub id: String,
+    pub id: UserId,
     pub name: String,
 }
 
 /// What a new document starts with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
-    pub id: Uuid,
+    pub id: InspectionId,
     pub kind: InspectionKind,
     pub agency: String,
     pub subject: Subject,
@@ -131,7 +131,7 @@ pub struct Header {
     /// When the visit started, with the device's UTC offset.
     pub started_at: DateTime<FixedOffset>,
     /// The inspection a reinspection follows up.
-    pub follows: Option<Uuid>,
+    pub follows: Option<InspectionId>,
 }
 
 /// An item's state.

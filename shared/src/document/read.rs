@@ -67,7 +67,7 @@ impl InspectionDoc {
         let missing = |what: &str| DocumentError::Malformed(format!("missing or invalid {what}"));
         let id = self
             .str_at(&ROOT, keys::ID)
-            .and_then(|s| Uuid::parse_str(&s).ok())
+            .and_then(|s| s.parse::<InspectionId>().ok())
             .ok_or_else(|| missing("id"))?;
         let kind = self
             .str_at(&ROOT, keys::KIND)
@@ -81,7 +81,8 @@ impl InspectionDoc {
                 .ok_or_else(|| missing("subject kind"))?,
             id: self
                 .str_at(&subject_obj, keys::SUBJECT_ID)
-                .ok_or_else(|| missing("subject id"))?,
+                .ok_or_else(|| missing("subject id"))?
+                .into(),
             name: self
                 .str_at(&subject_obj, keys::SUBJECT_NAME)
                 .unwrap_or_default(),
@@ -92,7 +93,8 @@ impl InspectionDoc {
         let inspector = Person {
             id: self
                 .str_at(&inspector_obj, keys::PERSON_ID)
-                .ok_or_else(|| missing("inspector"))?,
+                .ok_or_else(|| missing("inspector"))?
+                .into(),
             name: self
                 .str_at(&inspector_obj, keys::PERSON_NAME)
                 .unwrap_or_default(),
@@ -113,7 +115,7 @@ impl InspectionDoc {
                 .ok_or_else(|| missing("started_at"))?,
             follows: self
                 .str_at(&ROOT, keys::FOLLOWS)
-                .and_then(|s| Uuid::parse_str(&s).ok()),
+                .and_then(|s| s.parse::<InspectionId>().ok()),
         };
         let states = self.obj(&ROOT, keys::STATES)?;
         let points = self.obj(&ROOT, keys::POINTS)?;

@@ -257,7 +257,7 @@ impl InspectionDoc {
                         .unwrap_or_default();
                     Some(Review {
                         by: Person {
-                            id: self.str_at(&by, keys::PERSON_ID)?,
+                            id: self.str_at(&by, keys::PERSON_ID)?.into(),
                             name: self.str_at(&by, keys::PERSON_NAME)?,
                         },
                         at: self.time_at(&r, keys::REVIEW_AT)?,

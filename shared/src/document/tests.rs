@@ -16,7 +16,7 @@ pub(crate) fn actor(n: u8) -> ActorId {
 
 pub(crate) fn header(kind: InspectionKind, subject: SubjectKind) -> Header {
     Header {
-        id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001),
+        id: uuid::Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001).into(),
         kind,
         agency: "WI-DATCP".into(),
         subject: Subject {
@@ -61,7 +61,7 @@ fn every_kind_round_trips_through_save_and_load() {
         };
         let mut h = header(kind, subject);
         if kind == InspectionKind::Reinspection {
-            h.follows = Some(Uuid::from_u128(42));
+            h.follows = Some(uuid::Uuid::from_u128(42).into());
         }
         let mut d = InspectionDoc::create(actor(1), &h).unwrap();
         let item = d.item_ids().unwrap()[3].clone();

@@ -95,7 +95,7 @@ mod tests {
         InspectionDoc::create(
             ActorId::from([1u8; 16]),
             &Header {
-                id: uuid::Uuid::from_u128(1),
+                id: uuid::Uuid::from_u128(1).into(),
                 kind: if kind == SubjectKind::Farm {
                     InspectionKind::RoutineFarm
                 } else {

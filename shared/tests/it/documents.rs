@@ -9,7 +9,6 @@ use milkshed_shared::document::{
 use milkshed_shared::worksheet;
 use proptest::prelude::*;
 use serde_json::Value;
-use uuid::Uuid;
 
 fn t(minute: u32) -> DateTime<FixedOffset> {
     FixedOffset::west_opt(6 * 3600)
@@ -20,7 +19,9 @@ fn t(minute: u32) -> DateTime<FixedOffset> {
 
 fn header(n: u128, kind: InspectionKind, name: &str) -> Header {
     Header {
-        id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + n),
+        id: milkshed_shared::ids::InspectionId::from_u128(
+            0x0190_0000_0000_7000_8000_0000_0000_0000 + n,
+        ),
         kind,
         agency: "WI-DATCP".into(),
         subject: Subject {
@@ -29,7 +30,7 @@ fn header(n: u128, kind: InspectionKind, name: &str) -> Header {
             } else {
                 SubjectKind::Farm
             },
-            id: format!("f-{n}"),
+            id: format!("f-{n}").into(),
             name: name.into(),
             permit: None,
             producer_number: Some(format!("55-{n:04}")),

@@ -10,6 +10,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use uuid::Uuid;
 
 use milkshed_shared::authority::Role;
+use milkshed_shared::ids::{DeviceId, UserId};
 
 pub mod registry;
 pub mod web;
@@ -42,8 +43,8 @@ pub type Result<T> = std::result::Result<T, DbError>;
 /// An enrolled device, as authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceAuth {
-    pub device_id: String,
-    pub user_id: String,
+    pub device_id: DeviceId,
+    pub user_id: UserId,
     pub user_name: String,
     pub agency_id: String,
     pub role: Role,
@@ -478,8 +479,8 @@ pub fn device_by_token(conn: &Connection, token_hash: &str) -> Result<Option<Dev
     row.map(
         |(device_id, user_id, user_name, agency_id, role, actor, expires, revoked)| {
             Ok(DeviceAuth {
-                device_id,
-                user_id,
+                device_id: device_id.into(),
+                user_id: user_id.into(),
                 user_name,
                 agency_id,
                 role: Role::parse(&role).ok_or_else(|| DbError::Damaged(format!("role {role}")))?,
@@ -504,7 +505,7 @@ pub fn first_use_of_request(tx: &Transaction<'_>, device: &str, request: &str) -
 
 pub fn load_doc(
     conn: &Connection,
-    id: &Uuid,
+    id: &milkshed_shared::ids::InspectionId,
     server_actor: &milkshed_shared::document::automerge::ActorId,
 ) -> Result<Option<StoredDoc>> {
     let row = conn
@@ -532,14 +533,21 @@ pub fn load_doc(
 }
 
 /// Ids of an inspector's documents in an agency.
-pub fn docs_of_inspector(conn: &Connection, agency: &str, inspector: &str) -> Result<Vec<Uuid>> {
+pub fn docs_of_inspector(
+    conn: &Connection,
+    agency: &str,
+    inspector: &str,
+) -> Result<Vec<milkshed_shared::ids::InspectionId>> {
     let mut stmt =
         conn.prepare_cached("SELECT id FROM documents WHERE agency_id = ?1 AND inspector_id = ?2")?;
     let rows = stmt.query_map(params![agency, inspector], |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
     for r in rows {
         let s = r?;
-        out.push(Uuid::parse_str(&s).map_err(|e| DbError::Damaged(e.to_string()))?);
+        out.push(
+            s.parse::<milkshed_shared::ids::InspectionId>()
+                .map_err(|e| DbError::Damaged(e.to_string()))?,
+        );
     }
     Ok(out)
 }
@@ -553,7 +561,7 @@ pub fn store_doc(tx: &Transaction<'_>, agency: &str, doc: &mut InspectionDoc) ->
     tx.execute(
         "INSERT INTO documents (id, agency_id, inspector_id, snapshot, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at",
-        params![id, agency, i.header.inspector.id, snapshot, now],
+        params![id, agency, i.header.inspector.id.as_str(), snapshot, now],
     )?;
     project(tx, agency, &i, &now)
 }
@@ -589,10 +597,10 @@ fn project(tx: &Transaction<'_>, agency: &str, i: &Inspection, now: &str) -> Res
             agency,
             i.header.kind.as_str(),
             i.header.subject.kind.as_str(),
-            i.header.subject.id,
+            i.header.subject.id.as_str(),
             i.header.subject.name,
             i.header.subject.permit,
-            i.header.inspector.id,
+            i.header.inspector.id.as_str(),
             UNKNOWN_USER,
             i.status.as_str(),
             integrity,
@@ -665,7 +673,7 @@ fn project(tx: &Transaction<'_>, agency: &str, i: &Inspection, now: &str) -> Res
             stmt.execute(params![
                 id,
                 n as i64,
-                r.by.id,
+                r.by.id.as_str(),
                 UNKNOWN_USER,
                 r.at.to_rfc3339(),
                 r.accepted,

@@ -9,7 +9,6 @@ use milkshed_shared::document::{
 };
 use rusqlite::Connection;
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::db;
 use crate::service::auth::{hash_password, Role};
@@ -58,11 +57,11 @@ pub fn seed(db: &db::Db, server_actor: &ActorId) -> Result<bool, Box<dyn std::er
     }
     reference(&mut conn, &ids[4])?;
     let ann = Person {
-        id: ids[0].clone(),
+        id: ids[0].clone().into(),
         name: USERS[0].1.into(),
     };
     let sue = Person {
-        id: ids[3].clone(),
+        id: ids[3].clone().into(),
         name: USERS[3].1.into(),
     };
     inspections(&mut conn, server_actor, &ann, &sue)?;
@@ -296,12 +295,12 @@ fn inspections(
     for (n, (farm, items, outcome)) in plan.iter().enumerate() {
         let (name, producer, permit, pounds) = FARMS[*farm];
         let header = Header {
-            id: Uuid::now_v7(),
+            id: milkshed_shared::ids::InspectionId::new_v7(),
             kind: InspectionKind::RoutineFarm,
             agency: AGENCY.into(),
             subject: Subject {
                 kind: SubjectKind::Farm,
-                id: format!("farm-{}", farm + 1),
+                id: format!("farm-{}", farm + 1).into(),
                 name: name.into(),
                 permit: Some(permit.into()),
                 producer_number: Some(producer.into()),

@@ -129,7 +129,7 @@ pub fn add_action(db: &Db, device: &DeviceAuth, a: ActionIn) -> ServiceResult<Va
                 issued_on: a.issued_on,
                 due_on,
                 cause: &a.cause,
-                issued_by: &device.user_id,
+                issued_by: device.user_id.as_str(),
                 amends: a.amends.as_deref(),
             },
         )?;
@@ -161,7 +161,7 @@ pub fn complete_action(
                 "no such action in your agency",
             ));
         }
-        db::complete_action(&conn, &id, c.on, &device.user_id)?;
+        db::complete_action(&conn, &id, c.on, device.user_id.as_str())?;
         if let Some(subject) = db::action_subject(&conn, &id)? {
             publish::publish_reference(&conn, &device.agency_id, &subject)?;
         }

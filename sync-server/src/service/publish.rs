@@ -43,7 +43,7 @@ pub fn publish_reference(conn: &rusqlite::Connection, agency: &str, id: &str) ->
         Some(_) => briefcase::PLANTS,
     };
     let record = briefcase::FacilityRecord {
-        id: f.id.clone(),
+        id: f.id.clone().into(),
         name: f.name.clone(),
         kind: f.kind.clone(),
         producer_number: f.number.clone().filter(|_| table == briefcase::FARMS),
@@ -103,7 +103,7 @@ pub fn publish_lab_ledger(
     subject: &str,
 ) -> ServiceResult<()> {
     let mut ledger = briefcase::LabLedgerRecord {
-        farm: subject.to_string(),
+        farm: subject.to_string().into(),
         ..Default::default()
     };
     for standard in LAB_STANDARDS {

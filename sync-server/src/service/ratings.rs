@@ -8,7 +8,6 @@ use milkshed_shared::document::{Inspection, InspectionKind};
 use milkshed_shared::rating::table1;
 use milkshed_shared::worksheet::{self, WorksheetError};
 use rusqlite::Connection;
-use uuid::Uuid;
 
 use crate::db::{self, registry as reg, DbError};
 
@@ -18,7 +17,7 @@ pub struct Computed {
     pub shipper: String,
     pub rating_date: NaiveDate,
     /// The inspections it was built from.
-    pub visits: Vec<Uuid>,
+    pub visits: Vec<milkshed_shared::ids::InspectionId>,
     /// The minimum number of farms TABLE 1 asks for the BTU's size (farms only).
     pub table1_minimum: Option<u32>,
     pub farms_in_listing: usize,
@@ -37,7 +36,7 @@ fn visits(
     let mut out = Vec::new();
     for s in subjects {
         for id in db::rating_visit_ids(conn, agency, kind, s)? {
-            let Ok(uuid) = Uuid::parse_str(&id) else {
+            let Ok(uuid) = id.parse::<milkshed_shared::ids::InspectionId>() else {
                 continue;
             };
             if let Some(d) = db::load_doc(conn, &uuid, server_actor)? {

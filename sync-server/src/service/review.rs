@@ -9,7 +9,6 @@ use chrono::Utc;
 use milkshed_shared::authority::{self, Acting, Refusal};
 use milkshed_shared::document::automerge::ActorId;
 use milkshed_shared::document::{Person, Review};
-use uuid::Uuid;
 
 use crate::db::{self, Db};
 use crate::service::{publish, ServiceError, ServiceResult};
@@ -27,7 +26,7 @@ pub fn review(
     db: &Db,
     actor: &ActorId,
     reviewer: &Acting<'_>,
-    id: Uuid,
+    id: milkshed_shared::ids::InspectionId,
     decision: Decision,
 ) -> ServiceResult<()> {
     if !reviewer.role.reviews() {
@@ -53,7 +52,7 @@ pub fn review(
         .doc
         .review(&Review {
             by: Person {
-                id: reviewer.user_id.to_string(),
+                id: reviewer.user_id.to_string().into(),
                 name: reviewer.name.to_string(),
             },
             at: Utc::now().fixed_offset(),
@@ -75,7 +74,7 @@ pub fn review(
     let tx = conn.transaction().map_err(db::DbError::from)?;
     db::store_doc(&tx, reviewer.agency, &mut stored.doc)?;
     // an accepted or returned inspection changes what the devices' work lists owe
-    publish::publish_reference(&tx, reviewer.agency, &after.header.subject.id)?;
+    publish::publish_reference(&tx, reviewer.agency, after.header.subject.id.as_str())?;
     tx.commit().map_err(db::DbError::from)?;
     Ok(())
 }

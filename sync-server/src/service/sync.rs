@@ -10,7 +10,6 @@ use milkshed_shared::document::Status;
 use milkshed_shared::sync::{
     self, DocOutcome, DocReply, ErrorCode, SyncError, SyncRequest, SyncResponse,
 };
-use uuid::Uuid;
 
 use crate::db::{self, Db, DeviceAuth};
 use crate::service::{ServiceError, ServiceResult};
@@ -18,7 +17,7 @@ use crate::service::{ServiceError, ServiceResult};
 /// The user a device acts for, as the accounts know them.
 pub fn acting(device: &DeviceAuth) -> Acting<'_> {
     Acting {
-        user_id: &device.user_id,
+        user_id: device.user_id.as_str(),
         name: &device.user_name,
         role: device.role,
         agency: &device.agency_id,
@@ -34,7 +33,7 @@ pub fn sync(
     let device_actor = ActorId::try_from(device.actor.as_str()).map_err(ServiceError::internal)?;
     let mut conn = db.write()?;
     let tx = conn.transaction()?;
-    if !db::first_use_of_request(&tx, &device.device_id, &req.request_id.to_string())? {
+    if !db::first_use_of_request(&tx, device.device_id.as_str(), &req.request_id.to_string())? {
         return Err(ServiceError::new(
             ErrorCode::Replayed,
             "this request was already received; send a new one",
@@ -125,7 +124,7 @@ pub fn sync(
                                 crate::service::publish::publish_reference(
                                     &tx,
                                     &device.agency_id,
-                                    &view.header.subject.id,
+                                    view.header.subject.id.as_str(),
                                 )?;
                             }
                         }
@@ -149,7 +148,7 @@ pub fn sync(
         });
     }
     // the inspector's own inspections this device does not hold yet
-    for id in db::docs_of_inspector(&tx, &device.agency_id, &device.user_id)? {
+    for id in db::docs_of_inspector(&tx, &device.agency_id, device.user_id.as_str())? {
         if offered.contains(&id) {
             continue;
         }
@@ -185,7 +184,7 @@ pub fn sync(
 }
 
 /// A refused offer: the server's copy is unchanged.
-pub fn rejected(id: Uuid, reason: String) -> DocReply {
+pub fn rejected(id: milkshed_shared::ids::InspectionId, reason: String) -> DocReply {
     DocReply {
         id,
         outcome: DocOutcome::Rejected(reason),

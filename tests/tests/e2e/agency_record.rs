@@ -762,7 +762,7 @@ fn reinspections_owed_until_followed_up() {
     );
     // the reinspection, linked to the first
     let header = Header {
-        id: uuid::Uuid::now_v7(),
+        id: milkshed_shared::ids::InspectionId::new_v7(),
         kind: InspectionKind::RoutineFarm,
         agency: "demo".into(),
         subject: Subject {

@@ -64,7 +64,8 @@ fn a_supervisor_returns_an_inspection_in_chromium_and_the_device_gets_the_commen
         seen["total_debits"], "8",
         "Roy Harris: 2A (1) + 8 major (5) + 12 (2)"
     );
-    let id: uuid::Uuid = seen["inspection"].as_str().unwrap().parse().unwrap();
+    let id: milkshed_shared::ids::InspectionId =
+        seen["inspection"].as_str().unwrap().parse().unwrap();
     // the page's 2359k is the engine's, for the visits as the server holds them
     let visits: Vec<_> = sam
         .store

@@ -224,7 +224,7 @@ fn changes_by_an_actor_that_is_not_the_device_are_refused() {
     let person: Person = d.person();
     // a document written by some other actor, claiming to be Ann's
     let header = Header {
-        id: Uuid::now_v7(),
+        id: milkshed_shared::ids::InspectionId::new_v7(),
         kind: InspectionKind::RoutineFarm,
         agency: "demo".into(),
         subject: Subject {
@@ -301,7 +301,7 @@ fn another_agencys_documents_are_out_of_reach() {
     );
     // a new inspection claiming Ann's agency is refused too
     let header = Header {
-        id: Uuid::now_v7(),
+        id: milkshed_shared::ids::InspectionId::new_v7(),
         kind: InspectionKind::RoutineFarm,
         agency: "demo".into(),
         subject: Subject {

@@ -32,7 +32,7 @@ fn add_bob(server: &TestServer) {
 }
 
 /// Ann's inspection of farm-1 with a violation, signed and submitted, on the server.
-fn submitted_by_ann(server: &TestServer) -> (TestDevice, Uuid) {
+fn submitted_by_ann(server: &TestServer) -> (TestDevice, milkshed_shared::ids::InspectionId) {
     let mut ann = TestDevice::enroll(&server.url(), "ann");
     let id = ann.inspect_farm("farm-1", &["3"]);
     ann.sign_and_submit(id);
@@ -52,7 +52,11 @@ fn raw_sync(server: &TestServer, token: &str, req: &SyncRequest) -> (u16, Vec<u8
 }
 
 /// Asks for a document the device does not hold (`{id, heads: [], changes: []}`).
-fn pull(server: &TestServer, dev: &TestDevice, id: Uuid) -> sync::DocReply {
+fn pull(
+    server: &TestServer,
+    dev: &TestDevice,
+    id: milkshed_shared::ids::InspectionId,
+) -> sync::DocReply {
     let req = SyncRequest {
         protocol: sync::PROTOCOL_VERSION,
         request_id: Uuid::now_v7(),
@@ -74,9 +78,9 @@ fn pull(server: &TestServer, dev: &TestDevice, id: Uuid) -> sync::DocReply {
 fn tamper_and_sync(
     server: &TestServer,
     dev: &mut TestDevice,
-    id: Uuid,
+    id: milkshed_shared::ids::InspectionId,
     edit: impl FnOnce(&mut InspectionDoc),
-) -> Vec<(Uuid, String)> {
+) -> Vec<(milkshed_shared::ids::InspectionId, String)> {
     if dev.store.inspection(id).is_err() {
         let reply = pull(server, dev, id);
         assert_eq!(reply.outcome, DocOutcome::Merged);
@@ -104,7 +108,7 @@ fn put_str(doc: &mut InspectionDoc, path: &[&str], value: &str) {
     am.commit();
 }
 
-fn rejected_with(rejected: &[(Uuid, String)], words: &str) {
+fn rejected_with(rejected: &[(milkshed_shared::ids::InspectionId, String)], words: &str) {
     assert_eq!(rejected.len(), 1, "{rejected:?}");
     assert!(rejected[0].1.contains(words), "{rejected:?}");
 }
@@ -154,7 +158,7 @@ fn a_device_sees_and_writes_only_what_its_user_may() {
     let r = tamper_and_sync(&server, &mut sam, id, |d| {
         d.review(&Review {
             by: milkshed_shared::document::Person {
-                id: sue_id.clone(),
+                id: sue_id.clone().into(),
                 name: "Sue Marchetti".into(),
             },
             at: now(),
@@ -199,7 +203,7 @@ fn the_header_is_frozen_and_each_role_makes_only_its_kinds() {
 
     // an inspection under a name that is not the account's, or of a kind the role does not make
     let header = |kind: InspectionKind, name: &str, dev: &TestDevice| Header {
-        id: Uuid::now_v7(),
+        id: milkshed_shared::ids::InspectionId::new_v7(),
         kind,
         agency: demo::AGENCY.into(),
         subject: Subject {
@@ -210,7 +214,7 @@ fn the_header_is_frozen_and_each_role_makes_only_its_kinds() {
             producer_number: None,
         },
         inspector: milkshed_shared::document::Person {
-            id: dev.enrollment.user_id.clone(),
+            id: dev.enrollment.user_id.clone().into(),
             name: name.into(),
         },
         catalog: "pmo-2011".into(),

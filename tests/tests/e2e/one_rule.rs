@@ -16,9 +16,9 @@ fn violated(points: Option<u32>, products: &[&str]) -> ItemState {
 
 /// A plant inspection by Sue (a supervisor inspects plants too) with one whole-plant debit and
 /// a partial debit against one product.
-fn plant_inspection(sue: &mut TestDevice) -> Uuid {
+fn plant_inspection(sue: &mut TestDevice) -> milkshed_shared::ids::InspectionId {
     let header = Header {
-        id: Uuid::now_v7(),
+        id: milkshed_shared::ids::InspectionId::new_v7(),
         kind: InspectionKind::Plant,
         agency: sue.enrollment.agency.clone(),
         subject: Subject {
@@ -29,7 +29,7 @@ fn plant_inspection(sue: &mut TestDevice) -> Uuid {
             producer_number: None,
         },
         inspector: Person {
-            id: sue.enrollment.user_id.clone(),
+            id: sue.enrollment.user_id.clone().into(),
             name: sue.enrollment.user_name.clone(),
         },
         catalog: "pmo-2011".into(),
@@ -121,7 +121,7 @@ fn tablet_overdue(
     for table in [briefcase::FARMS, briefcase::PLANTS, briefcase::HAULERS] {
         for f in work::facilities(&dev.store, table).unwrap() {
             if work::routine_due(&f, table).is_some_and(|d| today > d) {
-                out.insert(f.id);
+                out.insert(f.id.to_string());
             }
         }
     }
@@ -207,8 +207,11 @@ fn tablet_lab(
     use milkshed_shared::briefcase;
     let mut out = std::collections::BTreeMap::new();
     for f in work::facilities(&dev.store, briefcase::FARMS).unwrap() {
-        if let Some(w) = work::lab_warning(&dev.store, &f.id, today) {
-            out.insert(f.id, if w.contains("suspension") { 2 } else { 1 });
+        if let Some(w) = work::lab_warning(&dev.store, f.id.as_str(), today) {
+            out.insert(
+                f.id.to_string(),
+                if w.contains("suspension") { 2 } else { 1 },
+            );
         }
     }
     out
@@ -232,7 +235,7 @@ fn tablet_suspended(dev: &TestDevice) -> std::collections::BTreeSet<String> {
         for f in work::facilities(&dev.store, table).unwrap() {
             let status = f.permit_status.as_deref().and_then(PermitStatus::parse);
             if status.is_some_and(|s| !s.grade_a_sale_allowed()) {
-                out.insert(f.id);
+                out.insert(f.id.to_string());
             }
         }
     }

@@ -254,7 +254,7 @@ fn a_hundred_devices_sync_at_once() {
             })
         })
         .collect();
-    let ids: Vec<uuid::Uuid> = handles
+    let ids: Vec<milkshed_shared::ids::InspectionId> = handles
         .into_iter()
         .flat_map(|h| h.join().unwrap())
         .collect();

@@ -12,7 +12,6 @@ use milkshed_app::device::Store;
 use milkshed_shared::document::{Inspection, ItemState, LocationMoment, SignerRole, Status};
 use milkshed_tests::ui::{wait_for, App, PHONE, TABLET_LANDSCAPE, TABLET_PORTRAIT};
 use milkshed_tests::{jpeg, ChildServer, Display, WebClient};
-use uuid::Uuid;
 
 fn store(data: &Path) -> Store {
     Store::open(&data.join("device.db")).unwrap()
@@ -29,7 +28,7 @@ fn inspection_of(data: &Path, subject: &str) -> Option<Inspection> {
     s.inspection(id).ok()
 }
 
-fn inspection(data: &Path, id: Uuid) -> Inspection {
+fn inspection(data: &Path, id: milkshed_shared::ids::InspectionId) -> Inspection {
     store(data).inspection(id).unwrap()
 }
 
@@ -54,7 +53,7 @@ fn enroll_and_sync(app: &App, server: &str, user: &str, data: &Path) {
 
 /// Opens the signing tab, draws the inspector's signature and keeps it; waits until it is
 /// stored.
-fn sign_with_a_stroke(app: &App, data: &Path, id: Uuid) {
+fn sign_with_a_stroke(app: &App, data: &Path, id: milkshed_shared::ids::InspectionId) {
     app.tap("#tab-sign");
     app.draw("#signature-pad", &STROKE);
     app.tap("#signature-pad-done");
@@ -397,7 +396,7 @@ fn a_sanitarians_day_through_the_real_window() {
     wait_for("the photos uploaded", Duration::from_secs(60), || {
         store(data.path()).photos_to_upload().unwrap().is_empty()
     });
-    let debits = |id: Uuid| -> i64 {
+    let debits = |id: milkshed_shared::ids::InspectionId| -> i64 {
         db().query_row(
             "SELECT total_debits FROM inspections WHERE id = ?1",
             [id.to_string()],

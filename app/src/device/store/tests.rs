@@ -20,12 +20,12 @@ fn t(second: u32) -> DateTime<FixedOffset> {
 
 fn header(n: u128) -> Header {
     Header {
-        id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + n),
+        id: InspectionId::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + n),
         kind: InspectionKind::RoutineFarm,
         agency: "WI-DATCP".into(),
         subject: Subject {
             kind: SubjectKind::Farm,
-            id: format!("farm-{n}"),
+            id: format!("farm-{n}").into(),
             name: format!("Farm {n}"),
             permit: None,
             producer_number: None,

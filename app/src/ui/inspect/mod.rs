@@ -10,7 +10,7 @@ use milkshed_shared::document::{
     DeliveryMethod, Inspection, ItemState, LocationMoment, ReportDelivery, SignerRole, Status,
     SubjectKind, HAULER_SAMPLER_ITEMS,
 };
-use uuid::Uuid;
+use milkshed_shared::ids::InspectionId;
 
 use super::state::{use_app, AppCtx};
 use photos::Upload;
@@ -57,7 +57,7 @@ pub(super) fn now() -> chrono::DateTime<chrono::FixedOffset> {
 
 pub(super) fn edit(
     ctx: &AppCtx,
-    id: Uuid,
+    id: InspectionId,
     mut message: Signal<Option<String>>,
     f: impl FnOnce(
         &mut milkshed_shared::document::InspectionDoc,
@@ -73,7 +73,7 @@ pub(super) fn edit(
 }
 
 #[component]
-pub fn Inspect(id: Uuid) -> Element {
+pub fn Inspect(id: InspectionId) -> Element {
     let ctx = use_app();
     let _ = (ctx.revision)();
     let message = use_signal(|| None::<String>);

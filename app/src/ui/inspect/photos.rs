@@ -9,7 +9,7 @@ use base64::Engine;
 use dioxus::html::FileData;
 use dioxus::prelude::*;
 use milkshed_shared::document::{Inspection, PhotoRef};
-use uuid::Uuid;
+use milkshed_shared::ids::InspectionId;
 
 use super::{edit, now};
 use crate::device::photos::{process_photo_off_thread, MAX_INPUT_BYTES};
@@ -51,7 +51,7 @@ pub(super) struct Incoming {
 /// (None: the inspection as a whole). Its line in `uploads` says how it went.
 pub(super) async fn take_one(
     ctx: &AppCtx,
-    id: Uuid,
+    id: InspectionId,
     incoming: Incoming,
     mut uploads: Signal<Vec<Upload>>,
     message: Signal<Option<String>>,
@@ -89,7 +89,7 @@ pub(super) async fn take_one(
 /// Takes the files Dioxus read from the chooser, one after another.
 fn take(
     ctx: AppCtx,
-    id: Uuid,
+    id: InspectionId,
     item: Option<String>,
     files: Vec<FileData>,
     uploads: Signal<Vec<Upload>>,
@@ -118,7 +118,7 @@ fn take(
 /// On Android and iOS: listens to the page's camera bridge while the inspection is on screen.
 pub(super) fn listen_to_bridge(
     ctx: AppCtx,
-    id: Uuid,
+    id: InspectionId,
     uploads: Signal<Vec<Upload>>,
     message: Signal<Option<String>>,
 ) {
@@ -142,7 +142,7 @@ pub(super) fn listen_to_bridge(
 /// The camera button of a finding (`item`) or of the inspection (None).
 pub fn camera(
     ctx: &AppCtx,
-    id: Uuid,
+    id: InspectionId,
     item: Option<String>,
     uploads: Signal<Vec<Upload>>,
     message: Signal<Option<String>>,

@@ -7,7 +7,8 @@ use super::*;
 pub fn add_facility(db: &Db, device: &DeviceAuth, f: FacilityInput) -> ServiceResult<Value> {
     allow(device, OFFICE, "change the facility registry")?;
     let mut conn = db.write()?;
-    let (id, warnings) = add_facility_record(&mut conn, &device.agency_id, &device.user_id, &f)?;
+    let (id, warnings) =
+        add_facility_record(&mut conn, &device.agency_id, device.user_id.as_str(), &f)?;
     Ok(json!({"id": id, "warnings": warnings}))
 }
 
@@ -66,7 +67,7 @@ pub fn move_to_listing(
         &id,
         &m.listing,
         m.effective_on,
-        &device.user_id,
+        device.user_id.as_str(),
     )?;
     publish_reference(&tx, &agency, &id)?;
     let warnings = warnings_for(&tx, Some(&m.listing))?;
@@ -111,7 +112,7 @@ pub fn set_appendix_p(
         "appendix_p",
         Some(&v),
         p.effective_on,
-        &device.user_id,
+        device.user_id.as_str(),
     )?;
     publish_reference(&tx, &agency, &id)?;
     tx.commit()?;
@@ -142,7 +143,7 @@ pub fn set_pounds(db: &Db, device: &DeviceAuth, id: String, p: PoundsIn) -> Serv
         "pounds_daily",
         Some(&v),
         p.effective_on,
-        &device.user_id,
+        device.user_id.as_str(),
     )?;
     publish_reference(&tx, &agency, &id)?;
     let warnings = warnings_for(&tx, f.listing.as_deref())?;
@@ -243,7 +244,7 @@ pub fn permit_status(
         next.as_str(),
         s.effective_on,
         s.reason.trim(),
-        &device.user_id,
+        device.user_id.as_str(),
     )?;
     publish_reference(&tx, &agency, &permit.facility_id)?;
     tx.commit()?;
@@ -288,7 +289,7 @@ pub fn add_laboratory(db: &Db, device: &DeviceAuth, l: LaboratoryIn) -> ServiceR
         classification: l.classification,
         approved_until: l.approved_until.to_string(),
     };
-    reg::add_laboratory(&conn, &device.agency_id, &lab, &device.user_id)?;
+    reg::add_laboratory(&conn, &device.agency_id, &lab, device.user_id.as_str())?;
     Ok(json!({"laboratory": lab, "kind": kind}))
 }
 

@@ -129,7 +129,7 @@ pub fn add_listing(db: &Db, device: &DeviceAuth, l: ListingIn) -> ServiceResult<
             product_codes: &l.product_codes,
             reference_edition: &edition_name,
             triggers: &triggers,
-            by: &device.user_id,
+            by: device.user_id.as_str(),
         },
     )?;
     Ok(json!({
@@ -215,7 +215,7 @@ pub fn listing_event(
         &e.event,
         e.on,
         &Value::Object(e.detail),
-        &device.user_id,
+        device.user_id.as_str(),
     )?;
     let rating = reg::listing_ratings(&conn, &agency, Some(&id))?
         .pop()

@@ -87,7 +87,7 @@ pub fn add_residue(db: &Db, device: &DeviceAuth, e: ResidueIn) -> ServiceResult<
             plant: &e.plant,
             test_method: &e.test_method,
             result: &e.result,
-            by: &device.user_id,
+            by: device.user_id.as_str(),
         },
     )?;
     publish_reference(&conn, &agency, &e.producer_id)?;
@@ -223,7 +223,7 @@ pub fn residue_step(db: &Db, device: &DeviceAuth, id: String, s: StepIn) -> Serv
         &s.step,
         &at,
         &Value::Object(s.detail),
-        &device.user_id,
+        device.user_id.as_str(),
     )?;
     let e = reg::residue_events(&conn, &agency, Some(&id))?
         .pop()

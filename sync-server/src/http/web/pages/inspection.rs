@@ -4,8 +4,9 @@
 use super::*;
 use crate::service::review;
 
-pub(super) fn parse_id(id: &str) -> PageResult<Uuid> {
-    Uuid::parse_str(id).map_err(|_| PageError::not_found("inspection"))
+pub(super) fn parse_id(id: &str) -> PageResult<milkshed_shared::ids::InspectionId> {
+    id.parse::<milkshed_shared::ids::InspectionId>()
+        .map_err(|_| PageError::not_found("inspection"))
 }
 
 /// A user's name as the agency's accounts have it (never as a document typed it).
@@ -73,7 +74,7 @@ pub async fn inspection(
         let body = html! {
             div.grid {
                 div { "Kind: " (ins.header.kind.as_str().replace('_', " ")) }
-                div { "Inspector: " (account_name(&people, &ins.header.inspector.id)) }
+                div { "Inspector: " (account_name(&people, ins.header.inspector.id.as_str())) }
                 div { "Permit: " (ins.header.subject.permit.clone().unwrap_or_default()) }
                 div { "Status: " (status_pill(ins.status.as_str())) }
                 div { "Started: " (when(&ins.header.started_at)) }
@@ -158,7 +159,7 @@ pub async fn inspection(
                 h2 { "Reviews" }
                 @for r in &ins.reviews {
                     div.review {
-                        strong { (if r.accepted { "Accepted" } else { "Returned" }) } " by " (account_name(&people, &r.by.id)) " on " (when(&r.at))
+                        strong { (if r.accepted { "Accepted" } else { "Returned" }) } " by " (account_name(&people, r.by.id.as_str())) " on " (when(&r.at))
                         @if !r.comment.is_empty() { p { (r.comment) } }
                         @if !r.item_comments.is_empty() { ul { @for (item, c) in &r.item_comments { li { strong { (item) } ": " (c) } } } }
                     }

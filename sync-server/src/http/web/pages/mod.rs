@@ -14,8 +14,6 @@ use milkshed_shared::document::{Integrity, ItemState, Status};
 use milkshed_shared::register::{self, Standing};
 use serde::Deserialize;
 
-use uuid::Uuid;
-
 use super::{check_csrf, csrf_field, page, run, PageError, PageResult};
 use crate::db::web::{self as wdb, QueueFilter, WebSession};
 use crate::db::{self, registry as reg};
