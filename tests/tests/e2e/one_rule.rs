@@ -486,14 +486,32 @@ fn on_any_day_the_work_list_is_the_boards_view_of_the_same_rule() {
         );
         // some farms inspected today and sent in, some with a violation (a reinspection owed)
         let mut ann = TestDevice::enroll(&server.url(), "ann");
+        let mut sent = Vec::new();
         for (id, kind) in &facilities {
             if *kind == "dairy_farm" && rng.gen_bool(0.4) {
                 let items: &[&str] = if rng.gen_bool(0.5) { &["3"] } else { &[] };
                 let i = ann.inspect_farm(id, items);
                 ann.sign_and_submit(i);
+                sent.push(i);
             }
         }
         ann.sync().unwrap();
+        // the supervisor accepts some and returns some on the review pages
+        let mut web = WebClient::new(&server.url());
+        web.login("demo", "sue", milkshed_sync_server::service::demo::PASSWORD);
+        for i in &sent {
+            if rng.gen_bool(0.5) {
+                let page = format!("/review/inspections/{i}");
+                assert_eq!(web.get(&page).status, 200);
+                let decision = if rng.gen_bool(0.5) {
+                    [("decision", "accept"), ("comment", "")]
+                } else {
+                    [("decision", "return"), ("comment", "see me")]
+                };
+                let a = web.submit(&format!("{page}/review"), &decision);
+                assert!(a.status < 400, "case {case}: {}", a.body);
+            }
+        }
         // her second tablet, and a tablet that holds none of her inspections
         let mut device = TestDevice::enroll(&server.url(), "ann");
         device.sync().unwrap();
