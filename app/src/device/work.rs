@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use milkshed_shared::briefcase::{self, FacilityRecord, LabLedgerRecord};
 use milkshed_shared::calendar;
 use milkshed_shared::document::Subject;
+use milkshed_shared::ids::FacilityId;
 use milkshed_shared::ids::InspectionId;
 use milkshed_shared::workload;
 
@@ -34,6 +35,12 @@ pub fn lab_warning(store: &Store, farm: &str, today: NaiveDate) -> Option<String
         .warning(today)
 }
 
+/// A farm's lab ledger as the briefcase holds it (the last results of each standard).
+pub fn lab_ledger(store: &Store, farm: &str) -> Option<LabLedgerRecord> {
+    let v = store.reference(briefcase::LAB_LEDGERS, farm).ok()??;
+    serde_json::from_value(v).ok()
+}
+
 /// Today on the agency's calendar (its time zone, from the briefcase): the day the board's
 /// deadlines run on. Before the first sync, the device's own date.
 pub fn agency_today(store: &Store) -> NaiveDate {
@@ -51,11 +58,31 @@ pub fn agency_today(store: &Store) -> NaiveDate {
 /// synced, less those an inspection here already follows (`calendar::reinspections_owed_with`).
 /// `(inspection, subject name, due)`.
 pub fn reinspections_owed(store: &mut Store) -> Vec<(InspectionId, String, NaiveDate)> {
+    reinspections_with_facility(store)
+        .into_iter()
+        .map(|(i, name, due, _)| (i, name, due))
+        .collect()
+}
+
+/// The reinspections one facility owes ([`reinspections_owed`] of that facility).
+pub fn reinspections_owed_by(store: &mut Store, facility: &str) -> Vec<(InspectionId, NaiveDate)> {
+    reinspections_with_facility(store)
+        .into_iter()
+        .filter(|(_, _, _, f)| f == facility)
+        .map(|(i, _, due, _)| (i, due))
+        .collect()
+}
+
+fn reinspections_with_facility(
+    store: &mut Store,
+) -> Vec<(InspectionId, String, NaiveDate, FacilityId)> {
     let mut known = Vec::new();
+    let mut facility_of = std::collections::HashMap::new();
     for table in [briefcase::FARMS, briefcase::PLANTS] {
         for f in facilities(store, table).unwrap_or_default() {
             for r in &f.reinspections_owed {
                 known.push((r.inspection, f.name.clone(), r.due));
+                facility_of.insert(r.inspection, f.id.clone());
             }
         }
     }
@@ -65,7 +92,16 @@ pub fn reinspections_owed(store: &mut Store) -> Vec<(InspectionId, String, Naive
         .into_iter()
         .filter_map(|i| store.inspection(i.id).ok())
         .collect();
+    for i in &local {
+        facility_of.insert(i.header.id, i.header.subject.id.clone());
+    }
     calendar::reinspections_owed_with(&known, &local)
+        .into_iter()
+        .map(|(i, name, due)| {
+            let f = facility_of.get(&i).cloned().unwrap_or_default();
+            (i, name, due, f)
+        })
+        .collect()
 }
 
 /// The facility whose briefcase record owes a reinspection of `inspection` (an inspection of

@@ -3,6 +3,7 @@
 
 mod enforcement_view;
 mod enroll;
+mod farm_detail;
 mod inspect;
 mod rating_visit;
 mod state;

@@ -9,6 +9,7 @@ use milkshed_shared::document::{Header, InspectionKind, Person, Subject, Subject
 use milkshed_shared::ids::InspectionId;
 use milkshed_shared::workload;
 
+use super::farm_detail::FarmDetail;
 use super::state::{use_app, AppCtx, Screen};
 use crate::device::sync_client;
 use crate::device::work;
@@ -29,6 +30,12 @@ pub struct DueFarm {
     pub shipping_hold: bool,
     /// What the last inspection sent in found (items to check at the gate).
     pub last_violations: Vec<briefcase::LastViolation>,
+    pub permit_status: Option<String>,
+    pub last_inspection: Option<NaiveDate>,
+    /// Appendix P category in months, when the farm has one.
+    pub appendix_p: Option<u32>,
+    /// Inspections of this farm whose reinspection is owed, by when.
+    pub reinspections_owed: Vec<briefcase::ReinspectionOwed>,
     /// Enforcement actions still open.
     pub open_actions: Vec<briefcase::OpenAction>,
 }
@@ -133,6 +140,10 @@ pub fn due_farms(ctx: &AppCtx) -> Vec<DueFarm> {
                     shipping_hold: f.shipping_hold,
                     open_actions: f.open_actions.clone(),
                     last_violations: f.last_violations.clone(),
+                    permit_status: f.permit_status.clone(),
+                    last_inspection: f.last_inspection,
+                    appendix_p: f.appendix_p,
+                    reinspections_owed: f.reinspections_owed.clone(),
                     name: f.name,
                     permit: f.permit.unwrap_or_default(),
                     producer_number: f.producer_number.unwrap_or_default(),
@@ -246,6 +257,7 @@ pub fn WorkList() -> Element {
     let ctx = use_app();
     let _ = (ctx.revision)();
     let mut query = use_signal(String::new);
+    let mut selected = use_signal(|| None::<String>);
     let q = query().to_lowercase();
     // the agency's day, as the board has it (a Wisconsin evening is tomorrow in UTC)
     let today = ctx
@@ -280,9 +292,14 @@ pub fn WorkList() -> Element {
         .into_iter()
         .filter(|i| q.is_empty() || i.subject_name.to_lowercase().contains(&q))
         .collect();
+    let detail: Option<DueFarm> =
+        selected().and_then(|id| due_farms(&ctx).into_iter().find(|f| f.id == id));
+    let has_detail = detail.is_some();
     rsx! {
         h1 { "Work list" }
         input { id: "search", class: "wide", placeholder: "Search farm, permit or producer number", initial_value: "{query}", oninput: move |e| query.set(e.value()) }
+        div { class: if has_detail { "worklist has-detail" } else { "worklist" },
+        div { class: "items",
         h2 { "On this device" }
         if mine.is_empty() {
             p { "No inspections yet: start one from a farm below." }
@@ -297,7 +314,7 @@ pub fn WorkList() -> Element {
                             move |_| ctx.go(Screen::Inspect(i.id))
                         },
                         span { {format!("{} — {}", i.subject_name, i.kind.replace('_', " "))} }
-                        span { class: "badge", "{i.status} · {i.violations} violations" }
+                        span { class: "badge", {format!("{} · {} violation{}", i.status, i.violations, if i.violations == 1 { "" } else { "s" })} }
                     }
                 }
             }
@@ -331,7 +348,7 @@ pub fn WorkList() -> Element {
         }
         ul { class: "list",
             for f in farms {
-                li { key: "{f.id}",
+                li { key: "{f.id}", class: "with-detail",
                     button {
                         class: "start-inspection",
                         onclick: {
@@ -360,6 +377,15 @@ pub fn WorkList() -> Element {
                             }
                         }
                     }
+                    button {
+                        class: "farm-detail",
+                        "aria-label": "Record of {f.name}",
+                        onclick: {
+                            let id = f.id.clone();
+                            move |_| selected.set(Some(id.clone()))
+                        },
+                        "Record"
+                    }
                 }
             }
         }
@@ -387,6 +413,15 @@ pub fn WorkList() -> Element {
                     }
                 }
             }
+        }
+        }
+        div { class: "side",
+            if let Some(f) = detail {
+                FarmDetail { farm: f, today, on_close: move |_| selected.set(None) }
+            } else {
+                p { class: "hint", "Tap Record beside a farm to see it here: permit, what was found last time, lab results, actions owed." }
+            }
+        }
         }
     }
 }

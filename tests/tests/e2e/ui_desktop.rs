@@ -447,9 +447,21 @@ fn a_sanitarians_day_through_the_real_window() {
     ] {
         app.resize(size);
         app.tap("#nav-work");
+        // the list and a farm's record side by side
+        app.fill("#search", "Olson");
+        app.tap("button.farm-detail[aria-label='Record of K. R. Olson']");
+        app.wait_for_selector("#farm-detail", SECS);
+        let side_by_side = app.eval(
+            "const a = document.querySelector('.worklist > .items').getBoundingClientRect();
+             const b = document.querySelector('.worklist > .side').getBoundingClientRect();
+             return a.width > 0 && b.width > 0 && b.left >= a.right;",
+        );
+        assert_eq!(
+            side_by_side, true,
+            "the work list and the record side by side at {name}"
+        );
         app.screenshot(&format!("{name}-1-work-list"));
         app.assert_tap_targets(&format!("the work list at {name}"));
-        app.fill("#search", "Olson");
         app.tap_text("button.open-inspection", "K. R. Olson");
         app.wait_for_selector(".split .side", SECS);
         let side_by_side = app.eval(
@@ -462,6 +474,36 @@ fn a_sanitarians_day_through_the_real_window() {
         app.assert_tap_targets(&format!("the inspection at {name}"));
     }
     app.resize(PHONE);
+    // on the phone the record opens in the list's place: what was found last time, the
+    // reinspection owed, at the farm gate with no signal
+    app.tap("#nav-work");
+    app.fill("#search", "Olson");
+    app.tap("button.farm-detail[aria-label='Record of K. R. Olson']");
+    app.wait_for_selector("#farm-detail", SECS);
+    let record = app.text("#farm-detail");
+    for words in [
+        "Found last time",
+        "3 Milking barn",
+        "Gutters not cleaned since the morning milking",
+        "Start reinspection (due by",
+        "Start routine inspection",
+    ] {
+        assert!(
+            record.contains(words),
+            "the farm's record shows {words:?}:\n{record}"
+        );
+    }
+    assert_eq!(
+        app.eval(
+            "return document.querySelector('.worklist > .items').getBoundingClientRect().width;"
+        ),
+        0,
+        "the list gives way to the record on a phone"
+    );
+    app.screenshot("phone-14-farm-record");
+    app.assert_tap_targets("the farm's record");
+    app.tap("#close-detail");
+    app.wait_for_selector(".worklist:not(.has-detail)", SECS);
     drop(app);
 
     // a rating visit is the rating officer's to make: Sam's own device, enrolled the same way
