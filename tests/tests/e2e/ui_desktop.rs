@@ -286,8 +286,8 @@ fn a_sanitarians_day_through_the_real_window() {
     });
 
     // a routine plant inspection (FORM 2359 items): volume, a product, a partial debit; the app
-    // started again with the camera read the way Android and iOS read it (the page's bridge,
-    // the webview's own chooser)
+    // started again with the camera read, and the report shared, the way Android and iOS do
+    // it (the page's bridge and the webview's own chooser; the Web Share API)
     drop(app);
     let app = App::launch(
         &display,
@@ -295,6 +295,7 @@ fn a_sanitarians_day_through_the_real_window() {
         &[
             ("MILKSHED_TEST_VIEWER", &viewer),
             ("MILKSHED_TEST_BRIDGED_CAMERA", Path::new("1")),
+            ("MILKSHED_TEST_WEB_SHARE", Path::new("1")),
         ],
     );
     app.tap("#nav-work");
@@ -341,10 +342,35 @@ fn a_sanitarians_day_through_the_real_window() {
     wait_for("the operator's acknowledgement", SECS, || {
         inspection(data.path(), plant).signatures.len() == 2
     });
-    let _ = std::fs::remove_file(&handed);
+    // WebKitGTK has no share sheet: a stand-in records what the page offers it, as the iOS
+    // sheet would receive it
+    app.eval(
+        "navigator.canShare = () => true;
+         navigator.share = async (d) => { window.__shared = d.files.map((f) => [f.name, f.size, f.type].join('|')).join(',') + '|' + d.title; };
+         return true;",
+    );
     app.tap("#export-report");
-    wait_for("the plant's report handed over", SECS, || handed.exists());
-    let text = String::from_utf8_lossy(&std::fs::read(&handed).unwrap()).to_string();
+    wait_for(
+        "the plant's report offered to the share sheet",
+        SECS,
+        || app.eval("return window.__shared || '';") != "",
+    );
+    let offered = app.eval("return window.__shared;");
+    let offered: Vec<&str> = offered.as_str().unwrap().split('|').collect();
+    assert_eq!(offered[2], "application/pdf", "{offered:?}");
+    assert!(offered[3].starts_with("Inspection report: "), "{offered:?}");
+    let shared = data.path().join("reports").join(offered[0]);
+    let bytes = std::fs::read(&shared).unwrap();
+    assert_eq!(
+        offered[1],
+        bytes.len().to_string(),
+        "the whole PDF went to the sheet"
+    );
+    wait_for("the screen saying so", SECS, || {
+        app.text("body")
+            .contains("The report went to the share sheet")
+    });
+    let text = String::from_utf8_lossy(&bytes).to_string();
     let plant_debits =
         milkshed_shared::rating::inspection::inspection_debits(&inspection(data.path(), plant))
             .unwrap()

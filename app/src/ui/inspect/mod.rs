@@ -13,6 +13,7 @@ use milkshed_shared::document::{
 use milkshed_shared::ids::InspectionId;
 
 use super::state::{use_app, AppCtx};
+use crate::platform::share::{self, Shared};
 use photos::Upload;
 use sign::SignaturePad;
 
@@ -482,7 +483,18 @@ pub fn Inspect(id: InspectionId) -> Element {
                     move |_| {
                         let saved = ctx.with(|s| crate::device::report::save_report(s, &i, &ctx.data_dir.join("reports")));
                         match saved {
-                            Some(Ok(path)) => match crate::platform::share::hand_over(&path) {
+                            Some(Ok(path)) if share::uses_web_share() => {
+                                let title = format!("Inspection report: {}", i.header.subject.name);
+                                spawn(async move {
+                                    match share::web_share(&path, &title).await {
+                                        Ok(Shared::Shared) => notice.set(Some(format!("The report went to the share sheet (saved too: {})", path.display()))),
+                                        Ok(Shared::Cancelled) => notice.set(Some(format!("Not shared; the report is saved at {}", path.display()))),
+                                        Ok(Shared::Unsupported) => notice.set(Some(format!("This device offers the app no share sheet: the report is saved at {} — show it on screen, or print it from there.", path.display()))),
+                                        Err(e) => message.set(Some(format!("Report saved at {}, but {e}", path.display()))),
+                                    }
+                                });
+                            }
+                            Some(Ok(path)) => match share::hand_over(&path) {
                                 Ok(()) => notice.set(Some(format!("The report is open in the system viewer, to print, e-mail or save: {}", path.display()))),
                                 Err(e) => message.set(Some(format!("Report saved at {}, but it could not be opened: {e}", path.display()))),
                             },
