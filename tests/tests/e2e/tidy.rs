@@ -137,6 +137,11 @@ fn the_app_and_the_server_call_the_rules_instead_of_computing_them() {
         ("transition_allowed", "shared::authority::authorize"),
         ("=> 24,", "shared::workload::routine_due"),
         ("=> 3,", "shared::workload::routine_due"),
+        ("plus_days(", "shared::calendar::reinspection_due"),
+        (
+            "calendar::reinspections_owed(",
+            "shared::calendar::reinspections_owed_with (app::device::work::reinspections_owed)",
+        ),
     ];
     let mut found = Vec::new();
     for f in &files {
