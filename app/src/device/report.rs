@@ -2,8 +2,7 @@
 //! Total Debits, general notes, photos, signatures and the reinspection date — as a PDF the app
 //! writes itself (text in the standard Helvetica fonts, photos embedded as their JPEG bytes).
 
-use milkshed_shared::catalog::Catalog;
-use milkshed_shared::document::{Inspection, ItemState, SubjectKind, HAULER_SAMPLER_ITEMS};
+use milkshed_shared::document::{item_text, Inspection, ItemState, SubjectKind};
 use milkshed_shared::rating::inspection::inspection_debits;
 
 /// A photo for the report: its JPEG bytes and pixel size.
@@ -95,29 +94,11 @@ pub fn report_lines(i: &Inspection) -> Vec<(bool, String)> {
         l.push((false, format!("Product: {product} - {pounds} lb daily")));
     }
     l.push((false, String::new()));
-    let catalog = Catalog::builtin(&i.header.catalog).ok();
-    let form = catalog.map(|c| {
-        if i.header.subject.kind == SubjectKind::Farm {
-            &c.farm
-        } else {
-            &c.plant
-        }
-    });
     let violations: Vec<_> = i.violations().collect();
     l.push((true, format!("Items violated: {}", violations.len())));
     for f in &violations {
-        let (label, weight) =
-            match form.and_then(|fm| fm.column_for_id(&f.item).map(|c| &fm.columns[c])) {
-                Some(col) => (col.label.clone(), col.default_points()),
-                None => (
-                    HAULER_SAMPLER_ITEMS
-                        .iter()
-                        .find(|(k, _)| *k == f.item)
-                        .map(|(_, t)| t.to_string())
-                        .unwrap_or_default(),
-                    0,
-                ),
-            };
+        let (label, weight) = item_text(&i.header.catalog, i.header.subject.kind.items(), &f.item)
+            .unwrap_or_default();
         let debit = match &f.state {
             ItemState::Violated {
                 points: Some(p), ..

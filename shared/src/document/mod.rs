@@ -153,6 +153,30 @@ pub const HAULER_SAMPLER_ITEMS: &[(&str, &str)] = &[
     ("HS10", "Weight ticket and pick-up records complete"),
 ];
 
+/// An item's text and default debit on the inspection's own form: a farm's from the catalog's
+/// farm form (FORM 2359a), a plant's or station's from its plant form (FORM 2359), a
+/// hauler/sampler evaluation's from [`HAULER_SAMPLER_ITEMS`] (no debit). The one lookup the
+/// app's screens, the producer's report and the review pages share; `None` for an item the
+/// form does not have.
+pub fn item_text(catalog: &str, set: ItemSet, item: &str) -> Option<(String, u32)> {
+    let form = |c: &'static crate::catalog::Catalog| match set {
+        ItemSet::Farm => Some(&c.farm),
+        ItemSet::Plant => Some(&c.plant),
+        ItemSet::HaulerSampler => None,
+    };
+    match set {
+        ItemSet::HaulerSampler => HAULER_SAMPLER_ITEMS
+            .iter()
+            .find(|(id, _)| *id == item)
+            .map(|(_, t)| (t.to_string(), 0)),
+        _ => {
+            let f = form(crate::catalog::Catalog::builtin(catalog).ok()?)?;
+            let col = f.columns.get(f.column_for_id(item)?)?;
+            Some((col.label.clone(), col.default_points()))
+        }
+    }
+}
+
 /// An inspection as an Automerge document.
 #[derive(Debug, Clone)]
 pub struct InspectionDoc {

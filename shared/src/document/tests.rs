@@ -378,3 +378,18 @@ fn a_location_is_a_fix_or_the_reason_there_is_none_and_is_signed_content() {
         Err(DocumentError::Locked(_))
     ));
 }
+
+#[test]
+fn an_items_text_comes_from_the_inspections_own_form() {
+    use super::{item_text, ItemSet};
+    let (farm, points) = item_text("pmo-2011", ItemSet::Farm, "3").unwrap();
+    assert!(farm.contains("cleanliness"), "{farm}");
+    assert!(points > 0);
+    // a hauler/sampler evaluation's items are not the plant form's (the review page once
+    // showed them blank)
+    let (hauler, points) = item_text("pmo-2011", ItemSet::HaulerSampler, "HS4").unwrap();
+    assert_eq!(hauler, "Milk temperature observed and recorded");
+    assert_eq!(points, 0);
+    assert_eq!(item_text("pmo-2011", ItemSet::Plant, "HS4"), None);
+    assert_eq!(item_text("no-such-catalog", ItemSet::Farm, "3"), None);
+}

@@ -288,3 +288,49 @@ fn an_inspection_altered_at_rest_is_flagged_tampered() {
         page.body
     );
 }
+
+#[test]
+fn a_hauler_sampler_evaluation_shows_its_items_texts() {
+    use milkshed_shared::document::{Header, InspectionKind, ItemState, Subject, SubjectKind};
+    let server = TestServer::start();
+    let mut hal = TestDevice::enroll(&server.url(), "hal");
+    let header = Header {
+        id: milkshed_shared::ids::InspectionId::new_v7(),
+        kind: InspectionKind::HaulerSampler,
+        agency: hal.enrollment.agency.clone(),
+        subject: Subject {
+            kind: SubjectKind::Hauler,
+            id: "hauler-1".into(),
+            name: "Gus Petersen".into(),
+            permit: Some("BH-5501".into()),
+            producer_number: None,
+        },
+        inspector: hal.person(),
+        catalog: "pmo-2011".into(),
+        started_at: milkshed_tests::now(),
+        follows: None,
+    };
+    let id = hal.store.create_inspection(&header).unwrap();
+    hal.store
+        .edit(id, &milkshed_tests::now(), |d| {
+            d.set_finding(
+                "HS4",
+                &ItemState::Violated {
+                    points: None,
+                    products: vec![],
+                },
+                &milkshed_tests::now(),
+            )
+        })
+        .unwrap();
+    hal.sign_and_submit(id);
+    let report = hal.sync().unwrap();
+    assert!(report.rejected.is_empty(), "{report:?}");
+    let mut sue = signed_in(&server, "sue");
+    let page = sue.get(&format!("/review/inspections/{id}"));
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Milk temperature observed and recorded"),
+        "the evaluation's item text, not the plant form's blank"
+    );
+}

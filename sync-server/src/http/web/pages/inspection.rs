@@ -61,11 +61,10 @@ pub async fn inspection(
         let ins = stored.doc.read().map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
         let history = stored.doc.history();
         let conflicts = stored.doc.conflicts();
-        let catalog = Catalog::builtin(&ins.header.catalog).ok();
-        let form = catalog.map(|c| if ins.header.subject.kind.items() == milkshed_shared::document::ItemSet::Farm { &c.farm } else { &c.plant });
+        // the item's text on the inspection's own form (a hauler/sampler's evaluation list too)
         let label = |item: &str| {
-            form.and_then(|f| f.column_for_id(item).and_then(|i| f.columns.get(i)))
-                .map(|c| (c.label.clone(), c.weight))
+            milkshed_shared::document::item_text(&ins.header.catalog, ins.header.subject.kind.items(), item)
+                .map(|(text, points)| (text, Some(points).filter(|p| *p > 0)))
                 .unwrap_or_default()
         };
         let own = stored.inspector_id == s.user_id;

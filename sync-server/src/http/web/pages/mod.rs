@@ -9,7 +9,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
 use chrono::NaiveDate;
 use maud::{html, Markup};
-use milkshed_shared::catalog::Catalog;
 use milkshed_shared::document::{Integrity, ItemState, Status};
 use milkshed_shared::register::{self, Standing};
 use serde::Deserialize;
