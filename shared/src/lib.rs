@@ -21,6 +21,8 @@
 //! - [`register`]: the IMS listing register's clocks: reminders, 2359o, re-ratings, withdrawals.
 //! - [`registry`]: facility kinds and frequencies, permit statuses, retention, the 40 % warning.
 //! - [`residue`]: Appendix N drug residue events: notices, shipping hold, 12-month repeats.
+//! - [`sampling`]: sampling surveillance: the 2399a/2399 evaluation forms as data, who may
+//!   evaluate (SSO certificate, delegation from comparison evaluations), the next evaluation.
 //! - [`sync`]: the device–server sync protocol, sans-IO.
 //! - [`workload`]: the routine work a facility owes (one mapping, one due date for the
 //!   tablet's work list and the agency's board).
@@ -45,6 +47,7 @@ pub mod reference;
 pub mod register;
 pub mod registry;
 pub mod residue;
+pub mod sampling;
 pub mod sync;
 pub mod workload;
 pub mod worksheet;
