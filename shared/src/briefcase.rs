@@ -24,6 +24,16 @@ pub const HAULERS: &str = "hauler";
 pub const LAB_LEDGERS: &str = "lab_results";
 /// The reference table of the agency itself (one record).
 pub const AGENCY: &str = "agency";
+/// The reference table of sampler evaluators' credentials (one record per evaluator).
+pub const EVALUATORS: &str = "evaluator";
+
+/// An evaluator's SSO certificate and delegation, so a device can tell at the pick-up whether
+/// its user may evaluate (`sampling::may_evaluate`, the server's check too).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvaluatorRecord {
+    pub user_id: crate::ids::UserId,
+    pub credentials: crate::sampling::EvaluatorCredentials,
+}
 
 /// What a device needs of its agency: the time zone every deadline runs on (DR-8).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -126,3 +126,21 @@ pub fn owed_subject(store: &Store, inspection: InspectionId) -> Option<Subject> 
     }
     None
 }
+
+/// Whether this device's user may evaluate hauler/samplers on `on`: a certified SSO or a
+/// properly delegated official, as the briefcase's evaluator records say
+/// (`sampling::may_evaluate`, the server's check too). With no record: refused, saying why.
+pub fn may_evaluate(
+    store: &Store,
+    user: &str,
+    on: NaiveDate,
+) -> Result<milkshed_shared::sampling::EvaluatingAs, String> {
+    let credentials = store
+        .reference(briefcase::EVALUATORS, user)
+        .ok()
+        .flatten()
+        .and_then(|v| serde_json::from_value::<briefcase::EvaluatorRecord>(v).ok())
+        .map(|r| r.credentials)
+        .unwrap_or_default();
+    milkshed_shared::sampling::may_evaluate(&credentials, on)
+}

@@ -199,14 +199,25 @@ pub fn start_plant_visit(ctx: &AppCtx, o: &DueOther) -> Option<InspectionId> {
     start_with_kind(ctx, o, InspectionKind::RatingVisitPlant)
 }
 
-/// Starts a plant inspection or a hauler/sampler evaluation and opens it.
-pub fn start_other(ctx: &AppCtx, o: &DueOther) -> Option<InspectionId> {
+/// Starts a plant inspection or a hauler/sampler evaluation. An evaluation is refused, saying
+/// why, unless this device's user is a certified SSO or a delegated official today (the
+/// briefcase's evaluator record; the server checks the same when it is sent in).
+pub fn start_other(ctx: &AppCtx, o: &DueOther) -> Result<InspectionId, String> {
     let kind = if o.subject == SubjectKind::Hauler {
+        let allowed = ctx
+            .with(|s| {
+                let user = sync_client::enrollment(s)
+                    .map(|e| e.user_id)
+                    .unwrap_or_default();
+                work::may_evaluate(s, &user, work::agency_today(s))
+            })
+            .unwrap_or_else(|| Err("the device store is not open".into()));
+        allowed?;
         InspectionKind::HaulerSampler
     } else {
         InspectionKind::Plant
     };
-    start_with_kind(ctx, o, kind)
+    start_with_kind(ctx, o, kind).ok_or_else(|| "the inspection could not be started".into())
 }
 
 fn start_with_kind(ctx: &AppCtx, o: &DueOther, kind: InspectionKind) -> Option<InspectionId> {
@@ -258,6 +269,7 @@ pub fn WorkList() -> Element {
     let _ = (ctx.revision)();
     let mut query = use_signal(String::new);
     let mut selected = use_signal(|| None::<String>);
+    let mut refusal = use_signal(|| None::<String>);
     let q = query().to_lowercase();
     // the agency's day, as the board has it (a Wisconsin evening is tomorrow in UTC)
     let today = ctx
@@ -390,6 +402,9 @@ pub fn WorkList() -> Element {
             }
         }
         h2 { "Plants, stations and hauler/samplers" }
+        if let Some(why) = refusal() {
+            p { id: "start-refused", class: "error", "{why}" }
+        }
         ul { class: "list",
             for o in others {
                 li { key: "{o.id}",
@@ -399,9 +414,12 @@ pub fn WorkList() -> Element {
                             let ctx = ctx.clone();
                             let o = o.clone();
                             move |_| {
-                                if let Some(id) = start_other(&ctx, &o) {
-                                    ctx.changed();
-                                    ctx.go(Screen::Inspect(id));
+                                match start_other(&ctx, &o) {
+                                    Ok(id) => {
+                                        ctx.changed();
+                                        ctx.go(Screen::Inspect(id));
+                                    }
+                                    Err(why) => refusal.set(Some(why)),
                                 }
                             }
                         },

@@ -131,31 +131,20 @@ impl From<automerge::AutomergeError> for DocumentError {
 
 type Result<T> = std::result::Result<T, DocumentError>;
 
-/// The items a hauler/sampler evaluation records. PMO Appendix B's checklist is not in the
-/// seeds (requirements.md §1 lists it as a gap); these are the seed's examples (MMSR L4127–4132)
-/// and the general sampling steps, versioned with the catalog.
-pub const HAULER_SAMPLER_ITEMS: &[(&str, &str)] = &[
-    ("HS1", "Permit held and current"),
-    ("HS2", "Hands clean; sampling equipment clean and sanitized"),
-    ("HS3", "Thermometer accurate and sanitized before use"),
-    ("HS4", "Milk temperature observed and recorded"),
-    ("HS5", "Milk agitated for the required time before sampling"),
-    (
-        "HS6",
-        "Sample taken with a sanitized dipper or sampling device",
-    ),
-    ("HS7", "Sample container not filled over the open tank"),
-    ("HS8", "Temperature-control sample taken at the first stop"),
-    (
-        "HS9",
-        "Samples identified and kept at 0–4.5 °C in the transport case",
-    ),
-    ("HS10", "Weight ticket and pick-up records complete"),
-];
+/// The items a bulk milk hauler/sampler evaluation records: FORM FDA 2399a's marked items
+/// (each sub-item, or the item when it has none) in form order, `(id, text)` —
+/// `sampling::SamplerKind::BulkMilkHaulerSampler.form()`, versioned data with its sources.
+pub fn hauler_sampler_items() -> Vec<(&'static str, String)> {
+    let form = crate::sampling::SamplerKind::BulkMilkHaulerSampler.form();
+    form.marked_items()
+        .into_iter()
+        .map(|(_, id, _)| (id, form.text_of(id).unwrap_or_default()))
+        .collect()
+}
 
 /// An item's text and default debit on the inspection's own form: a farm's from the catalog's
 /// farm form (FORM 2359a), a plant's or station's from its plant form (FORM 2359), a
-/// hauler/sampler evaluation's from [`HAULER_SAMPLER_ITEMS`] (no debit). The one lookup the
+/// hauler/sampler evaluation's from FORM FDA 2399a ([`hauler_sampler_items`]; no debit). The one lookup the
 /// app's screens, the producer's report and the review pages share; `None` for an item the
 /// form does not have.
 pub fn item_text(catalog: &str, set: ItemSet, item: &str) -> Option<(String, u32)> {
@@ -165,10 +154,10 @@ pub fn item_text(catalog: &str, set: ItemSet, item: &str) -> Option<(String, u32
         ItemSet::HaulerSampler => None,
     };
     match set {
-        ItemSet::HaulerSampler => HAULER_SAMPLER_ITEMS
-            .iter()
-            .find(|(id, _)| *id == item)
-            .map(|(_, t)| (t.to_string(), 0)),
+        ItemSet::HaulerSampler => crate::sampling::SamplerKind::BulkMilkHaulerSampler
+            .form()
+            .text_of(item)
+            .map(|t| (t, 0)),
         _ => {
             let f = form(crate::catalog::Catalog::builtin(catalog).ok()?)?;
             let col = f.columns.get(f.column_for_id(item)?)?;
@@ -389,8 +378,8 @@ impl InspectionDoc {
                 .into_iter()
                 .map(str::to_string)
                 .collect(),
-            ItemSet::HaulerSampler => HAULER_SAMPLER_ITEMS
-                .iter()
+            ItemSet::HaulerSampler => hauler_sampler_items()
+                .into_iter()
                 .map(|(id, _)| id.to_string())
                 .collect(),
         })
@@ -401,7 +390,7 @@ impl InspectionDoc {
         let (form, name) = match self.item_set() {
             ItemSet::Farm => (Some(&catalog.farm), "FORM 2359a"),
             ItemSet::Plant => (Some(&catalog.plant), "FORM 2359"),
-            ItemSet::HaulerSampler => (None, "hauler/sampler evaluation"),
+            ItemSet::HaulerSampler => (None, "FORM FDA 2399a"),
         };
         let unknown = || DocumentError::UnknownItem {
             item: item.to_string(),
@@ -428,7 +417,7 @@ impl InspectionDoc {
                 }
                 Ok(())
             }
-            None if HAULER_SAMPLER_ITEMS.iter().any(|(id, _)| *id == item) => Ok(()),
+            None if hauler_sampler_items().iter().any(|(id, _)| *id == item) => Ok(()),
             None => Err(unknown()),
         }
     }

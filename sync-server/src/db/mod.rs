@@ -13,6 +13,7 @@ use milkshed_shared::authority::Role;
 use milkshed_shared::ids::{DeviceId, UserId};
 
 pub mod registry;
+pub mod sampling;
 pub mod web;
 
 const MIGRATIONS: &[&str] = &[
@@ -23,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0005_web_sessions.sql"),
     include_str!("../../migrations/0006_security.sql"),
     include_str!("../../migrations/0007_reference_versions.sql"),
+    include_str!("../../migrations/0008_sampling_surveillance.sql"),
 ];
 
 /// A database failure, or a record that cannot be read back.

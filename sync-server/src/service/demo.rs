@@ -56,6 +56,10 @@ pub fn seed(db: &db::Db, server_actor: &ActorId) -> Result<bool, Box<dyn std::er
         ids.push(db::add_user(&conn, AGENCY, username, name, *role, &hash)?);
     }
     reference(&mut conn, &ids[4])?;
+    // Hal evaluates hauler/samplers as an FDA-certified SSO (valid three years)
+    let certified = Utc::now().date_naive() - chrono::Duration::days(400);
+    db::sampling::add_sso_certificate(&conn, AGENCY, &ids[1], certified, &ids[4])?;
+    crate::service::sampling::publish(&conn, AGENCY, &ids[1]).map_err(|e| format!("{e:?}"))?;
     let ann = Person {
         id: ids[0].clone().into(),
         name: USERS[0].1.into(),

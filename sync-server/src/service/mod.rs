@@ -27,6 +27,7 @@ pub mod ratings;
 pub mod registers;
 pub mod registry;
 pub mod review;
+pub mod sampling;
 pub mod sync;
 
 pub use error::{ServiceError, ServiceResult};

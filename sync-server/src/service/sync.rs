@@ -108,8 +108,12 @@ pub fn sync(
                     ));
                 }
                 // who may write which part: the one rule, in shared (the device applies it too)
-                match authority::authorize(old.as_ref(), &view, &acting(device)) {
-                    Err(refusal) => Err(refusal.to_string()),
+                let authorized = match authority::authorize(old.as_ref(), &view, &acting(device)) {
+                    Err(r) => Err(r.to_string()),
+                    Ok(()) => evaluator_may(&tx, device, &view)?,
+                };
+                match authorized {
+                    Err(refusal) => Err(refusal),
                     Ok(()) => {
                         if m.changed {
                             db::store_doc(&tx, &device.agency_id, &mut m.doc)?;
@@ -181,6 +185,25 @@ pub fn sync(
         reference,
         reference_version: version,
     })
+}
+
+/// A hauler/sampler evaluation its evaluator signs or sends in: only a certified SSO or a
+/// properly delegated official evaluates (`shared::sampling::may_evaluate`, on the day the
+/// evaluation started) — the device checks the same before it starts one.
+fn evaluator_may(
+    tx: &rusqlite::Transaction<'_>,
+    device: &DeviceAuth,
+    view: &milkshed_shared::document::Inspection,
+) -> ServiceResult<Result<(), String>> {
+    use milkshed_shared::document::InspectionKind;
+    if view.header.kind != InspectionKind::HaulerSampler
+        || view.status == Status::Draft
+        || view.header.inspector.id != device.user_id
+    {
+        return Ok(Ok(()));
+    }
+    let on = view.header.started_at.date_naive();
+    Ok(crate::service::sampling::check_evaluator(tx, device.user_id.as_str(), on)?.map(|_| ()))
 }
 
 /// A refused offer: the server's copy is unchanged.

@@ -9,6 +9,7 @@ mod insider;
 mod one_rule;
 mod rate_examples;
 mod review_pages;
+mod sampling;
 mod sync;
 mod tidy;
 mod ui_desktop;

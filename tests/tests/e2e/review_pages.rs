@@ -314,7 +314,7 @@ fn a_hauler_sampler_evaluation_shows_its_items_texts() {
     hal.store
         .edit(id, &milkshed_tests::now(), |d| {
             d.set_finding(
-                "HS4",
+                "14b",
                 &ItemState::Violated {
                     points: None,
                     products: vec![],
@@ -330,7 +330,8 @@ fn a_hauler_sampler_evaluation_shows_its_items_texts() {
     let page = sue.get(&format!("/review/inspections/{id}"));
     assert_eq!(page.status, 200);
     assert!(
-        page.body.contains("Milk temperature observed and recorded"),
+        page.body
+            .contains("Bulk tank milk outlet valve sanitized before connecting the transfer hose"),
         "the evaluation's item text, not the plant form's blank"
     );
 }

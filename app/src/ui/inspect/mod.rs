@@ -8,7 +8,7 @@ use dioxus::prelude::*;
 use milkshed_shared::catalog::{Catalog, Form};
 use milkshed_shared::document::{
     DeliveryMethod, Inspection, ItemState, LocationMoment, ReportDelivery, SignerRole, Status,
-    SubjectKind, HAULER_SAMPLER_ITEMS,
+    SubjectKind,
 };
 use milkshed_shared::ids::InspectionId;
 
@@ -144,11 +144,13 @@ pub fn Inspect(id: InspectionId) -> Element {
         match form.and_then(|f| f.column_for_id(item).map(|c| &f.columns[c])) {
             Some(col) => (col.label.clone(), col.allowed_points()),
             None => (
-                HAULER_SAMPLER_ITEMS
-                    .iter()
-                    .find(|(k, _)| *k == item)
-                    .map(|(_, l)| l.to_string())
-                    .unwrap_or_default(),
+                milkshed_shared::document::item_text(
+                    &i.header.catalog,
+                    i.header.subject.kind.items(),
+                    item,
+                )
+                .map(|(t, _)| t)
+                .unwrap_or_default(),
                 vec![],
             ),
         }

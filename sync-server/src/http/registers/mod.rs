@@ -18,6 +18,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::sync::Arc;
 
+mod evaluators;
 mod facilities;
 mod listings;
 mod residue_events;
@@ -41,6 +42,12 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/listings", get(list_listings).post(add_listing))
         .route("/listings/{id}/events", post(listing_event))
         .route("/board", get(board))
+        .route("/evaluators/{id}", get(evaluators::evaluator))
+        .route(
+            "/evaluators/{id}/sso-certificate",
+            post(evaluators::sso_certificate),
+        )
+        .route("/evaluators/{id}/comparisons", post(evaluators::comparison))
 }
 
 fn body<T: DeserializeOwned>(bytes: &Bytes, what: &str) -> ServiceResult<T> {
