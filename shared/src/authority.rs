@@ -165,6 +165,7 @@ fn content_changed(old: &Inspection, new: &Inspection) -> bool {
         || old.pounds_processed_daily != new.pounds_processed_daily
         || old.products != new.products
         || old.selection_seed != new.selection_seed
+        || old.pickup != new.pickup
 }
 
 /// Whether `by` may move an inspection of `inspector` from `from` (`None`: new) to `to`. The

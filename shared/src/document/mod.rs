@@ -12,6 +12,7 @@
 //! competing containers); photos keyed by content hash; signatures and reviews as lists.
 
 mod edit;
+mod evaluation;
 mod model;
 mod read;
 mod sign;
@@ -26,6 +27,7 @@ use automerge::{ActorId, AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value
 use chrono::{DateTime, FixedOffset};
 use sha2::{Digest, Sha256};
 
+pub use evaluation::{Pickup, PickupField};
 pub use model::*;
 
 use crate::catalog::Catalog;
@@ -80,6 +82,8 @@ pub mod keys {
     pub const POUNDS_PROCESSED_DAILY: &str = "pounds_processed_daily";
     pub const PRODUCTS: &str = "products";
     pub const SELECTION_SEED: &str = "selection_seed";
+    /// A hauler/sampler evaluation's pick-up record and outcome.
+    pub const EVALUATION: &str = "evaluation";
     pub const SIGNATURES: &str = "signatures";
     pub const SIGNER_ROLE: &str = "role";
     pub const SIGNER_NAME: &str = "name";
@@ -241,6 +245,9 @@ impl InspectionDoc {
             keys::PRODUCTS,
         ] {
             doc.put_object(ROOT, map, ObjType::Map)?;
+        }
+        if header.kind == InspectionKind::HaulerSampler {
+            doc.put_object(ROOT, keys::EVALUATION, ObjType::Map)?;
         }
         doc.put_object(ROOT, keys::NOTES, ObjType::Text)?;
         doc.put_object(ROOT, keys::SIGNATURES, ObjType::List)?;

@@ -393,6 +393,8 @@ pub struct Inspection {
     pub products: Vec<(String, u64)>,
     /// Rating visits: the random-selection seed the farm was drawn with.
     pub selection_seed: Option<u64>,
+    /// A hauler/sampler evaluation's pick-up record and outcome.
+    pub pickup: Option<super::evaluation::Pickup>,
     pub signatures: Vec<Signature>,
     /// How the report reached the producer, in the order it did.
     pub deliveries: Vec<ReportDelivery>,

@@ -194,6 +194,7 @@ impl InspectionDoc {
             pounds_processed_daily: self.u64_at(&volume, keys::POUNDS_PROCESSED_DAILY),
             products,
             selection_seed: self.u64_at(&ROOT, keys::SELECTION_SEED),
+            pickup: self.pickup(),
             signatures: self.signatures(),
             deliveries: self.deliveries(),
             reviews: self.reviews(),

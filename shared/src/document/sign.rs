@@ -38,6 +38,7 @@ impl InspectionDoc {
             keys::PHOTOS,
             keys::VOLUME,
             keys::PRODUCTS,
+            keys::EVALUATION,
         ] {
             if let Ok(id) = self.obj(&ROOT, obj) {
                 self.flatten(&id, obj, &mut out);
@@ -102,6 +103,16 @@ impl InspectionDoc {
             return Err(DocumentError::Workflow(
                 "a signature needs the signer's name".into(),
             ));
+        }
+        if role == SignerRole::Inspector {
+            let view = self.read()?;
+            if view.header.kind == InspectionKind::HaulerSampler
+                && view.pickup.as_ref().and_then(|p| p.outcome).is_none()
+            {
+                return Err(DocumentError::Workflow(
+                    "record the outcome (satisfactory, or unsatisfactory with the re-evaluation date) before signing the evaluation".into(),
+                ));
+            }
         }
         if role == SignerRole::Inspector && self.doc.get(ROOT, keys::ENDED_AT)?.is_none() {
             self.doc.put(ROOT, keys::ENDED_AT, now.to_rfc3339())?;

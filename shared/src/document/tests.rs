@@ -393,3 +393,62 @@ fn an_items_text_comes_from_the_inspections_own_form() {
     assert_eq!(item_text("pmo-2011", ItemSet::Plant, "14b"), None);
     assert_eq!(item_text("no-such-catalog", ItemSet::Farm, "3"), None);
 }
+
+#[test]
+fn an_evaluation_records_its_pickup_and_is_signed_only_with_an_outcome() {
+    use crate::sampling::Outcome;
+    let mut d = InspectionDoc::create(
+        actor(1),
+        &header(InspectionKind::HaulerSampler, SubjectKind::Hauler),
+    )
+    .unwrap();
+    d.set_pickup(PickupField::Producer, " Roy Harris 55-0101 ", &t(1))
+        .unwrap();
+    d.set_pickup(PickupField::TankTruck, "T-17", &t(1)).unwrap();
+    d.set_pickup(PickupField::PermitState, "MN", &t(1)).unwrap();
+    d.set_pickup(PickupField::MilkTemperatureF, "38.5", &t(2))
+        .unwrap();
+    assert!(d
+        .set_pickup(PickupField::MilkTemperatureF, "cold", &t(2))
+        .is_err());
+    assert!(d
+        .set_pickup(PickupField::MilkTemperatureF, "500", &t(2))
+        .is_err());
+    d.set_pickup(PickupField::SampleId, "55-0101-1124", &t(2))
+        .unwrap();
+    let err = d
+        .sign(SignerRole::Inspector, "Hal", "M0 0", &t(3))
+        .unwrap_err();
+    assert!(err.to_string().contains("record the outcome"), "{err}");
+    let before = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    assert!(d
+        .set_outcome(
+            Outcome::Unsatisfactory {
+                reevaluate_by: before
+            },
+            &t(3)
+        )
+        .is_err());
+    let by = chrono::NaiveDate::from_ymd_opt(2026, 12, 24).unwrap();
+    d.set_outcome(Outcome::Unsatisfactory { reevaluate_by: by }, &t(3))
+        .unwrap();
+    let p = d.read().unwrap().pickup.unwrap();
+    assert_eq!(p.producer, "Roy Harris 55-0101");
+    assert_eq!(p.milk_temperature_f, "38.5");
+    assert_eq!(
+        p.outcome,
+        Some(Outcome::Unsatisfactory { reevaluate_by: by })
+    );
+    let hash = d.content_hash();
+    d.sign(SignerRole::Inspector, "Hal", "M0 0", &t(4)).unwrap();
+    // the pick-up is signed content: changed after signing, it no longer matches
+    let mut tampered = d.clone();
+    let m = tampered.obj(&ROOT, keys::EVALUATION).unwrap();
+    tampered.doc.put(&m, "milk_temperature_f", "41").unwrap();
+    assert_ne!(tampered.content_hash(), hash);
+    // a farm inspection has no pick-up record
+    let mut farm = farm_doc();
+    assert!(farm
+        .set_pickup(PickupField::TankTruck, "T-1", &t(1))
+        .is_err());
+}

@@ -323,6 +323,20 @@ fn a_hauler_sampler_evaluation_shows_its_items_texts() {
             )
         })
         .unwrap();
+    let by = milkshed_tests::now().date_naive() + chrono::Duration::days(30);
+    hal.store
+        .edit(id, &milkshed_tests::now(), |d| {
+            d.set_pickup(
+                milkshed_shared::document::PickupField::TankTruck,
+                "T-17",
+                &milkshed_tests::now(),
+            )?;
+            d.set_outcome(
+                milkshed_shared::sampling::Outcome::Unsatisfactory { reevaluate_by: by },
+                &milkshed_tests::now(),
+            )
+        })
+        .unwrap();
     hal.sign_and_submit(id);
     let report = hal.sync().unwrap();
     assert!(report.rejected.is_empty(), "{report:?}");
@@ -333,5 +347,11 @@ fn a_hauler_sampler_evaluation_shows_its_items_texts() {
         page.body
             .contains("Bulk tank milk outlet valve sanitized before connecting the transfer hose"),
         "the evaluation's item text, not the plant form's blank"
+    );
+    assert!(page.body.contains("Tank truck: T-17"), "the pick-up record");
+    assert!(
+        page.body
+            .contains(&format!("Unsatisfactory: re-evaluation due by {by}")),
+        "the outcome"
     );
 }

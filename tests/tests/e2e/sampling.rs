@@ -3,9 +3,12 @@
 //! delegation is earned by comparison evaluations recorded through the API.
 
 use milkshed_app::device::work;
-use milkshed_shared::document::{Header, InspectionKind, ItemState, Subject, SubjectKind};
+use milkshed_shared::document::{
+    Header, InspectionKind, ItemState, PickupField, Subject, SubjectKind,
+};
 use milkshed_shared::ids::InspectionId;
 use milkshed_shared::sampling::EvaluatingAs;
+use milkshed_shared::sampling::Outcome;
 use milkshed_sync_server::db;
 use milkshed_sync_server::service::{auth, demo};
 use milkshed_tests::{now, post_json, TestDevice, TestServer};
@@ -52,6 +55,12 @@ fn evaluation(dev: &mut TestDevice) -> InspectionId {
                 },
                 &now(),
             )
+        })
+        .unwrap();
+    dev.store
+        .edit(id, &now(), |d| {
+            d.set_pickup(PickupField::MilkTemperatureF, "38", &now())?;
+            d.set_outcome(Outcome::Satisfactory, &now())
         })
         .unwrap();
     dev.sign_and_submit(id);

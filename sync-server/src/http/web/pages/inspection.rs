@@ -4,6 +4,18 @@
 use super::*;
 use crate::service::review;
 
+/// An evaluation's outcome as the page prints it.
+pub(super) fn outcome_text(o: Option<milkshed_shared::sampling::Outcome>) -> String {
+    use milkshed_shared::sampling::Outcome;
+    match o {
+        Some(Outcome::Satisfactory) => "Satisfactory".into(),
+        Some(Outcome::Unsatisfactory { reevaluate_by }) => {
+            format!("Unsatisfactory: re-evaluation due by {reevaluate_by}")
+        }
+        None => "not recorded".into(),
+    }
+}
+
 pub(super) fn parse_id(id: &str) -> PageResult<milkshed_shared::ids::InspectionId> {
     id.parse::<milkshed_shared::ids::InspectionId>()
         .map_err(|_| PageError::not_found("inspection"))
@@ -84,6 +96,14 @@ pub async fn inspection(
                         "GPS when " (l.moment.as_str()) ": "
                         @if let Some(g) = &l.fix { (g.lat) ", " (g.lon) @if let Some(a) = &g.accuracy_m { " (±" (a) " m)" } } @else { "no fix (" (l.no_fix) ")" }
                         " · " (when(&l.at))
+                    }
+                }
+                @if let Some(pickup) = &ins.pickup {
+                    div #pickup {
+                        @for f in milkshed_shared::document::PickupField::ALL {
+                            @if !pickup.get(f).is_empty() { div { (f.label()) ": " (pickup.get(f)) } }
+                        }
+                        div #outcome { "Outcome: " (outcome_text(pickup.outcome)) }
                     }
                 }
                 @if let Some(p) = ins.pounds_sold_daily { div { "Pounds sold daily: " (p) } }
