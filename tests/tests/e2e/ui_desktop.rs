@@ -638,4 +638,103 @@ fn a_sanitarians_day_through_the_real_window() {
     // 70 cwt of tubs × 5 over the plant's 5,000 cwt: 100 − 0.07 → 100
     assert_eq!(rated["total_product"], 350);
     assert_eq!(rated["rating"], 100);
+    drop(app);
+
+    // a bulk milk hauler/sampler evaluation by Hal, the demo's certified SSO, at phone size:
+    // the 2399a's items, the pick-up record, an unsatisfactory outcome with its re-evaluation
+    // date, both signatures drawn, submitted and synced
+    let data = tempfile::tempdir().unwrap();
+    let app = App::launch(&display, data.path(), &[]);
+    enroll_and_sync(&app, &server.url(), "hal", data.path());
+    app.tap("#nav-work");
+    app.fill("#search", "Rita Vogel");
+    app.tap_text("button.start-other", "Rita Vogel");
+    let evaluation = || {
+        let mut s = store(data.path());
+        let id = s
+            .inspections()
+            .unwrap()
+            .into_iter()
+            .find(|i| i.kind == "hauler_sampler")
+            .map(|i| i.id)?;
+        s.inspection(id).ok()
+    };
+    wait_for("the evaluation", SECS, || evaluation().is_some());
+    let id = evaluation().unwrap().header.id;
+    app.tap("#item-14d");
+    wait_for("a deviation on 14d", SECS, || {
+        evaluation().is_some_and(|e| e.violations().any(|f| f.item == "14d"))
+    });
+    app.fill("#pickup-producer", "Roy Harris 55-0101");
+    app.fill("#pickup-tank_truck", "T-17");
+    app.fill("#pickup-milk_temperature_f", "38.5");
+    app.fill("#pickup-sample_id", "55-0101-1202");
+    wait_for("the pick-up record", SECS, || {
+        evaluation().and_then(|e| e.pickup).is_some_and(|p| {
+            p.milk_temperature_f == "38.5"
+                && p.sample_id == "55-0101-1202"
+                && p.tank_truck == "T-17"
+        })
+    });
+    app.tap("#outcome-unsatisfactory");
+    wait_for("the unsatisfactory outcome", SECS, || {
+        evaluation().and_then(|e| e.pickup).is_some_and(|p| {
+            matches!(
+                p.outcome,
+                Some(milkshed_shared::sampling::Outcome::Unsatisfactory { .. })
+            )
+        })
+    });
+    app.screenshot("phone-15-evaluation");
+    app.assert_tap_targets("the evaluation");
+    sign_with_a_stroke(&app, data.path(), id);
+    app.fill("#producer", "Rita Vogel");
+    app.draw("#producer-pad", &STROKE);
+    app.tap("#producer-pad-done");
+    wait_for("the hauler's acknowledgement", SECS, || {
+        inspection(data.path(), id).signatures.len() == 2
+    });
+    app.tap("#submit");
+    wait_for("the submission", SECS, || {
+        inspection(data.path(), id).status == Status::Submitted
+    });
+    app.tap("#nav-sync");
+    app.tap("#sync-now");
+    let db = || rusqlite::Connection::open(server_dir.path().join("agency.db")).unwrap();
+    wait_for(
+        "the evaluation in the agency record",
+        Duration::from_secs(60),
+        || {
+            db().query_row(
+            "SELECT count(*) FROM inspections WHERE id = ?1 AND status = 'submitted' AND integrity = 'intact'",
+            [id.to_string()],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+            == 1
+        },
+    );
+    let reevaluate_by = match evaluation().unwrap().pickup.unwrap().outcome {
+        Some(milkshed_shared::sampling::Outcome::Unsatisfactory { reevaluate_by }) => reevaluate_by,
+        other => panic!("{other:?}"),
+    };
+    let mut web = WebClient::new(&server.url());
+    assert_eq!(web.login("demo", "sue", "milkshed-demo").status, 303);
+    let page = web.get(&format!("/review/inspections/{id}"));
+    for words in [
+        "Test thermometer sanitized before use".to_string(),
+        "Milk temperature (°F): 38.5".to_string(),
+        "Sample identity: 55-0101-1202".to_string(),
+        format!("Unsatisfactory: re-evaluation due by {reevaluate_by}"),
+    ] {
+        assert!(
+            page.body.contains(&words),
+            "the review page shows {words:?}"
+        );
+    }
+    assert_eq!(
+        page.body.matches("<svg class=\"signature\"").count(),
+        2,
+        "both strokes"
+    );
 }

@@ -18,6 +18,7 @@ use photos::Upload;
 use sign::SignaturePad;
 
 mod photos;
+mod pickup;
 mod sign;
 use milkshed_shared::rating::inspection::inspection_debits;
 
@@ -137,6 +138,7 @@ pub fn Inspect(id: InspectionId) -> Element {
         SubjectKind::Plant | SubjectKind::ReceivingStation | SubjectKind::TransferStation
     );
     let violations = i.violations().count();
+    let evaluation = i.header.kind == milkshed_shared::document::InspectionKind::HaulerSampler;
     // the one Total Debits of an inspection: the report, the agency record and the review
     // pages show the same figure
     let debits = inspection_debits(&i).map_or(0, |d| d.total);
@@ -255,6 +257,9 @@ pub fn Inspect(id: InspectionId) -> Element {
                     }
                 }
             }
+        }
+        if let Some(p) = i.pickup.clone() {
+            pickup::PickupPanel { id, pickup: p, editable, started: i.header.started_at.date_naive(), message }
         }
         if is_plant {
             label { r#for: "pounds-processed", "Pounds processed daily" }
@@ -443,13 +448,13 @@ pub fn Inspect(id: InspectionId) -> Element {
             }
         }
         if i.status == Status::Signed {
-            h2 { "The producer's acknowledgement" }
-            label { r#for: "producer", "Producer or operator name" }
+            h2 { if evaluation { "The hauler/sampler's acknowledgement" } else { "The producer's acknowledgement" } }
+            label { r#for: "producer", if evaluation { "Hauler/sampler's name" } else { "Producer or operator name" } }
             input { id: "producer", class: "wide", initial_value: "{producer}", oninput: move |e| producer.set(e.value()) }
             SignaturePad {
                 id: "producer-pad",
-                prompt: "The producer or operator signs that the report was received:",
-                action: "Producer acknowledges",
+                prompt: if evaluation { "The hauler/sampler signs that the evaluation was received:" } else { "The producer or operator signs that the report was received:" },
+                action: if evaluation { "Hauler/sampler acknowledges" } else { "Producer acknowledges" },
                 on_sign: {
                     let ctx = ctx.clone();
                     move |drawn: String| {
