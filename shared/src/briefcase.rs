@@ -94,6 +94,9 @@ pub struct FacilityRecord {
     /// The violations the last inspection sent in found, to check at the farm gate.
     #[serde(default)]
     pub last_violations: Vec<LastViolation>,
+    /// A hauler/sampler whose latest evaluation was unsatisfactory: the re-evaluation date.
+    #[serde(default)]
+    pub reevaluate_by: Option<NaiveDate>,
     /// Inspections of this facility whose reinspection is owed, as the agency record knows them
     /// (`calendar::reinspections_owed` over every device's inspections).
     #[serde(default)]
@@ -143,7 +146,7 @@ impl FacilityRecord {
             .appendix_p
             .and_then(|m| AppendixP::from_months(u64::from(m)))
             .map(|c| (c, self.recategorized_on));
-        workload::routine_due(kind, from, category)
+        workload::work_due(kind, from, category, self.reevaluate_by)
     }
 }
 

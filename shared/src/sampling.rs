@@ -376,15 +376,20 @@ pub enum Outcome {
 }
 
 /// The next evaluation of a sampler evaluated on `last`: 24 months plus the rest of the month
-/// it falls due (MMSR L8673-8676; the board's and the due list's one rule) — or the
-/// re-evaluation date of an unsatisfactory one when sooner.
+/// it falls due (MMSR L8673-8676) — or the re-evaluation date of an unsatisfactory one when
+/// sooner: `workload::work_due`, the board's and the due list's one rule.
 pub fn next_evaluation(last: NaiveDate, outcome: Outcome) -> NaiveDate {
-    let routine = crate::workload::routine_due(crate::registry::FacilityKind::Hauler, last, None)
-        .map_or_else(|| calendar::deadline(last, 24), |r| r.due);
-    match outcome {
-        Outcome::Satisfactory => routine,
-        Outcome::Unsatisfactory { reevaluate_by } => reevaluate_by.min(routine),
-    }
+    let reevaluate_by = match outcome {
+        Outcome::Satisfactory => None,
+        Outcome::Unsatisfactory { reevaluate_by } => Some(reevaluate_by),
+    };
+    crate::workload::work_due(
+        crate::registry::FacilityKind::Hauler,
+        last,
+        None,
+        reevaluate_by,
+    )
+    .map_or_else(|| calendar::deadline(last, 24), |r| r.due)
 }
 
 #[cfg(test)]

@@ -71,6 +71,29 @@ pub fn routine_due(
     })
 }
 
+/// The work a facility owes next: [`routine_due`], or — for a hauler/sampler whose latest
+/// evaluation was unsatisfactory — the re-evaluation date when sooner (MMSR L8710). The board
+/// and the tablet's work list both call this.
+pub fn work_due(
+    kind: FacilityKind,
+    from: NaiveDate,
+    appendix_p: Option<(AppendixP, Option<NaiveDate>)>,
+    reevaluate_by: Option<NaiveDate>,
+) -> Option<RoutineDue> {
+    let routine = routine_due(kind, from, appendix_p)?;
+    match reevaluate_by {
+        Some(r) if kind == FacilityKind::Hauler && r < routine.due => Some(RoutineDue {
+            due: r,
+            months: routine.months,
+            rule: format!(
+                "re-evaluation after an unsatisfactory evaluation, due by {r} (MMSR L8710); then {}",
+                routine.rule
+            ),
+        }),
+        _ => Some(routine),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

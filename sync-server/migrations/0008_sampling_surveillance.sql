@@ -53,3 +53,7 @@ CREATE TRIGGER delegations_no_update BEFORE UPDATE ON delegations
 BEGIN SELECT RAISE(ABORT, 'sampling surveillance records are never changed in place'); END;
 CREATE TRIGGER delegations_no_delete BEFORE DELETE ON delegations
 BEGIN SELECT RAISE(ABORT, 'sampling surveillance records are kept; they are never deleted'); END;
+
+-- An unsatisfactory hauler/sampler evaluation's re-evaluation date (the projection of the
+-- document's outcome), which moves the sampler's next evaluation earlier.
+ALTER TABLE inspections ADD COLUMN reevaluate_by TEXT;

@@ -616,6 +616,16 @@ fn project(tx: &Transaction<'_>, agency: &str, i: &Inspection, now: &str) -> Res
             i.header.follows.map(|f| f.to_string()),
         ],
     )?;
+    let reevaluate_by = match i.pickup.as_ref().and_then(|p| p.outcome) {
+        Some(milkshed_shared::sampling::Outcome::Unsatisfactory { reevaluate_by }) => {
+            Some(reevaluate_by.to_string())
+        }
+        _ => None,
+    };
+    tx.execute(
+        "UPDATE inspections SET reevaluate_by = ?2 WHERE id = ?1",
+        params![id, reevaluate_by],
+    )?;
     {
         let mut stmt = tx.prepare_cached(
             "INSERT INTO findings (inspection_id, item, state, points, products, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

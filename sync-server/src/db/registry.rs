@@ -837,6 +837,28 @@ pub fn last_violations(
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
+/// Each hauler/sampler whose latest evaluation sent in was unsatisfactory: its re-evaluation
+/// date (the agency's, or `only`'s).
+pub fn reevaluations_owed(
+    conn: &Connection,
+    agency: &str,
+    only: Option<&str>,
+) -> Result<HashMap<String, NaiveDate>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT i.subject_id, i.reevaluate_by FROM inspections i
+         WHERE i.agency_id = ?1 AND (?2 IS NULL OR i.subject_id = ?2) AND i.kind = 'hauler_sampler'
+           AND i.status IN ('submitted', 'accepted', 'returned')
+           AND i.started_at = (SELECT max(l.started_at) FROM inspections l
+               WHERE l.agency_id = i.agency_id AND l.subject_id = i.subject_id AND l.kind = 'hauler_sampler'
+                 AND l.status IN ('submitted', 'accepted', 'returned'))
+           AND i.reevaluate_by IS NOT NULL",
+    )?;
+    let rows: Vec<(String, String)> = stmt
+        .query_map(params![agency, only], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<std::result::Result<_, _>>()?;
+    rows.into_iter().map(|(s, d)| Ok((s, date(d)?))).collect()
+}
+
 /// Every `(subject, standard)` with lab results in the agency.
 pub fn lab_series(conn: &Connection, agency: &str) -> Result<Vec<(String, String)>> {
     let mut stmt = conn.prepare_cached(

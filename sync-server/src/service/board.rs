@@ -152,6 +152,7 @@ pub fn board(
             .collect();
     let inspected = reg::events_by_facility(conn, agency, "inspected")?;
     let categorized = reg::events_by_facility(conn, agency, "appendix_p")?;
+    let reevaluations = reg::reevaluations_owed(conn, agency, only)?;
     let none = Vec::new();
     for f in &facilities {
         let Some(kind) = FacilityKind::parse(&f.kind) else {
@@ -173,7 +174,8 @@ pub fn board(
                     calendar::AppendixP::from_months(u64::from(c)).map(|c| (c, Some(on)))
                 });
         // the one rule the tablet's work list applies too
-        let Some(routine) = workload::routine_due(kind, from, appendix_p) else {
+        let reevaluate_by = reevaluations.get(&f.id).copied();
+        let Some(routine) = workload::work_due(kind, from, appendix_p, reevaluate_by) else {
             continue;
         };
         if routine.overdue_on(today) {

@@ -71,6 +71,7 @@ pub fn publish_reference(conn: &rusqlite::Connection, agency: &str, id: &str) ->
                 due_on,
             })
             .collect(),
+        reevaluate_by: reg::reevaluations_owed(conn, agency, Some(&f.id))?.remove(&f.id),
         last_violations: reg::last_violations(conn, agency, &f.id)?
             .into_iter()
             .map(|(item, note)| briefcase::LastViolation { item, note })

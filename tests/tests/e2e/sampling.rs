@@ -214,3 +214,54 @@ fn comparison_evaluations_earn_a_delegation_that_reaches_the_device() {
     evaluation(&mut gil);
     assert!(gil.sync().unwrap().rejected.is_empty());
 }
+
+#[test]
+fn an_unsatisfactory_evaluation_brings_the_next_one_forward_on_the_board_and_the_tablet() {
+    use milkshed_shared::briefcase;
+    let server = TestServer::start();
+    let sue = TestDevice::enroll(&server.url(), "sue");
+    let mut hal = TestDevice::enroll(&server.url(), "hal");
+    hal.sync().unwrap();
+    let today = work::agency_today(&hal.store);
+    let by = today + chrono::Duration::days(10);
+    // a satisfactory evaluation, then a later one that is not: re-evaluate in ten days
+    let first = evaluation(&mut hal);
+    let mut h = hal.store.inspection(first).unwrap().header;
+    h.id = InspectionId::new_v7();
+    h.started_at = now() + chrono::Duration::minutes(5);
+    let later = hal.store.create_inspection(&h).unwrap();
+    hal.store
+        .edit(later, &now(), |d| {
+            d.set_outcome(Outcome::Unsatisfactory { reevaluate_by: by }, &now())
+        })
+        .unwrap();
+    hal.sign_and_submit(later);
+    assert!(hal.sync().unwrap().rejected.is_empty());
+    // the board, after the re-evaluation date, owes hauler-2 with that date and its rule
+    let after = by + chrono::Duration::days(1);
+    let (status, board) = milkshed_tests::get_json(
+        &server.url(),
+        &sue.enrollment.token,
+        &format!("/api/board?today={after}"),
+    );
+    assert_eq!(status, 200, "{board}");
+    let line = board["overdue_inspections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["facility_id"] == "hauler-2")
+        .unwrap_or_else(|| panic!("hauler-2 owed: {board}"));
+    assert_eq!(line["due"], by.to_string());
+    assert!(
+        line["rule"].as_str().unwrap().contains("re-evaluation"),
+        "{line}"
+    );
+    // the tablet's due list, after its sync, says the same date
+    hal.sync().unwrap();
+    let rita = work::facilities(&hal.store, briefcase::HAULERS)
+        .unwrap()
+        .into_iter()
+        .find(|f| f.id == "hauler-2")
+        .unwrap();
+    assert_eq!(work::routine_due(&rita, briefcase::HAULERS), Some(by));
+}

@@ -138,6 +138,7 @@ fn the_app_and_the_server_call_the_rules_instead_of_computing_them() {
         ("=> 24,", "shared::workload::routine_due"),
         ("=> 3,", "shared::workload::routine_due"),
         ("plus_days(", "shared::calendar::reinspection_due"),
+        ("workload::routine_due(", "shared::workload::work_due"),
         (
             "calendar::reinspections_owed(",
             "shared::calendar::reinspections_owed_with (app::device::work::reinspections_owed)",

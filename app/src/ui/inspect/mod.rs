@@ -208,7 +208,12 @@ pub fn Inspect(id: InspectionId) -> Element {
         h1 { "{i.header.subject.name}" }
         p { "{subtitle}" }
         div { class: "totals", id: "totals",
-            "{violations} violations · Total Debits {debits} · {i.status.as_str()}"
+            if evaluation {
+                // an evaluation debits nothing: it counts the items not complied with
+                {format!("{violations} deviation{} · {}", if violations == 1 { "" } else { "s" }, i.status.as_str())}
+            } else {
+                {format!("{violations} violation{} · Total Debits {debits} · {}", if violations == 1 { "" } else { "s" }, i.status.as_str())}
+            }
         }
         if let Some(m) = message() {
             div { class: "error", id: "message", "{m}" }
