@@ -364,6 +364,16 @@ pub fn may_evaluate(c: &EvaluatorCredentials, on: NaiveDate) -> Result<Evaluatin
     ))
 }
 
+/// The re-evaluation an unsatisfactory evaluation proposes when the evaluator sets no date:
+/// the MMSR asks for re-evaluations "as required" (L8710) and names no interval, so this is the
+/// agency's default — one place to change, as `calendar::REINSPECTION_DAYS` is for farms.
+pub const DEFAULT_REEVALUATION_DAYS: i64 = 30;
+
+/// The re-evaluation date proposed for an evaluation started on `started`.
+pub fn default_reevaluation(started: NaiveDate) -> NaiveDate {
+    started + chrono::Duration::days(DEFAULT_REEVALUATION_DAYS)
+}
+
 /// An evaluation's outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "outcome")]
@@ -586,5 +596,7 @@ mod tests {
             ),
             d("2026-12-20")
         );
+        // the re-evaluation the screen proposes when the evaluator sets none
+        assert_eq!(default_reevaluation(d("2026-12-02")), d("2027-01-01"));
     }
 }

@@ -29,10 +29,7 @@ pub fn routine_due(record: &FacilityRecord, table: &str) -> Option<NaiveDate> {
 
 /// What a farm's lab ledger calls for on `today`, as the board judges it.
 pub fn lab_warning(store: &Store, farm: &str, today: NaiveDate) -> Option<String> {
-    let v = store.reference(briefcase::LAB_LEDGERS, farm).ok()??;
-    serde_json::from_value::<LabLedgerRecord>(v)
-        .ok()?
-        .warning(today)
+    lab_ledger(store, farm)?.warning(today)
 }
 
 /// A farm's lab ledger as the briefcase holds it (the last results of each standard).

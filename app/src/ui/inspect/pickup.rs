@@ -21,11 +21,12 @@ pub fn PickupPanel(
     message: Signal<Option<String>>,
 ) -> Element {
     let ctx = use_app();
-    // an unsatisfactory evaluation's re-evaluation: 30 days on unless the evaluator sets it
+    // an unsatisfactory evaluation's re-evaluation: the agency's default unless the evaluator
+    // sets it
     let mut reevaluate = use_signal(move || {
         match pickup.outcome {
             Some(Outcome::Unsatisfactory { reevaluate_by }) => reevaluate_by,
-            _ => started + chrono::Duration::days(30),
+            _ => milkshed_shared::sampling::default_reevaluation(started),
         }
         .to_string()
     });
