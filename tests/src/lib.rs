@@ -20,6 +20,7 @@ use milkshed_app::device::{process_photo, Store};
 use milkshed_shared::document::{
     Header, InspectionKind, ItemState, Person, PhotoRef, Subject, SubjectKind,
 };
+use milkshed_shared::ids::InspectionId;
 use milkshed_sync_server::{http::server, service::demo};
 use sha2::Digest;
 
@@ -305,6 +306,57 @@ impl TestDevice {
                 })
                 .unwrap();
         }
+        id
+    }
+
+    /// A hauler/sampler evaluation (FORM FDA 2399a) of one of the demo's haulers, with a
+    /// deviation on `item`, the tank truck and milk temperature recorded and `outcome`, signed
+    /// and submitted (not synced).
+    pub fn hauler_evaluation(
+        &mut self,
+        hauler: (&str, &str, &str),
+        item: &str,
+        outcome: milkshed_shared::sampling::Outcome,
+    ) -> InspectionId {
+        let (id, name, permit) = hauler;
+        let header = Header {
+            id: InspectionId::new_v7(),
+            kind: InspectionKind::HaulerSampler,
+            agency: self.enrollment.agency.clone(),
+            subject: Subject {
+                kind: SubjectKind::Hauler,
+                id: id.into(),
+                name: name.into(),
+                permit: Some(permit.into()),
+                producer_number: None,
+            },
+            inspector: self.person(),
+            catalog: "pmo-2011".into(),
+            started_at: now(),
+            follows: None,
+        };
+        let id = self.store.create_inspection(&header).unwrap();
+        self.store
+            .edit(id, &now(), |d| {
+                let violated = ItemState::Violated {
+                    points: None,
+                    products: vec![],
+                };
+                d.set_finding(item, &violated, &now())?;
+                d.set_pickup(
+                    milkshed_shared::document::PickupField::TankTruck,
+                    "T-17",
+                    &now(),
+                )?;
+                d.set_pickup(
+                    milkshed_shared::document::PickupField::MilkTemperatureF,
+                    "38",
+                    &now(),
+                )?;
+                d.set_outcome(outcome, &now())
+            })
+            .unwrap();
+        self.sign_and_submit(id);
         id
     }
 

@@ -8,7 +8,7 @@ use dioxus::prelude::*;
 use milkshed_shared::catalog::{Catalog, DEFAULT_CATALOG};
 use milkshed_shared::document::InspectionKind;
 
-use super::state::{use_app, Screen};
+use super::state::use_app;
 use super::work_list::{start_inspection, start_reinspection, DueFarm};
 use crate::device::work;
 
@@ -101,10 +101,7 @@ pub fn FarmDetail(farm: DueFarm, today: NaiveDate, on_close: EventHandler<()>) -
                         onclick: {
                             let ctx = ctx.clone();
                             move |_| {
-                                if let Some(id) = start_reinspection(&ctx, of) {
-                                    ctx.changed();
-                                    ctx.go(Screen::Inspect(id));
-                                }
+                                ctx.open_started(start_reinspection(&ctx, of));
                             }
                         },
                         {format!("Start reinspection (due by {due})")}
@@ -117,10 +114,7 @@ pub fn FarmDetail(farm: DueFarm, today: NaiveDate, on_close: EventHandler<()>) -
                         let ctx = ctx.clone();
                         let f = farm.clone();
                         move |_| {
-                            if let Some(id) = start_inspection(&ctx, &f, InspectionKind::RoutineFarm, None) {
-                                ctx.changed();
-                                ctx.go(Screen::Inspect(id));
-                            }
+                            ctx.open_started(start_inspection(&ctx, &f, InspectionKind::RoutineFarm, None));
                         }
                     },
                     "Start routine inspection"

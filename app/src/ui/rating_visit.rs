@@ -151,10 +151,7 @@ pub fn RatingVisit() -> Element {
                                 class: "rate-farm",
                                 onclick: move |_| {
                                     let id = existing.map(|e| e.0).or_else(|| start_inspection(&ctx, &f, InspectionKind::RatingVisitFarm, Some(s)));
-                                    if let Some(id) = id {
-                                        ctx.changed();
-                                        ctx.go(Screen::Inspect(id));
-                                    }
+                                    ctx.open_started(id);
                                 },
                                 span { "{f.name} · {f.producer_number}" }
                                 span { class: "badge", {match existing { Some((_, n)) => format!("recorded · {n} violations"), None => "to visit".to_string() }} }
@@ -181,10 +178,7 @@ pub fn RatingVisit() -> Element {
                                 class: "rate-plant",
                                 onclick: move |_| {
                                     let id = existing.or_else(|| super::work_list::start_plant_visit(&ctx, &o));
-                                    if let Some(id) = id {
-                                        ctx.changed();
-                                        ctx.go(Screen::Inspect(id));
-                                    }
+                                    ctx.open_started(id);
                                 },
                                 span { "{o.name} · {o.permit}" }
                                 span { class: "badge", "{badge}" }

@@ -89,6 +89,14 @@ impl AppCtx {
         s.set(to);
         let _ = dioxus::document::eval("window.scrollTo(0, 0)");
     }
+
+    /// Opens an inspection just started (`None`: none was, nothing changes).
+    pub fn open_started(&self, started: Option<milkshed_shared::ids::InspectionId>) {
+        if let Some(id) = started {
+            self.changed();
+            self.go(Screen::Inspect(id));
+        }
+    }
 }
 
 /// Reads the app context (provided by [`super::App`]).

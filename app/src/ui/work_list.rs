@@ -341,10 +341,7 @@ pub fn WorkList() -> Element {
                             onclick: {
                                 let ctx = ctx.clone();
                                 move |_| {
-                                    if let Some(id) = start_reinspection(&ctx, of) {
-                                        ctx.changed();
-                                        ctx.go(Screen::Inspect(id));
-                                    }
+                                    ctx.open_started(start_reinspection(&ctx, of));
                                 }
                             },
                             span { "{name} — reinspection" }
@@ -367,10 +364,7 @@ pub fn WorkList() -> Element {
                             let ctx = ctx.clone();
                             let f = f.clone();
                             move |_| {
-                                if let Some(id) = start_inspection(&ctx, &f, InspectionKind::RoutineFarm, None) {
-                                    ctx.changed();
-                                    ctx.go(Screen::Inspect(id));
-                                }
+                                ctx.open_started(start_inspection(&ctx, &f, InspectionKind::RoutineFarm, None));
                             }
                         },
                         span { "{f.name} · {f.producer_number} · permit {f.permit}" }

@@ -109,6 +109,21 @@ fn total_debits_are_one_figure_on_the_tablet_the_record_the_page_and_the_report(
     assert!(d.products[0].1 > 0);
 }
 
+/// Sets the demo agency's time zone, as its administrator would.
+fn set_time_zone(server: &TestServer, zone: &str) {
+    milkshed_sync_server::service::registry::set_agency(
+        &server.db(),
+        "demo",
+        &milkshed_sync_server::service::registry::AgencyChange {
+            reference_edition: None,
+            time_zone: Some(zone),
+            home_state: None,
+            retention_months: None,
+        },
+    )
+    .unwrap();
+}
+
 /// For each facility of a device's reference data, whether the work list says its routine
 /// inspection is overdue on `today`.
 fn tablet_overdue(
@@ -437,17 +452,7 @@ fn on_any_day_the_work_list_is_the_boards_view_of_the_same_rule() {
             "Pacific/Pago_Pago",
             "UTC",
         ][rng.gen_range(0..4)];
-        milkshed_sync_server::service::registry::set_agency(
-            &server.db(),
-            "demo",
-            &milkshed_sync_server::service::registry::AgencyChange {
-                reference_edition: None,
-                time_zone: Some(zone),
-                home_state: None,
-                retention_months: None,
-            },
-        )
-        .unwrap();
+        set_time_zone(&server, zone);
         // lab series (some making 2 of 4 or 3 of 5 over) and permit changes
         let mut csv = String::from("lab_number,sample_date,subject_id,standard,value\n");
         for (id, kind) in &facilities {
@@ -688,17 +693,7 @@ fn the_tablet_runs_its_day_on_the_agencys_calendar() {
     } else {
         "Pacific/Pago_Pago"
     };
-    milkshed_sync_server::service::registry::set_agency(
-        &server.db(),
-        "demo",
-        &milkshed_sync_server::service::registry::AgencyChange {
-            reference_edition: None,
-            time_zone: Some(zone),
-            home_state: None,
-            retention_months: None,
-        },
-    )
-    .unwrap();
+    set_time_zone(&server, zone);
     let mut ann = TestDevice::enroll(&server.url(), "ann");
     ann.sync().unwrap();
     let tz = milkshed_shared::calendar::time_zone(zone).unwrap();

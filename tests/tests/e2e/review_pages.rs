@@ -291,53 +291,14 @@ fn an_inspection_altered_at_rest_is_flagged_tampered() {
 
 #[test]
 fn a_hauler_sampler_evaluation_shows_its_items_texts() {
-    use milkshed_shared::document::{Header, InspectionKind, ItemState, Subject, SubjectKind};
     let server = TestServer::start();
     let mut hal = TestDevice::enroll(&server.url(), "hal");
-    let header = Header {
-        id: milkshed_shared::ids::InspectionId::new_v7(),
-        kind: InspectionKind::HaulerSampler,
-        agency: hal.enrollment.agency.clone(),
-        subject: Subject {
-            kind: SubjectKind::Hauler,
-            id: "hauler-1".into(),
-            name: "Gus Petersen".into(),
-            permit: Some("BH-5501".into()),
-            producer_number: None,
-        },
-        inspector: hal.person(),
-        catalog: "pmo-2011".into(),
-        started_at: milkshed_tests::now(),
-        follows: None,
-    };
-    let id = hal.store.create_inspection(&header).unwrap();
-    hal.store
-        .edit(id, &milkshed_tests::now(), |d| {
-            d.set_finding(
-                "14b",
-                &ItemState::Violated {
-                    points: None,
-                    products: vec![],
-                },
-                &milkshed_tests::now(),
-            )
-        })
-        .unwrap();
     let by = milkshed_tests::now().date_naive() + chrono::Duration::days(30);
-    hal.store
-        .edit(id, &milkshed_tests::now(), |d| {
-            d.set_pickup(
-                milkshed_shared::document::PickupField::TankTruck,
-                "T-17",
-                &milkshed_tests::now(),
-            )?;
-            d.set_outcome(
-                milkshed_shared::sampling::Outcome::Unsatisfactory { reevaluate_by: by },
-                &milkshed_tests::now(),
-            )
-        })
-        .unwrap();
-    hal.sign_and_submit(id);
+    let id = hal.hauler_evaluation(
+        ("hauler-1", "Gus Petersen", "BH-5501"),
+        "14b",
+        milkshed_shared::sampling::Outcome::Unsatisfactory { reevaluate_by: by },
+    );
     let report = hal.sync().unwrap();
     assert!(report.rejected.is_empty(), "{report:?}");
     let mut sue = signed_in(&server, "sue");

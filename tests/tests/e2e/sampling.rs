@@ -3,9 +3,6 @@
 //! delegation is earned by comparison evaluations recorded through the API.
 
 use milkshed_app::device::work;
-use milkshed_shared::document::{
-    Header, InspectionKind, ItemState, PickupField, Subject, SubjectKind,
-};
 use milkshed_shared::ids::InspectionId;
 use milkshed_shared::sampling::EvaluatingAs;
 use milkshed_shared::sampling::Outcome;
@@ -28,43 +25,11 @@ fn add_gil(server: &TestServer) -> String {
 }
 
 fn evaluation(dev: &mut TestDevice) -> InspectionId {
-    let header = Header {
-        id: InspectionId::new_v7(),
-        kind: InspectionKind::HaulerSampler,
-        agency: dev.enrollment.agency.clone(),
-        subject: Subject {
-            kind: SubjectKind::Hauler,
-            id: "hauler-2".into(),
-            name: "Rita Vogel".into(),
-            permit: Some("BH-5502".into()),
-            producer_number: None,
-        },
-        inspector: dev.person(),
-        catalog: "pmo-2011".into(),
-        started_at: now(),
-        follows: None,
-    };
-    let id = dev.store.create_inspection(&header).unwrap();
-    dev.store
-        .edit(id, &now(), |d| {
-            d.set_finding(
-                "14d",
-                &ItemState::Violated {
-                    points: None,
-                    products: vec![],
-                },
-                &now(),
-            )
-        })
-        .unwrap();
-    dev.store
-        .edit(id, &now(), |d| {
-            d.set_pickup(PickupField::MilkTemperatureF, "38", &now())?;
-            d.set_outcome(Outcome::Satisfactory, &now())
-        })
-        .unwrap();
-    dev.sign_and_submit(id);
-    id
+    dev.hauler_evaluation(
+        ("hauler-2", "Rita Vogel", "BH-5502"),
+        "14d",
+        Outcome::Satisfactory,
+    )
 }
 
 fn comparison(sso: &str, kind: &str, on: &str, agree: bool) -> serde_json::Value {
