@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar;
 
+pub mod records;
+
 /// Who collects official samples, and so is evaluated (MMSR L8666-8672).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
