@@ -166,6 +166,7 @@ fn content_changed(old: &Inspection, new: &Inspection) -> bool {
         || old.products != new.products
         || old.selection_seed != new.selection_seed
         || old.pickup != new.pickup
+        || old.haulers_identified != new.haulers_identified
 }
 
 /// Whether `by` may move an inspection of `inspector` from `from` (`None`: new) to `to`. The

@@ -13,6 +13,7 @@
 
 mod edit;
 mod evaluation;
+mod identified;
 mod model;
 mod read;
 mod sign;
@@ -84,6 +85,8 @@ pub mod keys {
     pub const SELECTION_SEED: &str = "selection_seed";
     /// A hauler/sampler evaluation's pick-up record and outcome.
     pub const EVALUATION: &str = "evaluation";
+    /// A rating visit's hauler/samplers identified from the farm's records.
+    pub const HAULERS_IDENTIFIED: &str = "haulers_identified";
     pub const SIGNATURES: &str = "signatures";
     pub const SIGNER_ROLE: &str = "role";
     pub const SIGNER_NAME: &str = "name";
@@ -248,6 +251,9 @@ impl InspectionDoc {
         }
         if header.kind == InspectionKind::HaulerSampler {
             doc.put_object(ROOT, keys::EVALUATION, ObjType::Map)?;
+        }
+        if header.kind == InspectionKind::RatingVisitFarm {
+            doc.put_object(ROOT, keys::HAULERS_IDENTIFIED, ObjType::Map)?;
         }
         doc.put_object(ROOT, keys::NOTES, ObjType::Text)?;
         doc.put_object(ROOT, keys::SIGNATURES, ObjType::List)?;

@@ -395,6 +395,8 @@ pub struct Inspection {
     pub selection_seed: Option<u64>,
     /// A hauler/sampler evaluation's pick-up record and outcome.
     pub pickup: Option<super::evaluation::Pickup>,
+    /// A rating visit's hauler/samplers identified from at least 30 days of the farm's records.
+    pub haulers_identified: Vec<crate::sampling::records::IdentifiedSampler>,
     pub signatures: Vec<Signature>,
     /// How the report reached the producer, in the order it did.
     pub deliveries: Vec<ReportDelivery>,

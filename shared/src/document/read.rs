@@ -195,6 +195,7 @@ impl InspectionDoc {
             products,
             selection_seed: self.u64_at(&ROOT, keys::SELECTION_SEED),
             pickup: self.pickup(),
+            haulers_identified: self.haulers_identified(),
             signatures: self.signatures(),
             deliveries: self.deliveries(),
             reviews: self.reviews(),

@@ -39,6 +39,7 @@ impl InspectionDoc {
             keys::VOLUME,
             keys::PRODUCTS,
             keys::EVALUATION,
+            keys::HAULERS_IDENTIFIED,
         ] {
             if let Ok(id) = self.obj(&ROOT, obj) {
                 self.flatten(&id, obj, &mut out);

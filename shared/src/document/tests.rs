@@ -452,3 +452,37 @@ fn an_evaluation_records_its_pickup_and_is_signed_only_with_an_outcome() {
         .set_pickup(PickupField::TankTruck, "T-1", &t(1))
         .is_err());
 }
+
+#[test]
+fn a_rating_visit_names_each_hauler_identified_once_and_signs_them() {
+    use crate::sampling::records::IdentifiedSampler;
+    let mut d = InspectionDoc::create(
+        actor(1),
+        &header(InspectionKind::RatingVisitFarm, SubjectKind::Farm),
+    )
+    .unwrap();
+    let h = |state: &str, permit: &str, name: &str| IdentifiedSampler {
+        state: state.into(),
+        permit: permit.into(),
+        name: name.into(),
+    };
+    d.identify_hauler(&h("wi", " H-204 ", "Dale Kunz"), &t(1))
+        .unwrap();
+    // the same permit from another weight ticket replaces, not doubles
+    d.identify_hauler(&h("WI", "h-204", "Dale Kunz"), &t(1))
+        .unwrap();
+    d.identify_hauler(&h("MN", "7781", ""), &t(1)).unwrap();
+    assert!(d.identify_hauler(&h("Wisc", "1", ""), &t(1)).is_err());
+    assert!(d.identify_hauler(&h("WI", "  ", ""), &t(1)).is_err());
+    let before = d.read().unwrap();
+    assert_eq!(before.haulers_identified.len(), 2);
+    d.sign(SignerRole::Inspector, "Sam", "M0 0", &t(2)).unwrap();
+    assert_eq!(d.read().unwrap().integrity, Integrity::Intact);
+    // not on an evaluation or routine inspection
+    let mut routine = InspectionDoc::create(
+        actor(2),
+        &header(InspectionKind::RoutineFarm, SubjectKind::Farm),
+    )
+    .unwrap();
+    assert!(routine.identify_hauler(&h("WI", "1", ""), &t(1)).is_err());
+}
