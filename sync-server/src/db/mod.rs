@@ -25,7 +25,12 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0006_security.sql"),
     include_str!("../../migrations/0007_reference_versions.sql"),
     include_str!("../../migrations/0008_sampling_surveillance.sql"),
+    include_str!("../../migrations/0009_sampler_records.sql"),
 ];
+
+/// The first schema with the sampler projections: documents stored before it are projected
+/// again when it is applied.
+const SAMPLER_RECORDS_SCHEMA: i64 = 9;
 
 /// A database failure, or a record that cannot be read back.
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +96,35 @@ pub fn open(dir: &Path) -> Result<Connection> {
         tx.pragma_update(None, "user_version", i as i64 + 1)?;
         tx.commit()?;
     }
+    if found > 0 && found < SAMPLER_RECORDS_SCHEMA {
+        reproject(&mut conn, &["hauler_sampler", "rating_visit_farm"])?;
+    }
     Ok(conn)
+}
+
+/// Projects again the stored documents of `kinds` (a new projection table's back-fill), in
+/// one transaction.
+fn reproject(conn: &mut Connection, kinds: &[&str]) -> Result<()> {
+    let actor = milkshed_shared::document::automerge::ActorId::random();
+    let tx = conn.transaction()?;
+    let rows: Vec<(String, Vec<u8>)> = {
+        let mut stmt = tx.prepare(
+            "SELECT d.agency_id, d.snapshot FROM documents d JOIN inspections i ON i.id = d.id
+             WHERE i.kind IN (SELECT value FROM json_each(?1))",
+        )?;
+        let kinds = serde_json::to_string(kinds).map_err(|e| DbError::Damaged(e.to_string()))?;
+        let rows = stmt.query_map([kinds], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<std::result::Result<_, _>>()?
+    };
+    let now = now();
+    for (agency, snapshot) in rows {
+        let doc = InspectionDoc::load(&snapshot, actor.clone())
+            .map_err(|e| DbError::Damaged(e.to_string()))?;
+        let i = doc.read().map_err(|e| DbError::Damaged(e.to_string()))?;
+        project(&tx, &agency, &i, &now)?;
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 /// A connection from the pool; it goes back when dropped, also while a panic unwinds (an open
@@ -174,6 +207,13 @@ pub fn create_agency(conn: &Connection, id: &str, name: &str) -> Result<()> {
         [id],
     )?;
     Ok(())
+}
+
+/// The agency's name.
+pub fn agency_name(conn: &Connection, id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT name FROM agencies WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?)
 }
 
 pub fn agency_exists(conn: &Connection, id: &str) -> Result<bool> {
@@ -574,7 +614,14 @@ const UNKNOWN_USER: &str = "(no such account)";
 
 fn project(tx: &Transaction<'_>, agency: &str, i: &Inspection, now: &str) -> Result<()> {
     let id = i.header.id.to_string();
-    for table in ["findings", "inspection_photos", "signatures", "reviews"] {
+    for table in [
+        "findings",
+        "inspection_photos",
+        "signatures",
+        "reviews",
+        "evaluation_pickups",
+        "haulers_identified",
+    ] {
         tx.execute(
             &format!("DELETE FROM {table} WHERE inspection_id = ?1"),
             [&id],
@@ -626,6 +673,25 @@ fn project(tx: &Transaction<'_>, agency: &str, i: &Inspection, now: &str) -> Res
         "UPDATE inspections SET reevaluate_by = ?2 WHERE id = ?1",
         params![id, reevaluate_by],
     )?;
+    if let Some(p) = &i.pickup {
+        let outcome = p.outcome.map(|o| match o {
+            milkshed_shared::sampling::Outcome::Satisfactory => "satisfactory",
+            milkshed_shared::sampling::Outcome::Unsatisfactory { .. } => "unsatisfactory",
+        });
+        tx.execute(
+            "INSERT INTO evaluation_pickups (inspection_id, producer, tank_truck, permit_state, milk_temperature_f, sample_id, outcome)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![id, p.producer, p.tank_truck, p.permit_state, p.milk_temperature_f, p.sample_id, outcome],
+        )?;
+    }
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT OR REPLACE INTO haulers_identified (inspection_id, state, permit, name) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for h in &i.haulers_identified {
+            stmt.execute(params![id, h.state, h.permit, h.name])?;
+        }
+    }
     {
         let mut stmt = tx.prepare_cached(
             "INSERT INTO findings (inspection_id, item, state, points, products, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -150,3 +150,132 @@ pub fn evaluators(conn: &Connection, agency: &str) -> Result<Vec<String>> {
     let rows = stmt.query_map([agency], |r| r.get(0))?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
+
+/// One hauler/sampler evaluation on file, with its pick-up record.
+#[derive(Debug, Clone)]
+pub struct EvaluationRow {
+    pub inspection_id: String,
+    pub sampler_id: String,
+    pub sampler_name: String,
+    pub permit: Option<String>,
+    /// RFC 3339 with the device's offset: its first ten characters are the local day.
+    pub started_at: String,
+    pub status: String,
+    pub inspector_id: String,
+    pub inspector_name: String,
+    pub producer: String,
+    pub tank_truck: String,
+    pub permit_state: String,
+    pub milk_temperature_f: String,
+    pub sample_id: String,
+    pub outcome: Option<String>,
+    pub reevaluate_by: Option<String>,
+    /// The items marked out of compliance.
+    pub deviations: Vec<String>,
+}
+
+/// The agency's hauler/sampler evaluations on file (sent in, accepted or returned for
+/// amendment, as `registry::last_inspections` counts them; never drafts), of one sampler or all, on local days `from..=to` when given,
+/// oldest first.
+pub fn evaluations(
+    conn: &Connection,
+    agency: &str,
+    sampler: Option<&str>,
+    days: Option<(NaiveDate, NaiveDate)>,
+) -> Result<Vec<EvaluationRow>> {
+    let (from, to) = match days {
+        Some((a, b)) => (a.to_string(), b.to_string()),
+        None => ("0000-01-01".to_string(), "9999-12-31".to_string()),
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT i.id, i.subject_id, i.subject_name, i.permit, i.started_at, i.status, i.inspector_id, i.inspector_name,
+                COALESCE(p.producer, ''), COALESCE(p.tank_truck, ''), COALESCE(p.permit_state, ''),
+                COALESCE(p.milk_temperature_f, ''), COALESCE(p.sample_id, ''), p.outcome, i.reevaluate_by,
+                (SELECT group_concat(f.item, char(10)) FROM findings f WHERE f.inspection_id = i.id AND f.state = 'violated')
+         FROM inspections i LEFT JOIN evaluation_pickups p ON p.inspection_id = i.id
+         WHERE i.agency_id = ?1 AND i.kind = 'hauler_sampler'
+           AND i.status IN ('submitted', 'accepted', 'returned')
+           AND (?2 IS NULL OR i.subject_id = ?2)
+           AND substr(i.started_at, 1, 10) BETWEEN ?3 AND ?4
+         ORDER BY i.started_at, i.id",
+    )?;
+    let rows = stmt.query_map(params![agency, sampler, from, to], |r| {
+        Ok(EvaluationRow {
+            inspection_id: r.get(0)?,
+            sampler_id: r.get(1)?,
+            sampler_name: r.get(2)?,
+            permit: r.get(3)?,
+            started_at: r.get(4)?,
+            status: r.get(5)?,
+            inspector_id: r.get(6)?,
+            inspector_name: r.get(7)?,
+            producer: r.get(8)?,
+            tank_truck: r.get(9)?,
+            permit_state: r.get(10)?,
+            milk_temperature_f: r.get(11)?,
+            sample_id: r.get(12)?,
+            outcome: r.get(13)?,
+            reevaluate_by: r.get(14)?,
+            deviations: r
+                .get::<_, Option<String>>(15)?
+                .map(|s| s.lines().map(str::to_string).collect())
+                .unwrap_or_default(),
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// The days enforcement actions on a subject's permit were issued.
+pub fn actions_issued(conn: &Connection, agency: &str, subject: &str) -> Result<Vec<NaiveDate>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT issued_on FROM enforcement_actions WHERE agency_id = ?1 AND subject_id = ?2 ORDER BY issued_on",
+    )?;
+    let rows = stmt.query_map(params![agency, subject], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for r in rows {
+        out.push(date(&r?)?);
+    }
+    Ok(out)
+}
+
+/// The hauler/samplers the given visits identified: `(state, permit, name)`.
+pub fn haulers_identified(
+    conn: &Connection,
+    visits: &[String],
+) -> Result<Vec<(String, String, String)>> {
+    let ids = serde_json::to_string(visits).map_err(|e| DbError::Damaged(e.to_string()))?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT state, permit, name FROM haulers_identified
+         WHERE inspection_id IN (SELECT value FROM json_each(?1)) ORDER BY state, permit",
+    )?;
+    let rows = stmt.query_map([ids], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// The facility holding a permit of the agency, by issuing State and number (case as given).
+pub fn facility_of_permit(
+    conn: &Connection,
+    agency: &str,
+    state: &str,
+    number: &str,
+) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT facility_id FROM permits WHERE agency_id = ?1 AND upper(issuing_state) = upper(?2)
+               AND upper(trim(number)) = upper(trim(?3))",
+            params![agency, state, number],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// The agency's users holding any sampling surveillance record (a certificate or a
+/// delegation).
+pub fn evaluator_ids(conn: &Connection, agency: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT user_id FROM sso_certificates WHERE agency_id = ?1
+         UNION SELECT user_id FROM delegations WHERE agency_id = ?1 ORDER BY 1",
+    )?;
+    let rows = stmt.query_map([agency], |r| r.get(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}

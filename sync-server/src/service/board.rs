@@ -94,6 +94,8 @@ pub struct Board {
     pub residue: Vec<ResidueOpen>,
     pub listings: Vec<ListingOpen>,
     pub suspended_permits: Vec<SuspendedPermit>,
+    /// Hauler/samplers with a repeat violation no action on the permit has answered.
+    pub sampler_actions_owed: Vec<crate::service::samplers::ActionOwed>,
 }
 
 impl Board {
@@ -105,11 +107,57 @@ impl Board {
             && self.residue.is_empty()
             && self.listings.is_empty()
             && self.suspended_permits.is_empty()
+            && self.sampler_actions_owed.is_empty()
     }
 }
 
 fn parse(s: &str) -> Option<NaiveDate> {
     s.get(..10).and_then(|d| d.parse().ok())
+}
+
+/// Each facility's next routine inspection or evaluation, with its latest one (synced or
+/// recorded): `workload::work_due`, the one rule the tablet's work list applies too.
+pub fn routine_dues<'f>(
+    conn: &rusqlite::Connection,
+    agency: &str,
+    facilities: &[&'f reg::Facility],
+    only: Option<&str>,
+) -> Result<Vec<(&'f reg::Facility, Option<NaiveDate>, workload::RoutineDue)>> {
+    let last: std::collections::HashMap<String, NaiveDate> =
+        reg::last_inspections(conn, agency, only)?
+            .into_iter()
+            .collect();
+    let inspected = reg::events_by_facility(conn, agency, "inspected")?;
+    let categorized = reg::events_by_facility(conn, agency, "appendix_p")?;
+    let reevaluations = reg::reevaluations_owed(conn, agency, only)?;
+    let none = Vec::new();
+    let mut out = Vec::new();
+    for f in facilities {
+        let Some(kind) = FacilityKind::parse(&f.kind) else {
+            continue;
+        };
+        let synced = last.get(&f.id).copied();
+        let recorded = inspected
+            .get(&f.id)
+            .unwrap_or(&none)
+            .iter()
+            .filter_map(|e| parse(&e.effective_on))
+            .max();
+        let latest = synced.max(recorded);
+        let Some(from) = latest.or_else(|| parse(&f.created_at)) else {
+            continue;
+        };
+        let appendix_p =
+            crate::service::publish::appendix_p_of(categorized.get(&f.id).unwrap_or(&none))
+                .and_then(|(c, on)| {
+                    calendar::AppendixP::from_months(u64::from(c)).map(|c| (c, Some(on)))
+                });
+        let reevaluate_by = reevaluations.get(&f.id).copied();
+        if let Some(routine) = workload::work_due(kind, from, appendix_p, reevaluate_by) {
+            out.push((*f, latest, routine));
+        }
+    }
+    Ok(out)
 }
 
 /// The agency's board on `today`; with `only`, the lines of that one facility.
@@ -146,38 +194,7 @@ pub fn board(
     }
 
     // routine inspections past the end of the month they fell due in (DR-1)
-    let last: std::collections::HashMap<String, NaiveDate> =
-        reg::last_inspections(conn, agency, only)?
-            .into_iter()
-            .collect();
-    let inspected = reg::events_by_facility(conn, agency, "inspected")?;
-    let categorized = reg::events_by_facility(conn, agency, "appendix_p")?;
-    let reevaluations = reg::reevaluations_owed(conn, agency, only)?;
-    let none = Vec::new();
-    for f in &facilities {
-        let Some(kind) = FacilityKind::parse(&f.kind) else {
-            continue;
-        };
-        let synced = last.get(&f.id).copied();
-        let recorded = inspected
-            .get(&f.id)
-            .unwrap_or(&none)
-            .iter()
-            .filter_map(|e| parse(&e.effective_on))
-            .max();
-        let latest = synced.max(recorded);
-        let from = latest.or_else(|| parse(&f.created_at));
-        let Some(from) = from else { continue };
-        let appendix_p =
-            crate::service::publish::appendix_p_of(categorized.get(&f.id).unwrap_or(&none))
-                .and_then(|(c, on)| {
-                    calendar::AppendixP::from_months(u64::from(c)).map(|c| (c, Some(on)))
-                });
-        // the one rule the tablet's work list applies too
-        let reevaluate_by = reevaluations.get(&f.id).copied();
-        let Some(routine) = workload::work_due(kind, from, appendix_p, reevaluate_by) else {
-            continue;
-        };
+    for (f, latest, routine) in routine_dues(conn, agency, &facilities, only)? {
         if routine.overdue_on(today) {
             b.overdue_inspections.push(OverdueInspection {
                 facility_id: f.id.clone(),
@@ -189,6 +206,9 @@ pub fn board(
             });
         }
     }
+
+    // hauler/samplers whose repeat violations await action on the permit (MMSR L8697-8698)
+    b.sampler_actions_owed = crate::service::samplers::actions_owed(conn, agency, only)?;
 
     // reinspections owed after a violation (shared::calendar::reinspection_due)
     for (id, subject, name, on) in reg::reinspections_owed(conn, agency, only)? {

@@ -7,6 +7,8 @@
 //! - [`publish`]: the devices' briefcase, bumped by every change that alters it.
 //! - [`board`]: what is overdue or breached (the tablets' work lists are the same function).
 //! - [`lab`]: laboratory CSVs checked whole-or-nothing and judged against the standards.
+//! - [`sampling`]: who may evaluate samplers; [`samplers`]: each sampler's history card,
+//!   repeat violations, the annual notice and FORM 2359j Section C from the record.
 //! - [`ratings`]: each BTU's 2359k and plant's 2359L from the synced rating visits.
 //! - [`blob`], [`photo`], [`pdf`]: photo storage, decoding, and PDF rendering.
 //! - [`demo`]: the demo agency of `serve --demo`; [`rate`]: `milkshed-server rate`.
@@ -27,6 +29,7 @@ pub mod ratings;
 pub mod registers;
 pub mod registry;
 pub mod review;
+pub mod samplers;
 pub mod sampling;
 pub mod sync;
 

@@ -136,6 +136,53 @@ fn stream_csv(
         .into_response()
 }
 
+/// `GET /review/samplers/notice.csv?year=YYYY`: the annual notice of all samplers and all
+/// evaluations of the year (MMSR L8682-8683), one row per evaluation and one per sampler not
+/// evaluated in the year. Small (an agency's samplers), so built whole.
+pub async fn samplers_notice(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    Query(q): Query<super::pages::YearQuery>,
+) -> Result<Response, super::PageError> {
+    super::run(move || {
+        use crate::service::samplers;
+        let conn = state.db.read()?;
+        let year = match q.year {
+            Some(y) => y,
+            None => chrono::Datelike::year(&crate::db::registry::agency_today(
+                &conn,
+                &s.agency_id,
+            )?),
+        };
+        let n = samplers::annual_notice(&conn, &s.agency_id, year)?;
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let failed = |e: csv::Error| {
+            super::PageError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the CSV could not be written: {e}"),
+            )
+        };
+        w.write_record(samplers::NOTICE_COLUMNS).map_err(failed)?;
+        for row in samplers::notice_rows(&n) {
+            w.write_record(row.iter().map(|c| neutralize(c.as_bytes()).into_owned()))
+                .map_err(failed)?;
+        }
+        let body = w.into_inner().map_err(|e| failed(e.into_error().into()))?;
+        Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"samplers-{year}.csv\""),
+                ),
+            ],
+            body,
+        )
+            .into_response())
+    })
+    .await
+}
+
 /// `GET /review/export/findings.csv`
 pub async fn findings(
     State(state): State<Arc<AppState>>,

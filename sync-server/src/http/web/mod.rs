@@ -8,7 +8,8 @@
 //! signed-in user's agency, so another agency's record is not found even by its id.
 //!
 //! - [`pages`]: queue, inspection detail and review, board, facilities, listings.
-//! - [`export`]: CSV of findings and of the queue.
+//! - [`export`]: CSV of findings, of the queue, of the listing register and of the annual
+//!   notice of samplers.
 
 use std::sync::Arc;
 
@@ -60,6 +61,9 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/ratings/{id}/pdf", get(pages::rating_sheet_pdf))
         .route("/listings/{id}/2359i", get(pages::form_2359i_page))
         .route("/listings/{id}/2359i/pdf", get(pages::form_2359i_pdf))
+        .route("/samplers", get(pages::samplers_notice))
+        .route("/samplers/notice.csv", get(export::samplers_notice))
+        .route("/samplers/notice.pdf", get(pages::samplers_notice_pdf))
         .route("/export/findings.csv", get(export::findings))
         .route("/export/inspections.csv", get(export::inspections))
         .route("/export/ratings.csv", get(export::ratings))
@@ -182,6 +186,7 @@ pub fn page(s: &WebSession, title: &str, body: Markup) -> Html<String> {
                     a href="/review/board" { "Overdue & breached" }
                     a href="/review/facilities" { "Farms, plants, haulers" }
                     a href="/review/listings" { "Ratings & listings" }
+                    a href="/review/samplers" { "Samplers" }
                     span.who { (s.user_name) " · " (s.role.as_str().replace('_', " ")) }
                     form method="post" action="/review/logout" {
                         (csrf_field(s))

@@ -22,10 +22,12 @@ use milkshed_shared::authority::Acting;
 mod inspection;
 mod ratings;
 mod registry;
+mod samplers;
 
 pub use inspection::*;
 pub use ratings::*;
 pub use registry::*;
+pub use samplers::{samplers_notice, samplers_notice_pdf, YearQuery};
 
 /// Rows a queue page shows.
 pub const PAGE_ROWS: i64 = 50;

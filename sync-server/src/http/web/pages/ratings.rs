@@ -173,6 +173,17 @@ pub async fn rating_sheet(
             return Ok(page(&s, &format!("{} — no rating yet", f.name), body));
         };
         let table = c.result.as_ref().ok().map(sheet_table);
+        let section_c = if c.form == "2359k" {
+            let visits: Vec<String> = c.visits.iter().map(|v| v.to_string()).collect();
+            Some(crate::service::samplers::section_c(
+                &*reader(&state)?,
+                &s.agency_id,
+                &visits,
+                c.rating_date,
+            )?)
+        } else {
+            None
+        };
         let body = html! {
             p { a href={"/review/ratings/" (id) "/pdf"} { "PDF for the rating file" } }
             div.grid {
@@ -204,6 +215,7 @@ pub async fn rating_sheet(
             }
             h2 { "Rating visits" }
             ul { @for v in &c.visits { li { a href={"/review/inspections/" (v)} { (v) } } } }
+            @if let Some(r) = &section_c { (super::samplers::section_c(r)) }
         };
         Ok(page(&s, &format!("FORM {} — {}", c.form, c.shipper), body))
     })

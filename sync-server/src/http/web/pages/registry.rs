@@ -80,6 +80,17 @@ pub async fn board(
                 table { thead { tr { th { "Shipper" } th { "Expiry" } th { "What is owed" } } }
                     tbody { @for l in b.listings.iter().take(BOARD_ROWS) { tr { td { (fac(&l.shipper_id, &l.shipper)) } td { (l.expiry) } td { ul { @for p in &l.problems { li { (p) } } } } } } } }
             }
+            @if !b.sampler_actions_owed.is_empty() {
+                h2 #sampler-actions { "Hauler/samplers: repeat violations awaiting action (" (b.sampler_actions_owed.len()) ")" }
+                (more_rows(b.sampler_actions_owed.len()))
+                table { thead { tr { th { "Hauler/sampler" } th { "Evaluation" } th { "Repeated" } th { "Rule" } } }
+                    tbody { @for a in b.sampler_actions_owed.iter().take(BOARD_ROWS) { tr {
+                        td { (fac(&a.facility_id, &a.sampler)) }
+                        td { a href={"/review/inspections/" (a.evaluation_id)} { (a.evaluated_on) } }
+                        td.breach { @if a.items.is_empty() { "unsatisfactory twice" } @else { "items " (a.items.join(", ")) } }
+                        td.muted { (a.rule) }
+                    } } } }
+            }
             @if !b.suspended_permits.is_empty() {
                 h2 #permits { "Permits under which milk is not Grade \"A\" (" (b.suspended_permits.len()) ")" }
                 (more_rows(b.suspended_permits.len()))
@@ -147,6 +158,11 @@ pub async fn facility(
         };
         let today = reg::agency_today(&conn, &s.agency_id)?;
         let b = crate::service::board::board(&conn, &s.agency_id, today, Some(&id))?;
+        let card = if f.kind == milkshed_shared::registry::FacilityKind::Hauler.as_str() {
+            Some(crate::service::samplers::history_card(&conn, &s.agency_id, &f)?)
+        } else {
+            None
+        };
         drop(conn);
         let due: Vec<String> = b.overdue_inspections.iter().filter(|i| i.facility_id == id).map(|i| format!("routine inspection overdue since {}", i.due))
             .chain(b.reinspections.iter().map(|r| format!("reinspection of {} {} {}", r.inspected_on, if r.overdue { "was due by" } else { "due by" }, r.due)))
@@ -171,6 +187,7 @@ pub async fn facility(
                 table { thead { tr { th { "Effective" } th { "Status" } th { "Reason" } th { "Recorded" } } }
                     tbody { @for e in &p.history { tr { td { (e.effective_on) } td { (e.status) } td { (e.reason) } td.muted { (day(&e.recorded_at)) } } } } }
             }
+            @if let Some(card) = &card { (super::samplers::history_card(card)) }
             @if !members.is_empty() {
                 h2 { "Farms (" (members.len()) ")" }
                 table { thead { tr { th { "Farm" } th { "Producer" } th { "Pounds daily" } } }

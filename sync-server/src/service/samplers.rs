@@ -1,0 +1,457 @@
+//! Each sampler's record (MMSR L8697-8708): the history card of every evaluation with its
+//! pick-up, outcome and violations beside the permit history; the repeat violations that call
+//! for action on the permit (the board's line); the annual notice to the proper agencies of all
+//! samplers and their evaluations (L8682-8683) as CSV and PDF; and FORM 2359j Section C counted
+//! from the hauler/samplers a rating's farm visits identified (L281-287). The rules are
+//! `shared::sampling::records`'; this module reads the record for them.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use milkshed_shared::registry::{FacilityKind, PermitStatus};
+use milkshed_shared::sampling::records::{
+    self, EvaluationEntry, IdentifiedSampler, RepeatViolation, SamplerStanding, SectionCRecord,
+};
+use milkshed_shared::sampling::{Outcome, SamplerKind};
+use milkshed_shared::workload::RoutineDue;
+use serde::Serialize;
+
+use crate::db::sampling::{self as sdb, EvaluationRow};
+use crate::db::{self, registry as reg};
+use crate::service::{board, pdf, ServiceError, ServiceResult};
+
+fn local_day(rfc3339: &str) -> Option<NaiveDate> {
+    rfc3339.get(..10).and_then(|d| d.parse().ok())
+}
+
+/// The rules' view of an evaluation on file.
+pub fn entry(row: &EvaluationRow) -> Option<EvaluationEntry> {
+    let outcome = match row.outcome.as_deref() {
+        Some("satisfactory") => Some(Outcome::Satisfactory),
+        Some("unsatisfactory") => row
+            .reevaluate_by
+            .as_deref()
+            .and_then(|d| d.parse().ok())
+            .map(|reevaluate_by| Outcome::Unsatisfactory { reevaluate_by }),
+        _ => None,
+    };
+    let form = SamplerKind::BulkMilkHaulerSampler.form();
+    let order: Vec<&str> = form.marked_items().into_iter().map(|(_, id, _)| id).collect();
+    let mut deviations = row.deviations.clone();
+    deviations.sort_by_key(|d| order.iter().position(|o| o == d).unwrap_or(usize::MAX));
+    Some(EvaluationEntry {
+        inspection_id: row.inspection_id.clone(),
+        on: local_day(&row.started_at)?,
+        evaluator: row.inspector_name.clone(),
+        outcome,
+        deviations,
+    })
+}
+
+fn entries(rows: &[EvaluationRow]) -> Vec<EvaluationEntry> {
+    rows.iter().filter_map(entry).collect()
+}
+
+/// A sampler's history card (Item 8c, L8704-8705).
+pub struct HistoryCard {
+    pub evaluations: Vec<(EvaluationRow, EvaluationEntry)>,
+    pub repeats: Vec<RepeatViolation>,
+    pub action_owed: Option<RepeatViolation>,
+    pub actions_issued: Vec<NaiveDate>,
+    /// The next evaluation: the board's and the due list's one rule.
+    pub next_due: Option<RoutineDue>,
+}
+
+/// The history card of a hauler/sampler of the agency.
+pub fn history_card(
+    conn: &rusqlite::Connection,
+    agency: &str,
+    sampler: &reg::Facility,
+) -> ServiceResult<HistoryCard> {
+    let rows = sdb::evaluations(conn, agency, Some(&sampler.id), None)?;
+    let evaluations: Vec<(EvaluationRow, EvaluationEntry)> = rows
+        .into_iter()
+        .filter_map(|r| entry(&r).map(|e| (r, e)))
+        .collect();
+    let history: Vec<EvaluationEntry> = evaluations.iter().map(|(_, e)| e.clone()).collect();
+    let actions_issued = sdb::actions_issued(conn, agency, &sampler.id)?;
+    let next_due = board::routine_dues(conn, agency, &[sampler], Some(&sampler.id))?
+        .pop()
+        .map(|(_, _, due)| due);
+    Ok(HistoryCard {
+        repeats: records::repeat_violations(&history),
+        action_owed: records::action_owed(&history, &actions_issued),
+        evaluations,
+        actions_issued,
+        next_due,
+    })
+}
+
+/// A hauler/sampler whose repeat violation awaits action on the permit.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionOwed {
+    pub facility_id: String,
+    pub sampler: String,
+    pub evaluation_id: String,
+    pub evaluated_on: String,
+    pub items: Vec<String>,
+    pub unsatisfactory_twice: bool,
+    pub rule: String,
+}
+
+/// Every hauler/sampler (or `only`) whose repeat violation no action has answered.
+pub fn actions_owed(
+    conn: &rusqlite::Connection,
+    agency: &str,
+    only: Option<&str>,
+) -> db::Result<Vec<ActionOwed>> {
+    let mut by_sampler: BTreeMap<String, (String, Vec<EvaluationEntry>)> = BTreeMap::new();
+    for row in sdb::evaluations(conn, agency, only, None)? {
+        if let Some(e) = entry(&row) {
+            by_sampler
+                .entry(row.sampler_id.clone())
+                .or_insert_with(|| (row.sampler_name.clone(), Vec::new()))
+                .1
+                .push(e);
+        }
+    }
+    let mut out = Vec::new();
+    for (id, (name, history)) in by_sampler {
+        let actions = sdb::actions_issued(conn, agency, &id)?;
+        if let Some(r) = records::action_owed(&history, &actions) {
+            out.push(ActionOwed {
+                facility_id: id,
+                sampler: name,
+                evaluation_id: r.inspection_id,
+                evaluated_on: r.on.to_string(),
+                items: r.items,
+                unsatisfactory_twice: r.unsatisfactory_twice,
+                rule: "repeat violation of sampling requirements: action on the permit and re-evaluation (MMSR L8697-8698)".into(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// One sampler on the annual notice.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoticeSampler {
+    pub facility_id: String,
+    pub name: String,
+    pub permit: String,
+    pub issuing_state: String,
+    pub permit_status: String,
+    /// The year's evaluations, oldest first.
+    pub evaluations: Vec<NoticeEvaluation>,
+    pub next_due: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NoticeEvaluation {
+    pub inspection_id: String,
+    pub evaluated_on: String,
+    pub evaluator: String,
+    pub producer: String,
+    pub outcome: String,
+    pub reevaluate_by: Option<String>,
+    pub deviations: Vec<String>,
+}
+
+/// The annual notice to the proper agencies of all samplers and all evaluations of `year`
+/// (Item 5b, L8682-8683).
+#[derive(Debug, Clone, Serialize)]
+pub struct AnnualNotice {
+    pub agency: String,
+    pub year: i32,
+    pub samplers: Vec<NoticeSampler>,
+}
+
+impl AnnualNotice {
+    pub fn evaluation_count(&self) -> usize {
+        self.samplers.iter().map(|s| s.evaluations.len()).sum()
+    }
+}
+
+fn outcome_text(o: Option<Outcome>) -> String {
+    match o {
+        Some(Outcome::Satisfactory) => "satisfactory".into(),
+        Some(Outcome::Unsatisfactory { .. }) => "unsatisfactory".into(),
+        None => "not recorded".into(),
+    }
+}
+
+/// The agency's samplers (every hauler/sampler of the registry, and any evaluated sampler the
+/// registry lacks) with their evaluations of `year` — `records::in_year`, no other.
+pub fn annual_notice(
+    conn: &rusqlite::Connection,
+    agency: &str,
+    year: i32,
+) -> ServiceResult<AnnualNotice> {
+    if !(2000..=2200).contains(&year) {
+        return Err(ServiceError::bad_request(
+            "year: a calendar year such as 2026",
+        ));
+    }
+    let name = db::agency_name(conn, agency)?.unwrap_or_else(|| agency.to_string());
+    let facilities = reg::facilities(conn, agency)?;
+    let haulers: Vec<&reg::Facility> = facilities
+        .iter()
+        .filter(|f| f.kind == FacilityKind::Hauler.as_str())
+        .collect();
+    let mut permits = reg::permits_by_facility(conn, agency)?;
+    let rows = sdb::evaluations(conn, agency, None, None)?;
+    let mut by_sampler: BTreeMap<&str, Vec<&EvaluationRow>> = BTreeMap::new();
+    for r in &rows {
+        by_sampler.entry(r.sampler_id.as_str()).or_default().push(r);
+    }
+    let dues: BTreeMap<String, NaiveDate> = board::routine_dues(conn, agency, &haulers, None)?
+        .into_iter()
+        .map(|(f, _, d)| (f.id.clone(), d.due))
+        .collect();
+    let mut ids: Vec<(String, String)> = haulers
+        .iter()
+        .map(|f| (f.id.clone(), f.name.clone()))
+        .collect();
+    for (id, list) in &by_sampler {
+        if !ids.iter().any(|(i, _)| i == id) {
+            if let Some(r) = list.first() {
+                ids.push((id.to_string(), r.sampler_name.clone()));
+            }
+        }
+    }
+    let mut samplers = Vec::new();
+    for (id, name) in ids {
+        let list = by_sampler.get(id.as_str()).cloned().unwrap_or_default();
+        let history: Vec<(&EvaluationRow, EvaluationEntry)> = list
+            .iter()
+            .filter_map(|r| entry(r).map(|e| (*r, e)))
+            .collect();
+        let entries: Vec<EvaluationEntry> = history.iter().map(|(_, e)| e.clone()).collect();
+        let evaluations = records::in_year(&entries, year)
+            .into_iter()
+            .filter_map(|e| {
+                let row = history
+                    .iter()
+                    .find(|(_, x)| x.inspection_id == e.inspection_id)?
+                    .0;
+                Some(NoticeEvaluation {
+                    inspection_id: e.inspection_id.clone(),
+                    evaluated_on: e.on.to_string(),
+                    evaluator: e.evaluator.clone(),
+                    producer: row.producer.clone(),
+                    outcome: outcome_text(e.outcome),
+                    reevaluate_by: match e.outcome {
+                        Some(Outcome::Unsatisfactory { reevaluate_by }) => {
+                            Some(reevaluate_by.to_string())
+                        }
+                        _ => None,
+                    },
+                    deviations: e.deviations.clone(),
+                })
+            })
+            .collect();
+        let permit = permits.remove(&id).and_then(|mut p| p.pop());
+        let fallback_permit = list.first().and_then(|r| r.permit.clone());
+        let fallback_state = list
+            .first()
+            .map(|r| r.permit_state.clone())
+            .unwrap_or_default();
+        samplers.push(NoticeSampler {
+            next_due: dues.get(&id).map(|d| d.to_string()),
+            facility_id: id,
+            name,
+            permit: permit
+                .as_ref()
+                .map(|p| p.number.clone())
+                .or(fallback_permit)
+                .unwrap_or_default(),
+            issuing_state: permit
+                .as_ref()
+                .map(|p| p.issuing_state.clone())
+                .unwrap_or(fallback_state),
+            permit_status: permit
+                .map(|p| p.status)
+                .unwrap_or_else(|| "not in the registry".into()),
+            evaluations,
+        });
+    }
+    samplers.sort_by(|a, b| (&a.name, &a.facility_id).cmp(&(&b.name, &b.facility_id)));
+    Ok(AnnualNotice {
+        agency: name,
+        year,
+        samplers,
+    })
+}
+
+/// The notice's columns, one row per evaluation and one per sampler not evaluated in the year.
+pub const NOTICE_COLUMNS: [&str; 13] = [
+    "year",
+    "sampler_id",
+    "sampler",
+    "permit",
+    "issuing_state",
+    "permit_status",
+    "evaluated_on",
+    "evaluator",
+    "producer",
+    "outcome",
+    "reevaluate_by",
+    "deviations",
+    "next_due",
+];
+
+/// The notice's rows under [`NOTICE_COLUMNS`] (the CSV export writes them).
+pub fn notice_rows(n: &AnnualNotice) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for s in &n.samplers {
+        let row = |tail: [String; 6]| -> Vec<String> {
+            [
+                n.year.to_string(),
+                s.facility_id.clone(),
+                s.name.clone(),
+                s.permit.clone(),
+                s.issuing_state.clone(),
+                s.permit_status.clone(),
+            ]
+            .into_iter()
+            .chain(tail)
+            .chain(std::iter::once(s.next_due.clone().unwrap_or_default()))
+            .collect()
+        };
+        if s.evaluations.is_empty() {
+            out.push(row(Default::default()));
+        }
+        for e in &s.evaluations {
+            out.push(row([
+                e.evaluated_on.clone(),
+                e.evaluator.clone(),
+                e.producer.clone(),
+                e.outcome.clone(),
+                e.reevaluate_by.clone().unwrap_or_default(),
+                e.deviations.join(" "),
+            ]));
+        }
+    }
+    out
+}
+
+/// The notice as a PDF for the proper agencies.
+pub fn notice_pdf(n: &AnnualNotice) -> Vec<u8> {
+    let mut rows = Vec::new();
+    for s in &n.samplers {
+        if s.evaluations.is_empty() {
+            rows.push(vec![
+                s.name.clone(),
+                format!("{} ({})", s.permit, s.issuing_state),
+                s.permit_status.clone(),
+                "not evaluated this year".into(),
+                String::new(),
+                s.next_due.clone().unwrap_or_default(),
+            ]);
+        }
+        for e in &s.evaluations {
+            rows.push(vec![
+                s.name.clone(),
+                format!("{} ({})", s.permit, s.issuing_state),
+                s.permit_status.clone(),
+                format!("{} by {}", e.evaluated_on, e.evaluator),
+                match &e.reevaluate_by {
+                    Some(by) => format!("{} - re-evaluate by {by}", e.outcome),
+                    None => e.outcome.clone(),
+                },
+                s.next_due.clone().unwrap_or_default(),
+            ]);
+        }
+    }
+    pdf::render(
+        &format!("Samplers and evaluations {}", n.year),
+        &[
+            pdf::Block::Title(format!(
+                "{}: samplers and sampler evaluations, {}",
+                n.agency, n.year
+            )),
+            pdf::Block::Text(format!(
+                "Annual notice to the proper agencies of all samplers and all evaluations (MMSR L8682-8683): {} samplers, {} evaluations in {}.",
+                n.samplers.len(),
+                n.evaluation_count(),
+                n.year
+            )),
+            pdf::Block::Table {
+                headers: vec![
+                    "Sampler".into(),
+                    "Permit".into(),
+                    "Status".into(),
+                    "Evaluated".into(),
+                    "Outcome".into(),
+                    "Next due".into(),
+                ],
+                rows,
+                widths: vec![0.2, 0.16, 0.12, 0.22, 0.18, 0.12],
+            },
+        ],
+    )
+}
+
+/// What the record holds of the sampler with permit `state`/`permit` on `on`.
+fn standing(
+    conn: &rusqlite::Connection,
+    agency: &str,
+    state: &str,
+    permit: &str,
+    on: NaiveDate,
+) -> ServiceResult<Option<SamplerStanding>> {
+    let Some(facility) = sdb::facility_of_permit(conn, agency, state, permit)? else {
+        return Ok(None);
+    };
+    let permit_valid = reg::permits_of(conn, &facility)?
+        .iter()
+        .filter(|p| {
+            p.issuing_state.eq_ignore_ascii_case(state.trim())
+                && p.number.trim().eq_ignore_ascii_case(permit.trim())
+        })
+        .any(|p| permit_in_force(p, on));
+    Ok(Some(SamplerStanding {
+        history: entries(&sdb::evaluations(conn, agency, Some(&facility), None)?),
+        actions_issued: sdb::actions_issued(conn, agency, &facility)?,
+        facility_id: facility,
+        permit_valid,
+    }))
+}
+
+/// A permit's status on a day: its latest event effective by then (issued when none).
+fn permit_in_force(p: &reg::Permit, on: NaiveDate) -> bool {
+    let status = p
+        .history
+        .iter()
+        .filter(|e| local_day(&e.effective_on).is_some_and(|d| d <= on))
+        .next_back()
+        .map_or("issued", |e| e.status.as_str());
+    PermitStatus::parse(status).is_some_and(PermitStatus::grade_a_sale_allowed)
+}
+
+/// FORM 2359j Section C as the record shows it on `on`, over the hauler/samplers the given
+/// rating visits identified.
+pub fn section_c(
+    conn: &rusqlite::Connection,
+    agency: &str,
+    visits: &[String],
+    on: NaiveDate,
+) -> ServiceResult<SectionCRecord> {
+    let mut identified = Vec::new();
+    for (state, permit, name) in sdb::haulers_identified(conn, visits)? {
+        let s = standing(conn, agency, &state, &permit, on)?;
+        identified.push((
+            IdentifiedSampler {
+                state,
+                permit,
+                name,
+            },
+            s,
+        ));
+    }
+    let mut evaluators = Vec::new();
+    for user in sdb::evaluator_ids(conn, agency)? {
+        evaluators.push(crate::service::sampling::credentials(conn, &user)?);
+    }
+    Ok(records::section_c_from_record(&identified, &evaluators, on))
+}
