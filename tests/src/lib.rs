@@ -101,6 +101,11 @@ impl TestServer {
         .unwrap();
     }
 
+    /// The server's data directory.
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// Opens the server's database (read-write, as an administrator would).
     pub fn db(&self) -> rusqlite::Connection {
         rusqlite::Connection::open(self.dir.path().join("agency.db")).unwrap()
@@ -318,6 +323,18 @@ impl TestDevice {
         item: &str,
         outcome: milkshed_shared::sampling::Outcome,
     ) -> InspectionId {
+        self.hauler_evaluation_at(hauler, item, outcome, now())
+    }
+
+    /// [`Self::hauler_evaluation`] started at `started_at` (with its offset: the local day is
+    /// the evaluation's day).
+    pub fn hauler_evaluation_at(
+        &mut self,
+        hauler: (&str, &str, &str),
+        item: &str,
+        outcome: milkshed_shared::sampling::Outcome,
+        started_at: chrono::DateTime<chrono::FixedOffset>,
+    ) -> InspectionId {
         let (id, name, permit) = hauler;
         let header = Header {
             id: InspectionId::new_v7(),
@@ -332,7 +349,7 @@ impl TestDevice {
             },
             inspector: self.person(),
             catalog: "pmo-2011".into(),
-            started_at: now(),
+            started_at,
             follows: None,
         };
         let id = self.store.create_inspection(&header).unwrap();
@@ -369,6 +386,19 @@ impl TestDevice {
         pounds: u64,
         items: &[&str],
     ) -> milkshed_shared::ids::InspectionId {
+        self.rating_visit_identifying(farm, name, pounds, items, &[])
+    }
+
+    /// [`Self::rating_visit`] naming the hauler/samplers identified from the farm's records:
+    /// `(State, permit, name)` each.
+    pub fn rating_visit_identifying(
+        &mut self,
+        farm: &str,
+        name: &str,
+        pounds: u64,
+        items: &[&str],
+        haulers: &[(&str, &str, &str)],
+    ) -> milkshed_shared::ids::InspectionId {
         let now = now();
         let header = Header {
             id: milkshed_shared::ids::InspectionId::new_v7(),
@@ -390,6 +420,16 @@ impl TestDevice {
         self.store
             .edit(id, &now, |d| d.set_pounds_sold_daily(pounds, &now))
             .unwrap();
+        for (state, permit, hauler) in haulers {
+            let h = milkshed_shared::sampling::records::IdentifiedSampler {
+                state: state.to_string(),
+                permit: permit.to_string(),
+                name: hauler.to_string(),
+            };
+            self.store
+                .edit(id, &now, |d| d.identify_hauler(&h, &now))
+                .unwrap();
+        }
         for item in items {
             let points = (*item == "8A").then_some(5);
             self.store

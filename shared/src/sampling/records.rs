@@ -284,12 +284,7 @@ fn sampler_row(
             )],
         };
     };
-    let history: Vec<EvaluationEntry> = st
-        .history
-        .iter()
-        .filter(|e| e.on <= on)
-        .cloned()
-        .collect();
+    let history: Vec<EvaluationEntry> = st.history.iter().filter(|e| e.on <= on).cloned().collect();
     let mut remarks = Vec::new();
     if !st.permit_valid {
         remarks.push("no valid permit on the rating date (Item 4)".to_string());

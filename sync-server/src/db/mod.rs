@@ -212,7 +212,9 @@ pub fn create_agency(conn: &Connection, id: &str, name: &str) -> Result<()> {
 /// The agency's name.
 pub fn agency_name(conn: &Connection, id: &str) -> Result<Option<String>> {
     Ok(conn
-        .query_row("SELECT name FROM agencies WHERE id = ?1", [id], |r| r.get(0))
+        .query_row("SELECT name FROM agencies WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
         .optional()?)
 }
 

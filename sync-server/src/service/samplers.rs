@@ -36,7 +36,11 @@ pub fn entry(row: &EvaluationRow) -> Option<EvaluationEntry> {
         _ => None,
     };
     let form = SamplerKind::BulkMilkHaulerSampler.form();
-    let order: Vec<&str> = form.marked_items().into_iter().map(|(_, id, _)| id).collect();
+    let order: Vec<&str> = form
+        .marked_items()
+        .into_iter()
+        .map(|(_, id, _)| id)
+        .collect();
     let mut deviations = row.deviations.clone();
     deviations.sort_by_key(|d| order.iter().position(|o| o == d).unwrap_or(usize::MAX));
     Some(EvaluationEntry {
@@ -410,8 +414,24 @@ fn standing(
                 && p.number.trim().eq_ignore_ascii_case(permit.trim())
         })
         .any(|p| permit_in_force(p, on));
+    let mut history = entries(&sdb::evaluations(conn, agency, Some(&facility), None)?);
+    // evaluations recorded in the registry (kept on paper before Milkshed) count as on file
+    for e in reg::facility_events(conn, &facility)?
+        .into_iter()
+        .filter(|e| e.event == "inspected")
+    {
+        if let Some(on) = local_day(&e.effective_on) {
+            history.push(EvaluationEntry {
+                inspection_id: format!("recorded {on}"),
+                on,
+                evaluator: e.by_user,
+                outcome: None,
+                deviations: Vec::new(),
+            });
+        }
+    }
     Ok(Some(SamplerStanding {
-        history: entries(&sdb::evaluations(conn, agency, Some(&facility), None)?),
+        history,
         actions_issued: sdb::actions_issued(conn, agency, &facility)?,
         facility_id: facility,
         permit_valid,
@@ -423,8 +443,7 @@ fn permit_in_force(p: &reg::Permit, on: NaiveDate) -> bool {
     let status = p
         .history
         .iter()
-        .filter(|e| local_day(&e.effective_on).is_some_and(|d| d <= on))
-        .next_back()
+        .rfind(|e| local_day(&e.effective_on).is_some_and(|d| d <= on))
         .map_or("issued", |e| e.status.as_str());
     PermitStatus::parse(status).is_some_and(PermitStatus::grade_a_sale_allowed)
 }

@@ -230,3 +230,264 @@ fn an_unsatisfactory_evaluation_brings_the_next_one_forward_on_the_board_and_the
         .unwrap();
     assert_eq!(work::routine_due(&rita, briefcase::HAULERS), Some(by));
 }
+
+fn supervisor_web(server: &TestServer) -> milkshed_tests::WebClient {
+    let mut web = milkshed_tests::WebClient::new(&server.url());
+    let a = web.login(demo::AGENCY, "sue", demo::PASSWORD);
+    assert_eq!(a.status, 303, "{}", a.body);
+    web
+}
+
+/// What a page holds between `open` and the next `close`.
+fn within<'a>(body: &'a str, open: &str, close: &str) -> &'a str {
+    let start = body
+        .find(open)
+        .unwrap_or_else(|| panic!("{open} in {body}"))
+        + open.len();
+    let end = start + body[start..].find(close).unwrap_or(body.len() - start);
+    &body[start..end]
+}
+
+fn at(day: chrono::NaiveDate, time: &str) -> chrono::DateTime<chrono::FixedOffset> {
+    // a Central time pick-up: its local day, not the UTC one, is the evaluation's day
+    chrono::DateTime::parse_from_rfc3339(&format!("{day}T{time}-06:00")).unwrap()
+}
+
+/// The annual notice holds every sampler and exactly the year's evaluations, by the pick-up's
+/// local day (23:30 on 31 December in Wisconsin is 05:30 UTC on New Year's Day), and no draft;
+/// the history card shows each evaluation with its items' text.
+#[test]
+fn the_annual_notice_holds_exactly_the_years_evaluations_and_the_card_all_of_them() {
+    use chrono::Datelike;
+    let server = TestServer::start();
+    let mut hal = TestDevice::enroll(&server.url(), "hal");
+    hal.sync().unwrap();
+    let today = work::agency_today(&hal.store);
+    let year = today.year();
+    let new_year = chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
+    let eve = new_year.pred_opt().unwrap();
+    let gus = ("hauler-1", "Gus Petersen", "BH-5501");
+    let last_year =
+        hal.hauler_evaluation_at(gus, "14d", Outcome::Satisfactory, at(eve, "23:30:00"));
+    let first =
+        hal.hauler_evaluation_at(gus, "9a", Outcome::Satisfactory, at(new_year, "00:10:00"));
+    let by = today + chrono::Duration::days(30);
+    let latest = hal.hauler_evaluation_at(
+        gus,
+        "12a",
+        Outcome::Unsatisfactory { reevaluate_by: by },
+        now(),
+    );
+    // a draft is not on file
+    let mut h = hal.store.inspection(latest).unwrap().header;
+    h.id = InspectionId::new_v7();
+    let draft = hal.store.create_inspection(&h).unwrap();
+    assert!(hal.sync().unwrap().rejected.is_empty());
+
+    let mut web = supervisor_web(&server);
+    let csv = web.get(&format!("/review/samplers/notice.csv?year={year}"));
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    let mut rows = csv::Reader::from_reader(csv.body.as_bytes());
+    let rows: Vec<csv::StringRecord> = rows.records().map(|r| r.unwrap()).collect();
+    let gus_days: Vec<String> = rows
+        .iter()
+        .filter(|r| &r[1] == "hauler-1")
+        .map(|r| r[6].to_string())
+        .collect();
+    let mut expected = vec![new_year.to_string(), today.to_string()];
+    expected.dedup();
+    assert_eq!(gus_days, expected, "{}", csv.body);
+    // every sampler of the registry is on it, evaluated or not
+    for hauler in ["hauler-2", "hauler-3"] {
+        assert!(
+            rows.iter().any(|r| &r[1] == hauler),
+            "{hauler}: {}",
+            csv.body
+        );
+    }
+    assert!(csv.body.contains("unsatisfactory"));
+    let before = web.get(&format!("/review/samplers/notice.csv?year={}", year - 1));
+    let before_days: Vec<String> = csv::Reader::from_reader(before.body.as_bytes())
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[1] == "hauler-1")
+        .map(|r| r[6].to_string())
+        .collect();
+    assert_eq!(before_days, vec![eve.to_string()]);
+    let pdf = web.get(&format!("/review/samplers/notice.pdf?year={year}"));
+    assert_eq!(pdf.status, 200);
+    assert!(pdf.body.starts_with("%PDF"));
+    let page = web.get(&format!("/review/samplers?year={year}"));
+    assert!(
+        page.body
+            .contains(&format!("{} evaluations in {year}", expected.len())),
+        "{}",
+        page.body
+    );
+    assert_eq!(web.get("/review/samplers?year=1").status, 400);
+
+    // the history card: all three, newest first, each item with its text; never the draft
+    let page = web.get("/review/facilities/hauler-1");
+    assert_eq!(page.status, 200);
+    let card = within(&page.body, "<section id=\"history-card\">", "</section>");
+    for id in [last_year, first, latest] {
+        assert!(card.contains(&id.to_string()), "{id} on the card");
+    }
+    assert!(!card.contains(&draft.to_string()));
+    assert!(card.contains("History card"));
+    assert!(card.contains(&format!("re-evaluate by {by}")));
+    let text_12a = milkshed_shared::sampling::SamplerKind::BulkMilkHaulerSampler
+        .form()
+        .text_of("12a")
+        .unwrap();
+    let escaped = text_12a
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;");
+    assert!(card.contains(&escaped), "{escaped}");
+    assert!(
+        card.contains(&format!("Next evaluation due by <strong>{by}</strong>")),
+        "{card}"
+    );
+}
+
+/// The same requirement out of compliance at two evaluations running puts the hauler/sampler
+/// on the board until an action on the permit is recorded.
+#[test]
+fn a_repeat_violation_is_owed_action_on_the_board_until_one_is_recorded() {
+    let server = TestServer::start();
+    let sue = TestDevice::enroll(&server.url(), "sue");
+    let mut hal = TestDevice::enroll(&server.url(), "hal");
+    hal.sync().unwrap();
+    let gus = ("hauler-1", "Gus Petersen", "BH-5501");
+    let earlier = now() - chrono::Duration::days(60);
+    hal.hauler_evaluation_at(gus, "14d", Outcome::Satisfactory, earlier);
+    let again = hal.hauler_evaluation(gus, "14d", Outcome::Satisfactory);
+    assert!(hal.sync().unwrap().rejected.is_empty());
+    let board = |dev: &TestDevice| {
+        let (status, b) =
+            milkshed_tests::get_json(&server.url(), &dev.enrollment.token, "/api/board");
+        assert_eq!(status, 200, "{b}");
+        b["sampler_actions_owed"].as_array().unwrap().clone()
+    };
+    let owed = board(&sue);
+    assert_eq!(owed.len(), 1, "{owed:?}");
+    assert_eq!(owed[0]["facility_id"], "hauler-1");
+    assert_eq!(owed[0]["evaluation_id"], again.to_string());
+    assert_eq!(owed[0]["items"], serde_json::json!(["14d"]));
+    let mut web = supervisor_web(&server);
+    assert!(web
+        .get("/review/board")
+        .body
+        .contains("repeat violations awaiting action"));
+    assert!(web
+        .get("/review/facilities/hauler-1")
+        .body
+        .contains("action on the permit and re-evaluation are owed"));
+    let today = work::agency_today(&hal.store);
+    let (status, a) = post_json(
+        &server.url(),
+        &sue.enrollment.token,
+        "/api/actions",
+        &serde_json::json!({"subject_id": "hauler-1", "kind": "warning_letter",
+            "issued_on": today.to_string(), "cause": format!("repeat violation, evaluation {again}")}),
+    );
+    assert_eq!(status, 200, "{a}");
+    assert!(board(&sue).is_empty());
+}
+
+/// FORM 2359j Section C from the hauler/samplers the rating visits identified: one permitted
+/// and evaluated today, one permitted but last evaluated 800 days ago, one of another State the
+/// record does not hold; named twice at two farms, counted once.
+#[test]
+fn section_c_is_counted_from_the_haulers_identified_at_the_rated_farms() {
+    let server = TestServer::start();
+    let mut hal = TestDevice::enroll(&server.url(), "hal");
+    hal.sync().unwrap();
+    hal.hauler_evaluation(
+        ("hauler-1", "Gus Petersen", "BH-5501"),
+        "14d",
+        Outcome::Satisfactory,
+    );
+    assert!(hal.sync().unwrap().rejected.is_empty());
+    let mut sam = TestDevice::enroll(&server.url(), "sam");
+    sam.rating_visit_identifying(
+        "farm-1",
+        "Roy Harris",
+        1700,
+        &["3"],
+        &[
+            ("WI", "BH-5501", "Gus Petersen"),
+            ("WI", "BH-5502", "Rita Vogel"),
+        ],
+    );
+    sam.rating_visit_identifying(
+        "farm-2",
+        "James Henley",
+        2100,
+        &[],
+        &[
+            ("wi", "bh-5501", "Gus"),
+            ("MN", "MN-H-9999", "Weekend driver"),
+        ],
+    );
+    assert!(sam.sync().unwrap().rejected.is_empty());
+    let mut web = supervisor_web(&server);
+    let page = web.get("/review/ratings/btu-1");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let json = within(&page.body, "<code id=\"section-c-json\">", "</code>");
+    let rows: serde_json::Value = serde_json::from_str(&json.replace("&quot;", "\"")).unwrap();
+    let c = |n: &str| {
+        (
+            rows[n]["number"].as_u64().unwrap(),
+            rows[n]["complying"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(c("4"), (3, 2), "{rows}");
+    assert_eq!(c("5"), (3, 1), "{rows}");
+    assert_eq!(c("6"), (1, 1), "{rows}");
+    assert_eq!(c("7"), (3, 3), "{rows}");
+    // Hal, the agency's one SSO, is certified; nobody holds a delegation
+    assert_eq!(c("1"), (1, 1), "{rows}");
+    assert_eq!(c("3"), (0, 0), "{rows}");
+    assert!(
+        page.body.contains("obtain the issuing agency"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("more than two years before"),
+        "{}",
+        page.body
+    );
+}
+
+/// A record written before the sampler projections existed gets them when the server opens it:
+/// the history card of an evaluation synced then is not blank.
+#[test]
+fn a_record_from_before_the_sampler_projections_is_projected_when_opened() {
+    let server = TestServer::start();
+    let mut hal = TestDevice::enroll(&server.url(), "hal");
+    hal.sync().unwrap();
+    let id = hal.hauler_evaluation(
+        ("hauler-1", "Gus Petersen", "BH-5501"),
+        "14d",
+        Outcome::Satisfactory,
+    );
+    assert!(hal.sync().unwrap().rejected.is_empty());
+    let conn = server.db();
+    conn.execute_batch(
+        "DROP TABLE haulers_identified; DROP TABLE evaluation_pickups; PRAGMA user_version = 8;",
+    )
+    .unwrap();
+    let conn = db::open(server.data_dir()).unwrap();
+    let truck: String = conn
+        .query_row(
+            "SELECT tank_truck FROM evaluation_pickups WHERE inspection_id = ?1",
+            [id.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(truck, "T-17");
+}

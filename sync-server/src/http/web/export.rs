@@ -149,10 +149,9 @@ pub async fn samplers_notice(
         let conn = state.db.read()?;
         let year = match q.year {
             Some(y) => y,
-            None => chrono::Datelike::year(&crate::db::registry::agency_today(
-                &conn,
-                &s.agency_id,
-            )?),
+            None => {
+                chrono::Datelike::year(&crate::db::registry::agency_today(&conn, &s.agency_id)?)
+            }
         };
         let n = samplers::annual_notice(&conn, &s.agency_id, year)?;
         let mut w = csv::Writer::from_writer(Vec::new());
