@@ -6,7 +6,6 @@
 use chrono::NaiveDate;
 
 use crate::calendar;
-use crate::rating::enforcement::Counts;
 use crate::reference::Edition;
 
 /// What is listed.
@@ -164,51 +163,6 @@ pub fn decide(input: &ListingInput) -> Option<Listing> {
         expiry: calendar::listing_expiry(earliest, input.enforcement_rating),
         triggers,
     })
-}
-
-/// A hauler/sampler seen on a farm's weight tickets.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pickup {
-    pub sampler: String,
-    pub date: NaiveDate,
-    pub permitted: bool,
-    pub last_evaluated: Option<NaiveDate>,
-}
-
-/// Section C items 4 and 5 (farm side): the hauler/samplers identified from at least the 30 days
-/// of weight tickets before the rating (L282-287, L4118-4123), counted once each; permitted
-/// ones comply with item 4, those evaluated within two years with item 5 (unpermitted ones
-/// count as not evaluated, as in H #6).
-pub fn sampler_counts(pickups: &[Pickup], rating_date: NaiveDate) -> (Counts, Counts) {
-    let from = crate::calendar::minus_days(rating_date, 30);
-    let two_years_ago = rating_date
-        .checked_sub_months(chrono::Months::new(24))
-        .unwrap_or(NaiveDate::MIN);
-    let mut seen: Vec<&Pickup> = Vec::new();
-    for p in pickups
-        .iter()
-        .filter(|p| p.date >= from && p.date <= rating_date)
-    {
-        if !seen.iter().any(|s| s.sampler == p.sampler) {
-            seen.push(p);
-        }
-    }
-    let number = seen.len() as u64;
-    let permitted = seen.iter().filter(|p| p.permitted).count() as u64;
-    let evaluated = seen
-        .iter()
-        .filter(|p| p.permitted && p.last_evaluated.is_some_and(|d| d >= two_years_ago))
-        .count() as u64;
-    (
-        Counts {
-            number,
-            complying: permitted,
-        },
-        Counts {
-            number,
-            complying: evaluated,
-        },
-    )
 }
 
 /// Checks the data of a FORM 2359i Interstate Milk Shipper's Report against the reference
@@ -401,35 +355,6 @@ mod tests {
 
     /// H #6 remark (L4118-4126): 11 haulers from 30 days of weight tickets + a field person;
     /// 3 weekend haulers and the field person unpermitted → item 4 8/12.
-    #[test]
-    fn samplers_from_thirty_days_of_weight_tickets() {
-        let rd = d("2012-06-14");
-        let mut pickups = Vec::new();
-        for n in 0..12 {
-            pickups.push(Pickup {
-                sampler: format!("s{n}"),
-                date: d("2012-06-01"),
-                permitted: n < 8,
-                last_evaluated: if n < 6 { Some(d("2011-05-01")) } else { None },
-            });
-            pickups.push(Pickup {
-                sampler: format!("s{n}"),
-                date: d("2012-06-10"),
-                permitted: n < 8,
-                last_evaluated: None,
-            });
-        }
-        pickups.push(Pickup {
-            sampler: "old".into(),
-            date: d("2012-04-01"),
-            permitted: true,
-            last_evaluated: None,
-        });
-        let (permits, evaluated) = sampler_counts(&pickups, rd);
-        assert_eq!((permits.number, permits.complying), (12, 8));
-        assert_eq!((evaluated.number, evaluated.complying), (12, 6));
-    }
-
     #[test]
     fn report_2359i_checks() {
         let edition = Edition::builtin(crate::reference::DEFAULT_EDITION).unwrap();

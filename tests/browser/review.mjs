@@ -40,7 +40,7 @@ try {
   await page.click('button[type=submit]');
   await page.waitForSelector('#queue');
   const rows = await page.locator('#queue tbody tr').count();
-  expect(rows === 15, `the demo's 3 inspections and the 12 rating visits, saw ${rows}`);
+  expect(rows === 17, `the demo's 3 inspections, its 2 hauler/sampler evaluations and the 12 rating visits, saw ${rows}`);
   await page.selectOption('select[name=kind]', 'routine_farm');
   await page.selectOption('select[name=status]', 'submitted');
   await Promise.all([

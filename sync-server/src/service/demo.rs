@@ -43,6 +43,10 @@ const FARMS: &[(&str, &str, &str, u64)] = &[
     ("Jon Jones", "55-0112", "FP-1012", 2700),
 ];
 
+/// The documents the demo agency holds: three farm inspections and two hauler/sampler
+/// evaluations.
+pub const DOCUMENTS: i64 = 5;
+
 /// Seeds the demo agency if the data directory is empty; returns whether it did.
 pub fn seed(db: &db::Db, server_actor: &ActorId) -> Result<bool, Box<dyn std::error::Error>> {
     let mut conn = db.write().map_err(|e| e.to_string())?;
@@ -69,6 +73,11 @@ pub fn seed(db: &db::Db, server_actor: &ActorId) -> Result<bool, Box<dyn std::er
         name: USERS[3].1.into(),
     };
     inspections(&mut conn, server_actor, &ann, &sue)?;
+    let hal = Person {
+        id: ids[1].clone().into(),
+        name: USERS[1].1.into(),
+    };
+    evaluations(&mut conn, server_actor, &hal)?;
     // the synced inspections move their farms' due dates on the devices too
     for f in crate::db::registry::facilities(&conn, AGENCY)? {
         crate::service::publish::publish_reference(&conn, AGENCY, &f.id)
@@ -360,6 +369,99 @@ fn inspections(
             })?,
             _ => {}
         }
+        db::store_doc(&tx, AGENCY, &mut doc)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Hal's evaluations of Tom Quist (a Minnesota permit): a satisfactory one a year ago with the
+/// sample-collection precaution 14d out of compliance, and an unsatisfactory one twenty days
+/// ago with 14d again — its re-evaluation pending, and the repeat awaiting action on the board.
+/// Gus Petersen's evaluation is current and Rita Vogel's past its 24 months (the registry's).
+fn evaluations(
+    conn: &mut Connection,
+    actor: &milkshed_shared::document::automerge::ActorId,
+    hal: &Person,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use milkshed_shared::document::PickupField;
+    use milkshed_shared::sampling::Outcome;
+    let tx = conn.transaction()?;
+    for (days_ago, items, unsatisfactory, producer, sample) in [
+        (
+            380,
+            &["14d"][..],
+            false,
+            "W. T. Miller 55-0103",
+            "55-0103-A1",
+        ),
+        (
+            20,
+            &["14d", "9a"][..],
+            true,
+            "Roy Harris 55-0101",
+            "55-0101-B7",
+        ),
+    ] {
+        let t = |h| at(days_ago, h);
+        let header = Header {
+            id: milkshed_shared::ids::InspectionId::new_v7(),
+            kind: InspectionKind::HaulerSampler,
+            agency: AGENCY.into(),
+            subject: Subject {
+                kind: SubjectKind::Hauler,
+                id: "hauler-3".into(),
+                name: "Tom Quist".into(),
+                permit: Some("MN-H-0877".into()),
+                producer_number: None,
+            },
+            inspector: hal.clone(),
+            catalog: "pmo-2011".into(),
+            started_at: t(6),
+            follows: None,
+        };
+        let mut doc = InspectionDoc::create(actor.clone(), &header)?;
+        for (field, value) in [
+            (PickupField::Producer, producer),
+            (PickupField::TankTruck, "MN 4471-T"),
+            (PickupField::PermitState, "MN"),
+            (PickupField::MilkTemperatureF, "37.5"),
+            (PickupField::SampleId, sample),
+        ] {
+            doc.set_pickup(field, value, &t(6))?;
+        }
+        for (id, _) in milkshed_shared::document::hauler_sampler_items() {
+            let state = if items.contains(&id) {
+                ItemState::Violated {
+                    points: None,
+                    products: vec![],
+                }
+            } else {
+                ItemState::InCompliance
+            };
+            doc.set_finding(id, &state, &t(7))?;
+        }
+        let outcome = if unsatisfactory {
+            Outcome::Unsatisfactory {
+                reevaluate_by: milkshed_shared::sampling::default_reevaluation(t(6).date_naive()),
+            }
+        } else {
+            Outcome::Satisfactory
+        };
+        doc.set_outcome(outcome, &t(7))?;
+        doc.sign(
+            SignerRole::Inspector,
+            &hal.name,
+            "M8 30 C 20 5, 35 5, 48 30",
+            &t(7),
+        )?;
+        doc.sign(
+            SignerRole::Acknowledgement,
+            "Tom Quist",
+            "M5 25 L 55 28",
+            &t(7),
+        )?;
+        doc.submit(&t(8))?;
         db::store_doc(&tx, AGENCY, &mut doc)?;
     }
     tx.commit()?;

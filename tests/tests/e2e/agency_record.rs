@@ -649,7 +649,7 @@ fn retention_floor_and_overdue_inspections() {
     let n: i64 = conn
         .query_row("SELECT count(*) FROM documents", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(n, 3);
+    assert_eq!(n, milkshed_sync_server::service::demo::DOCUMENTS);
     // a farm last inspected 7 months ago is overdue: its 6 months ended with last month
     let today = Utc::now().date_naive();
     let last = today - chrono::Months::new(7);

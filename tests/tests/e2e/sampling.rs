@@ -318,9 +318,10 @@ fn the_annual_notice_holds_exactly_the_years_evaluations_and_the_card_all_of_the
     assert_eq!(pdf.status, 200);
     assert!(pdf.body.starts_with("%PDF"));
     let page = web.get(&format!("/review/samplers?year={year}"));
+    let evaluated = rows.iter().filter(|r| !r[6].is_empty()).count();
     assert!(
         page.body
-            .contains(&format!("{} evaluations in {year}", expected.len())),
+            .contains(&format!("{evaluated} evaluations in {year}")),
         "{}",
         page.body
     );
@@ -371,7 +372,11 @@ fn a_repeat_violation_is_owed_action_on_the_board_until_one_is_recorded() {
         assert_eq!(status, 200, "{b}");
         b["sampler_actions_owed"].as_array().unwrap().clone()
     };
-    let owed = board(&sue);
+    // (the demo's Tom Quist is owed one too)
+    let owed: Vec<serde_json::Value> = board(&sue)
+        .into_iter()
+        .filter(|l| l["facility_id"] != "hauler-3")
+        .collect();
     assert_eq!(owed.len(), 1, "{owed:?}");
     assert_eq!(owed[0]["facility_id"], "hauler-1");
     assert_eq!(owed[0]["evaluation_id"], again.to_string());
@@ -394,7 +399,7 @@ fn a_repeat_violation_is_owed_action_on_the_board_until_one_is_recorded() {
             "issued_on": today.to_string(), "cause": format!("repeat violation, evaluation {again}")}),
     );
     assert_eq!(status, 200, "{a}");
-    assert!(board(&sue).is_empty());
+    assert!(board(&sue).iter().all(|l| l["facility_id"] != "hauler-1"));
 }
 
 /// FORM 2359j Section C from the hauler/samplers the rating visits identified: one permitted

@@ -228,7 +228,11 @@ fn a_server_killed_mid_merge_loses_nothing_and_sync_resumes() {
                 .collect::<Vec<_>>())
         );
     }
-    assert_eq!(docs, 40 + 3, "40 synced and the demo's 3");
+    assert_eq!(
+        docs,
+        40 + milkshed_sync_server::service::demo::DOCUMENTS,
+        "40 synced and the demo's"
+    );
     assert_eq!(photos, 40);
     drop(server);
 }

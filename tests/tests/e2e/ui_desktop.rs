@@ -550,6 +550,33 @@ fn a_sanitarians_day_through_the_real_window() {
         });
         app.tap("#item-4");
         app.tap("#item-3");
+        if n == 0 {
+            // the hauler/samplers on the farm's weight tickets: one of the agency's, one tap;
+            // one permitted by another State, typed in (Section C's population)
+            app.tap("#identify-hauler-1");
+            app.fill("#hauler-state", "MN");
+            app.fill("#hauler-permit", "MN-H-9999");
+            app.fill("#hauler-name", "Weekend driver");
+            app.tap("#identify-typed");
+            wait_for("two hauler/samplers identified", SECS, || {
+                let mut s = store(data.path());
+                let ids: Vec<_> = s.inspections().unwrap().into_iter().map(|i| i.id).collect();
+                ids.iter().any(|id| {
+                    let keys: Vec<_> = s
+                        .inspection(*id)
+                        .unwrap()
+                        .haulers_identified
+                        .iter()
+                        .map(|h| h.key())
+                        .collect();
+                    keys == [
+                        ("MN".into(), "MN-H-9999".into()),
+                        ("WI".into(), "BH-5501".into()),
+                    ]
+                })
+            });
+            app.screenshot("phone-16-haulers-identified");
+        }
         wait_for("its violations", SECS, || {
             let mut s = store(data.path());
             let ids: Vec<_> = s.inspections().unwrap().into_iter().map(|i| i.id).collect();
@@ -665,6 +692,15 @@ fn a_sanitarians_day_through_the_real_window() {
     wait_for("a deviation on 14d", SECS, || {
         evaluation().is_some_and(|e| e.violations().any(|f| f.item == "14d"))
     });
+    // the finding's photo, through 14d's camera button
+    let hauler_roll = tempfile::tempdir().unwrap();
+    std::fs::write(hauler_roll.path().join("a-hose.jpg"), jpeg(31, 1600, 1200)).unwrap();
+    app.tap("#camera-14d");
+    app.choose_files(hauler_roll.path());
+    wait_for("the photo of 14d", Duration::from_secs(60), || {
+        evaluation()
+            .is_some_and(|e| e.photos.len() == 1 && e.photos[0].item.as_deref() == Some("14d"))
+    });
     app.fill("#pickup-producer", "Roy Harris 55-0101");
     app.fill("#pickup-tank_truck", "T-17");
     app.fill("#pickup-milk_temperature_f", "38.5");
@@ -736,5 +772,50 @@ fn a_sanitarians_day_through_the_real_window() {
         page.body.matches("<svg class=\"signature\"").count(),
         2,
         "both strokes"
+    );
+    // the history card holds it, and the due list and the board agree on the next due date
+    let card = web.get("/review/facilities/hauler-2");
+    assert!(
+        card.body.contains(&id.to_string()),
+        "the evaluation on the history card"
+    );
+    assert!(
+        card.body.contains(&format!(
+            "Next evaluation due by <strong>{reevaluate_by}</strong>"
+        )),
+        "the history card's next evaluation"
+    );
+    let sue = milkshed_tests::TestDevice::enroll(&server.url(), "sue");
+    let (_, board) = milkshed_tests::get_json(
+        &server.url(),
+        &sue.enrollment.token,
+        &format!(
+            "/api/board?today={}",
+            reevaluate_by + chrono::Duration::days(1)
+        ),
+    );
+    let owed = board["overdue_inspections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["facility_id"] == "hauler-2")
+        .unwrap_or_else(|| panic!("Rita Vogel on the board: {board}"));
+    assert_eq!(owed["due"], reevaluate_by.to_string());
+    app.tap("#nav-sync");
+    app.tap("#sync-now");
+    app.tap("#nav-work");
+    let shown = || {
+        app.eval(
+            "const b = [...document.querySelectorAll('button.start-other')].find(b => b.innerText.includes('Rita Vogel')); return b ? b.innerText : '';",
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    };
+    let due = format!("due by {reevaluate_by}");
+    wait_for(
+        "the due list's next evaluation",
+        Duration::from_secs(60),
+        || shown().contains(&due),
     );
 }

@@ -17,6 +17,7 @@ use crate::platform::share::{self, Shared};
 use photos::Upload;
 use sign::SignaturePad;
 
+mod haulers;
 mod photos;
 mod pickup;
 mod sign;
@@ -262,6 +263,9 @@ pub fn Inspect(id: InspectionId) -> Element {
                     }
                 }
             }
+        }
+        if i.header.kind == milkshed_shared::document::InspectionKind::RatingVisitFarm {
+            haulers::HaulersPanel { id, identified: i.haulers_identified.clone(), editable, message }
         }
         if let Some(p) = i.pickup.clone() {
             pickup::PickupPanel { id, pickup: p, editable, started: i.header.started_at.date_naive(), message }
