@@ -323,14 +323,15 @@ impl TestDevice {
         item: &str,
         outcome: milkshed_shared::sampling::Outcome,
     ) -> InspectionId {
-        self.hauler_evaluation_at(hauler, item, outcome, now())
+        self.hauler_evaluation_at(hauler, "WI", item, outcome, now())
     }
 
-    /// [`Self::hauler_evaluation`] started at `started_at` (with its offset: the local day is
-    /// the evaluation's day).
+    /// [`Self::hauler_evaluation`] of a permit of `state`, started at `started_at` (with its
+    /// offset: the local day is the evaluation's day).
     pub fn hauler_evaluation_at(
         &mut self,
         hauler: (&str, &str, &str),
+        state: &str,
         item: &str,
         outcome: milkshed_shared::sampling::Outcome,
         started_at: chrono::DateTime<chrono::FixedOffset>,
@@ -363,6 +364,11 @@ impl TestDevice {
                 d.set_pickup(
                     milkshed_shared::document::PickupField::TankTruck,
                     "T-17",
+                    &now(),
+                )?;
+                d.set_pickup(
+                    milkshed_shared::document::PickupField::PermitState,
+                    state,
                     &now(),
                 )?;
                 d.set_pickup(

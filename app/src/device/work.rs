@@ -141,3 +141,68 @@ pub fn may_evaluate(
         .unwrap_or_default();
     milkshed_shared::sampling::may_evaluate(&credentials, on)
 }
+
+/// The subject of an evaluation of the hauler/sampler holding `permit` of `state`, typed in at
+/// the pick-up: the briefcase's record when it holds that permit, else a new sampler named by
+/// the permit (`sampling::records::sampler_id_for_permit`), which the agency's server registers
+/// when the evaluation is sent in (MMSR L285-287: hauler/samplers may hold another State's
+/// permit).
+pub fn sampler_by_permit(
+    store: &Store,
+    state: &str,
+    permit: &str,
+    name: &str,
+) -> Result<Subject, String> {
+    use milkshed_shared::document::SubjectKind;
+    use milkshed_shared::sampling::records::{
+        same_permit, sampler_id_for_permit, IdentifiedSampler,
+    };
+    let typed = IdentifiedSampler {
+        state: state.into(),
+        permit: permit.into(),
+        name: name.into(),
+    };
+    let (st, pm) = typed.key();
+    if st.len() != 2 || !st.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Err(format!(
+            "give the permit's issuing State as its two letters (WI, MN), not \"{}\"",
+            state.trim()
+        ));
+    }
+    if pm.is_empty() || pm.chars().count() > 40 {
+        return Err("give the hauler/sampler's permit number (at most 40 characters)".into());
+    }
+    let known = facilities(store, briefcase::HAULERS)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|h| {
+            same_permit(
+                h.permit_state.as_deref().unwrap_or_default(),
+                h.permit.as_deref().unwrap_or_default(),
+                &st,
+                &pm,
+            )
+        });
+    Ok(match known {
+        Some(h) => Subject {
+            kind: SubjectKind::Hauler,
+            id: h.id,
+            name: h.name,
+            permit: h.permit,
+            producer_number: None,
+        },
+        None => {
+            let name = name.trim();
+            if name.is_empty() {
+                return Err("give the hauler/sampler's name as the permit shows it".into());
+            }
+            Subject {
+                kind: SubjectKind::Hauler,
+                id: sampler_id_for_permit(&st, &pm).into(),
+                name: name.chars().take(120).collect(),
+                permit: Some(permit.trim().to_string()),
+                producer_number: None,
+            }
+        }
+    })
+}

@@ -220,6 +220,46 @@ pub fn start_other(ctx: &AppCtx, o: &DueOther) -> Result<InspectionId, String> {
     start_with_kind(ctx, o, kind).ok_or_else(|| "the inspection could not be started".into())
 }
 
+/// Starts an evaluation of the hauler/sampler whose permit is typed in at the pick-up (another
+/// State's, or one not yet in the briefcase): the same authority check as from the list, the
+/// subject from `work::sampler_by_permit`, and the permit's State on the pick-up record.
+pub fn start_typed_evaluation(
+    ctx: &AppCtx,
+    state: &str,
+    permit: &str,
+    name: &str,
+) -> Result<InspectionId, String> {
+    let now = Local::now().fixed_offset();
+    ctx.with(|s| {
+        let user = sync_client::enrollment(s)
+            .map(|e| e.user_id)
+            .unwrap_or_default();
+        work::may_evaluate(s, &user, work::agency_today(s))?;
+        let subject = work::sampler_by_permit(s, state, permit, name)?;
+        let catalog = milkshed_shared::catalog::DEFAULT_CATALOG.to_string();
+        let id = create_by_me(
+            s,
+            InspectionKind::HaulerSampler,
+            subject,
+            catalog,
+            None,
+            now,
+        )
+        .ok_or_else(|| "the evaluation could not be started".to_string())?;
+        let state = state.trim().to_uppercase();
+        s.edit(id, &now, |d| {
+            d.set_pickup(
+                milkshed_shared::document::PickupField::PermitState,
+                &state,
+                &now,
+            )
+        })
+        .map_err(|e| e.to_string())?;
+        Ok(id)
+    })
+    .unwrap_or_else(|| Err("the device store is not open".into()))
+}
+
 fn start_with_kind(ctx: &AppCtx, o: &DueOther, kind: InspectionKind) -> Option<InspectionId> {
     let subject = Subject {
         kind: o.subject,
@@ -270,6 +310,13 @@ pub fn WorkList() -> Element {
     let mut query = use_signal(String::new);
     let mut selected = use_signal(|| None::<String>);
     let mut refusal = use_signal(|| None::<String>);
+    let mut typed_state = use_signal(String::new);
+    let mut typed_permit = use_signal(String::new);
+    let mut typed_name = use_signal(String::new);
+    let evaluator = ctx
+        .with(|s| sync_client::enrollment(s).map(|e| e.role))
+        .and_then(Result::ok)
+        .is_some_and(|r| r == milkshed_shared::authority::Role::HaulerSamplerEvaluator.as_str());
     let q = query().to_lowercase();
     // the agency's day, as the board has it (a Wisconsin evening is tomorrow in UTC)
     let today = ctx
@@ -424,6 +471,30 @@ pub fn WorkList() -> Element {
                         }
                     }
                 }
+            }
+        }
+        if evaluator {
+            h2 { "A hauler/sampler not on the list" }
+            p { class: "muted", "A permit of another State, typed as the permit shows it; the office registers the sampler when the evaluation is sent in." }
+            div { class: "row",
+                input { id: "typed-state", placeholder: "State", maxlength: 2, oninput: move |e| typed_state.set(e.value()) }
+                input { id: "typed-permit", placeholder: "permit number", oninput: move |e| typed_permit.set(e.value()) }
+            }
+            input { id: "typed-name", class: "wide", placeholder: "name on the permit", oninput: move |e| typed_name.set(e.value()) }
+            button {
+                id: "start-typed",
+                class: "big primary",
+                onclick: {
+                    let ctx = ctx.clone();
+                    move |_| match start_typed_evaluation(&ctx, &typed_state(), &typed_permit(), &typed_name()) {
+                        Ok(id) => {
+                            ctx.changed();
+                            ctx.go(Screen::Inspect(id));
+                        }
+                        Err(why) => refusal.set(Some(why)),
+                    }
+                },
+                "Start the evaluation"
             }
         }
         }

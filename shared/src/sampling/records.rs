@@ -136,6 +136,31 @@ impl IdentifiedSampler {
     }
 }
 
+/// The registry id of a hauler/sampler the agency's registry does not hold yet, evaluated under a
+/// permit typed in at the pick-up (another State's, MMSR L285-287): made from the permit, so
+/// every device that types the same permit names the same sampler, and the server registers it
+/// under that id when the evaluation is sent in.
+pub fn sampler_id_for_permit(state: &str, permit: &str) -> String {
+    let (state, permit) = IdentifiedSampler {
+        state: state.into(),
+        permit: permit.into(),
+        name: String::new(),
+    }
+    .key();
+    let clean: String = permit
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let mut id = format!("hauler-{}-{}", state.to_lowercase(), clean.to_lowercase());
+    id.truncate(64);
+    id
+}
+
+/// Whether two permits are the same, as written on different records (`BH-5501`, `bh 5501`).
+pub fn same_permit(state_a: &str, permit_a: &str, state_b: &str, permit_b: &str) -> bool {
+    sampler_id_for_permit(state_a, permit_a) == sampler_id_for_permit(state_b, permit_b)
+}
+
 /// What the agency record holds of an identified sampler on the rating date.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SamplerStanding {
@@ -198,7 +223,11 @@ pub fn section_c_from_record(
     let mut unique: BTreeMap<(String, String), &(IdentifiedSampler, Option<SamplerStanding>)> =
         BTreeMap::new();
     for entry in identified {
-        unique.entry(entry.0.key()).or_insert(entry);
+        let key = (
+            entry.0.state.trim().to_uppercase(),
+            sampler_id_for_permit(&entry.0.state, &entry.0.permit),
+        );
+        unique.entry(key).or_insert(entry);
     }
     let samplers: Vec<SectionCSampler> = unique
         .into_values()
@@ -385,6 +414,21 @@ mod tests {
         // an action issued on or after the repeat answers it; one before does not
         assert!(action_owed(&h2, &[d("2026-03-31")]).is_some());
         assert!(action_owed(&h2, &[d("2026-04-01")]).is_none());
+    }
+
+    #[test]
+    fn a_typed_permit_names_one_sampler_whoever_types_it() {
+        assert_eq!(
+            sampler_id_for_permit("mn", " mn-h 0877 "),
+            "hauler-mn-mn-h-0877"
+        );
+        assert_eq!(
+            sampler_id_for_permit("MN", "MN-H 0877"),
+            sampler_id_for_permit("mn", "mn-h 0877")
+        );
+        assert!(sampler_id_for_permit("WI", &"9".repeat(200)).len() <= 64);
+        assert!(same_permit("WI", "BH-5501", "wi", " bh 5501"));
+        assert!(!same_permit("WI", "BH-5501", "MN", "BH-5501"));
     }
 
     #[test]

@@ -252,23 +252,6 @@ pub fn haulers_identified(
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
-/// The facility holding a permit of the agency, by issuing State and number (case as given).
-pub fn facility_of_permit(
-    conn: &Connection,
-    agency: &str,
-    state: &str,
-    number: &str,
-) -> Result<Option<String>> {
-    Ok(conn
-        .query_row(
-            "SELECT facility_id FROM permits WHERE agency_id = ?1 AND upper(issuing_state) = upper(?2)
-               AND upper(trim(number)) = upper(trim(?3))",
-            params![agency, state, number],
-            |r| r.get(0),
-        )
-        .optional()?)
-}
-
 /// The agency's users holding any sampling surveillance record (a certificate or a
 /// delegation).
 pub fn evaluator_ids(conn: &Connection, agency: &str) -> Result<Vec<String>> {

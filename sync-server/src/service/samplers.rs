@@ -396,6 +396,20 @@ pub fn notice_pdf(n: &AnnualNotice) -> Vec<u8> {
     )
 }
 
+/// The registry's holder of a permit, however the permit was written (`records::same_permit`).
+fn facility_of_permit(
+    conn: &rusqlite::Connection,
+    agency: &str,
+    state: &str,
+    permit: &str,
+) -> ServiceResult<Option<String>> {
+    Ok(reg::permits_by_facility(conn, agency)?
+        .into_values()
+        .flatten()
+        .find(|p| records::same_permit(&p.issuing_state, &p.number, state, permit))
+        .map(|p| p.facility_id))
+}
+
 /// What the record holds of the sampler with permit `state`/`permit` on `on`.
 fn standing(
     conn: &rusqlite::Connection,
@@ -404,15 +418,12 @@ fn standing(
     permit: &str,
     on: NaiveDate,
 ) -> ServiceResult<Option<SamplerStanding>> {
-    let Some(facility) = sdb::facility_of_permit(conn, agency, state, permit)? else {
+    let Some(facility) = facility_of_permit(conn, agency, state, permit)? else {
         return Ok(None);
     };
     let permit_valid = reg::permits_of(conn, &facility)?
         .iter()
-        .filter(|p| {
-            p.issuing_state.eq_ignore_ascii_case(state.trim())
-                && p.number.trim().eq_ignore_ascii_case(permit.trim())
-        })
+        .filter(|p| records::same_permit(&p.issuing_state, &p.number, state, permit))
         .any(|p| permit_in_force(p, on));
     let mut history = entries(&sdb::evaluations(conn, agency, Some(&facility), None)?);
     // evaluations recorded in the registry (kept on paper before Milkshed) count as on file
@@ -473,4 +484,82 @@ pub fn section_c(
         evaluators.push(crate::service::sampling::credentials(conn, &user)?);
     }
     Ok(records::section_c_from_record(&identified, &evaluators, on))
+}
+
+/// A hauler/sampler evaluation sent in of a sampler the registry does not hold — a permit of
+/// another State typed in at the pick-up (MMSR L285-287) — registers the sampler under the id
+/// its permit makes (`records::sampler_id_for_permit`), with the permit as seen, in the sync's
+/// transaction; the refusal says why the evaluation cannot name that sampler.
+pub fn register_typed_sampler(
+    tx: &rusqlite::Transaction<'_>,
+    device: &db::DeviceAuth,
+    view: &milkshed_shared::document::Inspection,
+) -> ServiceResult<Result<(), String>> {
+    use milkshed_shared::document::{InspectionKind, Status};
+    let subject = &view.header.subject;
+    if view.header.kind != InspectionKind::HaulerSampler
+        || view.status == Status::Draft
+        || view.header.inspector.id != device.user_id
+        || reg::facility(tx, &device.agency_id, subject.id.as_str())?.is_some()
+    {
+        return Ok(Ok(()));
+    }
+    let state = view
+        .pickup
+        .as_ref()
+        .map(|p| p.permit_state.trim().to_uppercase())
+        .unwrap_or_default();
+    let permit = subject.permit.clone().unwrap_or_default();
+    let permit = permit.trim();
+    if permit.is_empty() || subject.id.as_str() != records::sampler_id_for_permit(&state, permit) {
+        return Ok(Err(format!(
+            "hauler/sampler {} is not in the registry: start the evaluation from the list, or type the permit and its State at the pick-up",
+            subject.id
+        )));
+    }
+    if crate::service::registry::check_state(
+        crate::service::registry::edition_of(tx, &device.agency_id)?,
+        &state,
+    )
+    .is_err()
+    {
+        return Ok(Err(format!(
+            "\"{state}\" is not a State of the IMS List's FIPS table: give the permit's issuing State"
+        )));
+    }
+    if reg::facility_id_taken(tx, subject.id.as_str())?
+        || facility_of_permit(tx, &device.agency_id, &state, permit)?.is_some()
+    {
+        return Ok(Err(format!(
+            "permit {permit} of {state} is already in the registry under another record: start the evaluation from the list"
+        )));
+    }
+    let by = device.user_id.as_str();
+    let name = match subject.name.trim() {
+        "" => format!("Hauler/sampler {permit} ({state})"),
+        n => n.chars().take(120).collect(),
+    };
+    reg::add_facility(
+        tx,
+        &device.agency_id,
+        Some(subject.id.as_str()),
+        &reg::NewFacility {
+            kind: FacilityKind::Hauler.as_str(),
+            name: &name,
+            number: None,
+            permit_state: &state,
+            pounds_daily: None,
+            by,
+        },
+    )?;
+    let pid = reg::add_permit(tx, &device.agency_id, subject.id.as_str(), permit, &state)?;
+    reg::add_permit_event(
+        tx,
+        &pid,
+        "issued",
+        view.header.started_at.date_naive(),
+        "permit seen at the evaluation; the issuing agency's records to be obtained (MMSR L285-287)",
+        by,
+    )?;
+    Ok(Ok(()))
 }

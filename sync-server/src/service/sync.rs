@@ -110,7 +110,12 @@ pub fn sync(
                 // who may write which part: the one rule, in shared (the device applies it too)
                 let authorized = match authority::authorize(old.as_ref(), &view, &acting(device)) {
                     Err(r) => Err(r.to_string()),
-                    Ok(()) => evaluator_may(&tx, device, &view)?,
+                    Ok(()) => match evaluator_may(&tx, device, &view)? {
+                        Ok(()) => {
+                            crate::service::samplers::register_typed_sampler(&tx, device, &view)?
+                        }
+                        refused => refused,
+                    },
                 };
                 match authorized {
                     Err(refusal) => Err(refusal),

@@ -268,12 +268,18 @@ fn the_annual_notice_holds_exactly_the_years_evaluations_and_the_card_all_of_the
     let eve = new_year.pred_opt().unwrap();
     let gus = ("hauler-1", "Gus Petersen", "BH-5501");
     let last_year =
-        hal.hauler_evaluation_at(gus, "14d", Outcome::Satisfactory, at(eve, "23:30:00"));
-    let first =
-        hal.hauler_evaluation_at(gus, "9a", Outcome::Satisfactory, at(new_year, "00:10:00"));
+        hal.hauler_evaluation_at(gus, "WI", "14d", Outcome::Satisfactory, at(eve, "23:30:00"));
+    let first = hal.hauler_evaluation_at(
+        gus,
+        "WI",
+        "9a",
+        Outcome::Satisfactory,
+        at(new_year, "00:10:00"),
+    );
     let by = today + chrono::Duration::days(30);
     let latest = hal.hauler_evaluation_at(
         gus,
+        "WI",
         "12a",
         Outcome::Unsatisfactory { reevaluate_by: by },
         now(),
@@ -326,6 +332,32 @@ fn the_annual_notice_holds_exactly_the_years_evaluations_and_the_card_all_of_the
         page.body
     );
     assert_eq!(web.get("/review/samplers?year=1").status, 400);
+    // the same notice as JSON, for the office only
+    let sue = TestDevice::enroll(&server.url(), "sue");
+    let (status, notice) = milkshed_tests::get_json(
+        &server.url(),
+        &sue.enrollment.token,
+        &format!("/api/samplers/notice?year={year}"),
+    );
+    assert_eq!(status, 200, "{notice}");
+    let gus_json: Vec<&str> = notice["samplers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["facility_id"] == "hauler-1")
+        .flat_map(|s| s["evaluations"].as_array().unwrap())
+        .map(|e| e["evaluated_on"].as_str().unwrap())
+        .collect();
+    assert_eq!(gus_json, expected);
+    let (status, _) = milkshed_tests::get_json(
+        &server.url(),
+        &hal.enrollment.token,
+        &format!("/api/samplers/notice?year={year}"),
+    );
+    assert_eq!(
+        status, 403,
+        "an evaluator does not read the office's notice"
+    );
 
     // the history card: all three, newest first, each item with its text; never the draft
     let page = web.get("/review/facilities/hauler-1");
@@ -363,7 +395,7 @@ fn a_repeat_violation_is_owed_action_on_the_board_until_one_is_recorded() {
     hal.sync().unwrap();
     let gus = ("hauler-1", "Gus Petersen", "BH-5501");
     let earlier = now() - chrono::Duration::days(60);
-    hal.hauler_evaluation_at(gus, "14d", Outcome::Satisfactory, earlier);
+    hal.hauler_evaluation_at(gus, "WI", "14d", Outcome::Satisfactory, earlier);
     let again = hal.hauler_evaluation(gus, "14d", Outcome::Satisfactory);
     assert!(hal.sync().unwrap().rejected.is_empty());
     let board = |dev: &TestDevice| {
@@ -495,4 +527,84 @@ fn a_record_from_before_the_sampler_projections_is_projected_when_opened() {
         )
         .unwrap();
     assert_eq!(truck, "T-17");
+}
+
+/// A hauler/sampler with another State's permit, typed in at the pick-up, is registered by the
+/// server when the evaluation is sent in — under the id its permit makes, so the next device to
+/// type it evaluates the same sampler; a made-up subject or a permit the registry holds under
+/// another record is refused.
+#[test]
+fn a_sampler_typed_in_is_registered_when_the_evaluation_is_sent_in() {
+    let server = TestServer::start();
+    let mut hal = TestDevice::enroll(&server.url(), "hal");
+    hal.sync().unwrap();
+    let known = work::sampler_by_permit(&hal.store, "wi", " bh-5501", "").unwrap();
+    assert_eq!(
+        known.id, "hauler-1",
+        "a permit the briefcase holds is its sampler"
+    );
+    assert!(work::sampler_by_permit(&hal.store, "Minn", "1", "Lars").is_err());
+    assert!(work::sampler_by_permit(&hal.store, "MN", "", "Lars").is_err());
+    let lars = work::sampler_by_permit(&hal.store, "mn", "MN-H-4410", "Lars Berg").unwrap();
+    let permit = lars.permit.clone().unwrap();
+    let id = hal.hauler_evaluation_at(
+        (lars.id.as_str(), &lars.name, &permit),
+        "MN",
+        "14d",
+        Outcome::Satisfactory,
+        now(),
+    );
+    assert!(hal.sync().unwrap().rejected.is_empty());
+    let mut web = supervisor_web(&server);
+    let page = web.get(&format!("/review/facilities/{}", lars.id));
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("MN-H-4410"));
+    assert!(
+        page.body.contains("issuing agency&#39;s records")
+            || page.body.contains("issuing agency's records")
+    );
+    let card = within(&page.body, "<section id=\"history-card\">", "</section>");
+    assert!(card.contains(&id.to_string()));
+    // the next sync brings the sampler to the briefcase: typing the permit again finds it
+    hal.sync().unwrap();
+    let again = work::sampler_by_permit(&hal.store, "MN", "mn-h-4410", "").unwrap();
+    assert_eq!(again.id, lars.id);
+    // a subject the registry lacks that no permit names, and a registered permit under a new id
+    let made_up = hal.hauler_evaluation_at(
+        ("hauler-zz", "Nobody", "X-1"),
+        "MN",
+        "14d",
+        Outcome::Satisfactory,
+        now(),
+    );
+    let copy = hal.hauler_evaluation_at(
+        (
+            milkshed_shared::sampling::records::sampler_id_for_permit("WI", "BH 5501").as_str(),
+            "Gus again",
+            "BH 5501",
+        ),
+        "WI",
+        "14d",
+        Outcome::Satisfactory,
+        now(),
+    );
+    let report = hal.sync().unwrap();
+    let why = |id: InspectionId| {
+        report
+            .rejected
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, w)| w.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        why(made_up).contains("not in the registry"),
+        "{:?}",
+        report.rejected
+    );
+    assert!(
+        why(copy).contains("already in the registry"),
+        "{:?}",
+        report.rejected
+    );
 }

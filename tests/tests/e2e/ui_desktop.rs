@@ -692,15 +692,6 @@ fn a_sanitarians_day_through_the_real_window() {
     wait_for("a deviation on 14d", SECS, || {
         evaluation().is_some_and(|e| e.violations().any(|f| f.item == "14d"))
     });
-    // the finding's photo, through 14d's camera button
-    let hauler_roll = tempfile::tempdir().unwrap();
-    std::fs::write(hauler_roll.path().join("a-hose.jpg"), jpeg(31, 1600, 1200)).unwrap();
-    app.tap("#camera-14d");
-    app.choose_files(hauler_roll.path());
-    wait_for("the photo of 14d", Duration::from_secs(60), || {
-        evaluation()
-            .is_some_and(|e| e.photos.len() == 1 && e.photos[0].item.as_deref() == Some("14d"))
-    });
     app.fill("#pickup-producer", "Roy Harris 55-0101");
     app.fill("#pickup-tank_truck", "T-17");
     app.fill("#pickup-milk_temperature_f", "38.5");
@@ -723,6 +714,23 @@ fn a_sanitarians_day_through_the_real_window() {
     });
     app.screenshot("phone-15-evaluation");
     app.assert_tap_targets("the evaluation");
+    // the finding's photo, through 14d's camera button
+    let hauler_roll = tempfile::tempdir().unwrap();
+    // (two: with a single file in the folder the chooser takes it on the first Return, and the
+    // driver's second Return would land on the camera button)
+    std::fs::write(hauler_roll.path().join("a-hose.jpg"), jpeg(31, 1600, 1200)).unwrap();
+    std::fs::write(
+        hauler_roll.path().join("b-outlet.jpg"),
+        jpeg(32, 1200, 1600),
+    )
+    .unwrap();
+    app.tap("#camera-14d");
+    app.choose_files(hauler_roll.path());
+    wait_for("the photos of 14d", Duration::from_secs(60), || {
+        evaluation().is_some_and(|e| {
+            e.photos.len() == 2 && e.photos.iter().all(|p| p.item.as_deref() == Some("14d"))
+        })
+    });
     sign_with_a_stroke(&app, data.path(), id);
     app.fill("#producer", "Rita Vogel");
     app.draw("#producer-pad", &STROKE);

@@ -1,5 +1,6 @@
-//! Sampling surveillance authority over HTTP: an evaluator's SSO certificate, comparison
-//! evaluations toward a delegation, and what the record holds (`service::sampling`).
+//! Sampling surveillance over HTTP: an evaluator's SSO certificate, comparison evaluations
+//! toward a delegation, and what the record holds (`service::sampling`); the annual notice of
+//! all samplers and evaluations (`service::samplers`).
 
 use super::*;
 use crate::service::sampling;
@@ -39,4 +40,34 @@ pub(super) async fn evaluator(
     blocking(move || sampling::evaluator(&state.db, &device, id))
         .await
         .map(Json)
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct YearIn {
+    year: i32,
+}
+
+/// `GET /api/samplers/notice?year=YYYY` [supervisor, rating officer, admin]: the annual notice
+/// of all samplers and all evaluations of the year (MMSR L8682-8683), as JSON.
+pub(super) async fn samplers_notice(
+    State(state): State<Arc<AppState>>,
+    Extension(device): Extension<DeviceAuth>,
+    crate::http::ApiQuery(q): crate::http::ApiQuery<YearIn>,
+) -> ServiceResult<Json<Value>> {
+    use milkshed_shared::authority::Role;
+    if !matches!(
+        device.role,
+        Role::Supervisor | Role::RatingOfficer | Role::Admin
+    ) {
+        return Err(crate::service::ServiceError::forbidden(
+            "the annual notice is the office's: a supervisor, rating officer or administrator",
+        ));
+    }
+    blocking(move || {
+        let conn = state.db.read()?;
+        let n = crate::service::samplers::annual_notice(&conn, &device.agency_id, q.year)?;
+        serde_json::to_value(&n).map_err(crate::service::ServiceError::internal)
+    })
+    .await
+    .map(Json)
 }

@@ -43,6 +43,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/listings/{id}/events", post(listing_event))
         .route("/board", get(board))
         .route("/evaluators/{id}", get(evaluators::evaluator))
+        .route("/samplers/notice", get(evaluators::samplers_notice))
         .route(
             "/evaluators/{id}/sso-certificate",
             post(evaluators::sso_certificate),
