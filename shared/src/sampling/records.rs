@@ -240,40 +240,40 @@ pub fn section_c_from_record(
             complying: pool.iter().filter(|s| f(s)).count() as u64,
         }
     };
-    let ssos: Vec<&EvaluatorCredentials> = evaluators
-        .iter()
-        .filter(|c| c.sso_certified_on.is_some_and(|d| d <= on))
-        .collect();
-    let delegates: Vec<&EvaluatorCredentials> = evaluators
-        .iter()
-        .filter(|c| c.delegation.is_some_and(|d| d.granted_on <= on))
-        .collect();
-    let item1 = Counts {
-        number: ssos.len() as u64,
-        complying: ssos
-            .iter()
-            .filter(|c| {
-                let sso_only = EvaluatorCredentials {
-                    sso_certified_on: c.sso_certified_on,
+    // each evaluator judged on the one credential the item is about
+    let held = |only: &dyn Fn(&EvaluatorCredentials) -> Option<EvaluatorCredentials>,
+                as_: EvaluatingAs| {
+        let pool: Vec<EvaluatorCredentials> = evaluators.iter().filter_map(only).collect();
+        Counts {
+            number: pool.len() as u64,
+            complying: pool
+                .iter()
+                .filter(|c| may_evaluate(c, on) == Ok(as_))
+                .count() as u64,
+        }
+    };
+    let item1 = held(
+        &|c| {
+            c.sso_certified_on
+                .filter(|d| *d <= on)
+                .map(|d| EvaluatorCredentials {
+                    sso_certified_on: Some(d),
                     delegation: None,
-                };
-                may_evaluate(&sso_only, on) == Ok(EvaluatingAs::CertifiedSso)
-            })
-            .count() as u64,
-    };
-    let item3 = Counts {
-        number: delegates.len() as u64,
-        complying: delegates
-            .iter()
-            .filter(|c| {
-                let delegate_only = EvaluatorCredentials {
+                })
+        },
+        EvaluatingAs::CertifiedSso,
+    );
+    let item3 = held(
+        &|c| {
+            c.delegation
+                .filter(|d| d.granted_on <= on)
+                .map(|d| EvaluatorCredentials {
                     sso_certified_on: None,
-                    delegation: c.delegation,
-                };
-                may_evaluate(&delegate_only, on) == Ok(EvaluatingAs::DelegatedOfficial)
-            })
-            .count() as u64,
-    };
+                    delegation: Some(d),
+                })
+        },
+        EvaluatingAs::DelegatedOfficial,
+    );
     let item4 = count(&|s| s.permitted, &|_| true);
     let item5 = count(&|s| s.evaluated, &|_| true);
     let item6 = count(&|s| s.in_compliance, &|s| s.evaluated);

@@ -251,14 +251,3 @@ pub fn haulers_identified(
     let rows = stmt.query_map([ids], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
-
-/// The agency's users holding any sampling surveillance record (a certificate or a
-/// delegation).
-pub fn evaluator_ids(conn: &Connection, agency: &str) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT user_id FROM sso_certificates WHERE agency_id = ?1
-         UNION SELECT user_id FROM delegations WHERE agency_id = ?1 ORDER BY 1",
-    )?;
-    let rows = stmt.query_map([agency], |r| r.get(0))?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
-}

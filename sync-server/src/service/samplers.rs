@@ -480,7 +480,7 @@ pub fn section_c(
         ));
     }
     let mut evaluators = Vec::new();
-    for user in sdb::evaluator_ids(conn, agency)? {
+    for user in sdb::evaluators(conn, agency)? {
         evaluators.push(crate::service::sampling::credentials(conn, &user)?);
     }
     Ok(records::section_c_from_record(&identified, &evaluators, on))
