@@ -1,10 +1,11 @@
 //! A rating officer's farm visit names the bulk milk hauler/samplers identified from at least
 //! the previous 30 days of the farm's records (weight tickets), by permit and issuing State —
 //! the population FORM 2359j Section C counts (MMSR L281-287; `sampling::records`). Part of the
-//! signed content. Keyed by `STATE:PERMIT`, so the same hauler named twice is one entry.
+//! signed content. Keyed by `sampling::records::sampler_id_for_permit`, so the same hauler named
+//! twice, however the permit was written, is one entry.
 
 use super::*;
-use crate::sampling::records::IdentifiedSampler;
+use crate::sampling::records::{sampler_id_for_permit, IdentifiedSampler};
 
 impl InspectionDoc {
     fn identified_map(&mut self) -> Result<ObjId> {
@@ -50,9 +51,9 @@ impl InspectionDoc {
             ));
         }
         let m = self.identified_map()?;
-        let entry = self
-            .doc
-            .put_object(&m, format!("{state}:{permit}"), ObjType::Map)?;
+        let entry =
+            self.doc
+                .put_object(&m, sampler_id_for_permit(&state, &permit), ObjType::Map)?;
         self.doc.put(&entry, "state", state.as_str())?;
         self.doc.put(&entry, "permit", h.permit.trim())?;
         self.doc.put(&entry, "name", name)?;
@@ -67,14 +68,8 @@ impl InspectionDoc {
         permit: &str,
         now: &DateTime<FixedOffset>,
     ) -> Result<()> {
-        let key = IdentifiedSampler {
-            state: state.into(),
-            permit: permit.into(),
-            name: String::new(),
-        }
-        .key();
         let m = self.identified_map()?;
-        self.doc.delete(&m, format!("{}:{}", key.0, key.1))?;
+        self.doc.delete(&m, sampler_id_for_permit(state, permit))?;
         commit(&mut self.doc, "hauler/sampler removed", now);
         Ok(())
     }

@@ -471,6 +471,9 @@ fn a_rating_visit_names_each_hauler_identified_once_and_signs_them() {
     // the same permit from another weight ticket replaces, not doubles
     d.identify_hauler(&h("WI", "h-204", "Dale Kunz"), &t(1))
         .unwrap();
+    // and written another way on another ticket, still one
+    d.identify_hauler(&h("WI", "H 204", "Dale Kunz"), &t(1))
+        .unwrap();
     d.identify_hauler(&h("MN", "7781", ""), &t(1)).unwrap();
     assert!(d.identify_hauler(&h("Wisc", "1", ""), &t(1)).is_err());
     assert!(d.identify_hauler(&h("WI", "  ", ""), &t(1)).is_err());

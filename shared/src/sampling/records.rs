@@ -220,14 +220,12 @@ pub fn section_c_from_record(
     evaluators: &[EvaluatorCredentials],
     on: NaiveDate,
 ) -> SectionCRecord {
-    let mut unique: BTreeMap<(String, String), &(IdentifiedSampler, Option<SamplerStanding>)> =
+    let mut unique: BTreeMap<String, &(IdentifiedSampler, Option<SamplerStanding>)> =
         BTreeMap::new();
     for entry in identified {
-        let key = (
-            entry.0.state.trim().to_uppercase(),
-            sampler_id_for_permit(&entry.0.state, &entry.0.permit),
-        );
-        unique.entry(key).or_insert(entry);
+        unique
+            .entry(sampler_id_for_permit(&entry.0.state, &entry.0.permit))
+            .or_insert(entry);
     }
     let samplers: Vec<SectionCSampler> = unique
         .into_values()

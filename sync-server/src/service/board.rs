@@ -111,7 +111,8 @@ impl Board {
     }
 }
 
-fn parse(s: &str) -> Option<NaiveDate> {
+/// The day a stored date or RFC 3339 time begins with (a device's time: its local day).
+pub(crate) fn parse(s: &str) -> Option<NaiveDate> {
     s.get(..10).and_then(|d| d.parse().ok())
 }
 

@@ -20,10 +20,6 @@ use crate::db::sampling::{self as sdb, EvaluationRow};
 use crate::db::{self, registry as reg};
 use crate::service::{board, pdf, ServiceError, ServiceResult};
 
-fn local_day(rfc3339: &str) -> Option<NaiveDate> {
-    rfc3339.get(..10).and_then(|d| d.parse().ok())
-}
-
 /// The rules' view of an evaluation on file.
 pub fn entry(row: &EvaluationRow) -> Option<EvaluationEntry> {
     let outcome = match row.outcome.as_deref() {
@@ -45,7 +41,7 @@ pub fn entry(row: &EvaluationRow) -> Option<EvaluationEntry> {
     deviations.sort_by_key(|d| order.iter().position(|o| o == d).unwrap_or(usize::MAX));
     Some(EvaluationEntry {
         inspection_id: row.inspection_id.clone(),
-        on: local_day(&row.started_at)?,
+        on: board::parse(&row.started_at)?,
         evaluator: row.inspector_name.clone(),
         outcome,
         deviations,
@@ -181,6 +177,18 @@ fn outcome_text(o: Option<Outcome>) -> String {
         Some(Outcome::Satisfactory) => "satisfactory".into(),
         Some(Outcome::Unsatisfactory { .. }) => "unsatisfactory".into(),
         None => "not recorded".into(),
+    }
+}
+
+/// The notice's year: the one asked for, else the agency's current year.
+pub fn notice_year(
+    conn: &rusqlite::Connection,
+    agency: &str,
+    asked: Option<i32>,
+) -> ServiceResult<i32> {
+    match asked {
+        Some(y) => Ok(y),
+        None => Ok(chrono::Datelike::year(&reg::agency_today(conn, agency)?)),
     }
 }
 
@@ -431,7 +439,7 @@ fn standing(
         .into_iter()
         .filter(|e| e.event == "inspected")
     {
-        if let Some(on) = local_day(&e.effective_on) {
+        if let Some(on) = board::parse(&e.effective_on) {
             history.push(EvaluationEntry {
                 inspection_id: format!("recorded {on}"),
                 on,
@@ -454,7 +462,7 @@ fn permit_in_force(p: &reg::Permit, on: NaiveDate) -> bool {
     let status = p
         .history
         .iter()
-        .rfind(|e| local_day(&e.effective_on).is_some_and(|d| d <= on))
+        .rfind(|e| board::parse(&e.effective_on).is_some_and(|d| d <= on))
         .map_or("issued", |e| e.status.as_str());
     PermitStatus::parse(status).is_some_and(PermitStatus::grade_a_sale_allowed)
 }

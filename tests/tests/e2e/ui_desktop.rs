@@ -576,6 +576,7 @@ fn a_sanitarians_day_through_the_real_window() {
                 })
             });
             app.screenshot("phone-16-haulers-identified");
+            app.assert_tap_targets("the haulers identified");
         }
         wait_for("its violations", SECS, || {
             let mut s = store(data.path());

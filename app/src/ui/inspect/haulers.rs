@@ -7,7 +7,7 @@
 use dioxus::prelude::*;
 use milkshed_shared::briefcase;
 use milkshed_shared::ids::InspectionId;
-use milkshed_shared::sampling::records::IdentifiedSampler;
+use milkshed_shared::sampling::records::{same_permit, IdentifiedSampler};
 
 use super::{edit, now};
 use crate::device::work;
@@ -29,13 +29,12 @@ pub fn HaulersPanel(
     let mut name = use_signal(String::new);
     let named = |h: &briefcase::FacilityRecord| {
         identified.iter().any(|i| {
-            i.key()
-                == IdentifiedSampler {
-                    state: h.permit_state.clone().unwrap_or_default(),
-                    permit: h.permit.clone().unwrap_or_default(),
-                    name: String::new(),
-                }
-                .key()
+            same_permit(
+                &i.state,
+                &i.permit,
+                h.permit_state.as_deref().unwrap_or_default(),
+                h.permit.as_deref().unwrap_or_default(),
+            )
         })
     };
     let offer: Vec<briefcase::FacilityRecord> = known

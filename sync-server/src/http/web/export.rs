@@ -147,12 +147,7 @@ pub async fn samplers_notice(
     super::run(move || {
         use crate::service::samplers;
         let conn = state.db.read()?;
-        let year = match q.year {
-            Some(y) => y,
-            None => {
-                chrono::Datelike::year(&crate::db::registry::agency_today(&conn, &s.agency_id)?)
-            }
-        };
+        let year = samplers::notice_year(&conn, &s.agency_id, q.year)?;
         let n = samplers::annual_notice(&conn, &s.agency_id, year)?;
         let mut w = csv::Writer::from_writer(Vec::new());
         let failed = |e: csv::Error| {

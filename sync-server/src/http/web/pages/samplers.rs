@@ -67,11 +67,11 @@ pub struct YearQuery {
 }
 
 fn year_of(state: &AppState, s: &WebSession, q: &YearQuery) -> PageResult<i32> {
-    use chrono::Datelike;
-    match q.year {
-        Some(y) => Ok(y),
-        None => Ok(reg::agency_today(&*reader(state)?, &s.agency_id)?.year()),
-    }
+    Ok(samplers::notice_year(
+        &*reader(state)?,
+        &s.agency_id,
+        q.year,
+    )?)
 }
 
 /// `GET /review/samplers?year=YYYY`: the annual notice to the proper agencies of all samplers
