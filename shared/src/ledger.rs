@@ -113,25 +113,40 @@ pub fn first_frequency_gap(
     }
 }
 
-/// The kinds of enforcement action an agency takes on a permit.
+/// The kinds of enforcement action an agency takes on a permit: every one the MMSR's
+/// enforcement categories name (Section 7 #10, L8114-8125; Category II-IV L8142-8201) — a
+/// written notice (warning letter) after 2 of the last 4 samples, notice of intent to suspend,
+/// suspension or a monetary penalty in lieu of it, the permit holder's notice of correction
+/// and the reinstatement inspection it calls for, reinstatement or a temporary permit,
+/// revocation after repeated suspensions, a hearing, a court action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActionKind {
     WarningLetter,
     IntentToSuspend,
     Suspension,
+    MonetaryPenalty,
+    NoticeOfCorrection,
     ReinstatementInspection,
+    Reinstatement,
+    TemporaryPermit,
     Revocation,
     Hearing,
+    CourtAction,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 6] = [
+    pub const ALL: [ActionKind; 11] = [
         ActionKind::WarningLetter,
         ActionKind::IntentToSuspend,
         ActionKind::Suspension,
+        ActionKind::MonetaryPenalty,
+        ActionKind::NoticeOfCorrection,
         ActionKind::ReinstatementInspection,
+        ActionKind::Reinstatement,
+        ActionKind::TemporaryPermit,
         ActionKind::Revocation,
         ActionKind::Hearing,
+        ActionKind::CourtAction,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -139,9 +154,14 @@ impl ActionKind {
             ActionKind::WarningLetter => "warning_letter",
             ActionKind::IntentToSuspend => "intent_to_suspend",
             ActionKind::Suspension => "suspension",
+            ActionKind::MonetaryPenalty => "monetary_penalty",
+            ActionKind::NoticeOfCorrection => "notice_of_correction",
             ActionKind::ReinstatementInspection => "reinstatement_inspection",
+            ActionKind::Reinstatement => "reinstatement",
+            ActionKind::TemporaryPermit => "temporary_permit",
             ActionKind::Revocation => "revocation",
             ActionKind::Hearing => "hearing",
+            ActionKind::CourtAction => "court_action",
         }
     }
 
@@ -149,14 +169,64 @@ impl ActionKind {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    /// The action's name as a letter or a page prints it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ActionKind::WarningLetter => "Warning letter (written notice)",
+            ActionKind::IntentToSuspend => "Notice of intent to suspend",
+            ActionKind::Suspension => "Permit suspension",
+            ActionKind::MonetaryPenalty => "Monetary penalty in lieu of suspension",
+            ActionKind::NoticeOfCorrection => "Notice of correction received",
+            ActionKind::ReinstatementInspection => "Reinstatement inspection",
+            ActionKind::Reinstatement => "Permit reinstatement",
+            ActionKind::TemporaryPermit => "Temporary permit",
+            ActionKind::Revocation => "Permit revocation",
+            ActionKind::Hearing => "Hearing",
+            ActionKind::CourtAction => "Court action",
+        }
+    }
+
+    /// The MMSR lines the action rests on (a letter cites them).
+    pub fn rule_cited(self) -> &'static str {
+        match self {
+            ActionKind::WarningLetter => "MMSR Section 7 #10, Category II Product Compliance b (L8184-8186): two of the last four samples exceeded the standard; an additional sample is taken within 21 days of this notice, but not before 3 days",
+            ActionKind::IntentToSuspend => "MMSR Section 7 #10, Category II Sanitation Requirements a (L8142-8143); repeat violations (L3013)",
+            ActionKind::Suspension => "MMSR Section 7 #10, Category II Sanitation Requirements b and Product Compliance c (L8144-8148, L8187-8194)",
+            ActionKind::MonetaryPenalty => "MMSR Section 7 #10, Category II c and its note on Grade \"A\" PMO Section 3 (L8150-8158, L8181-8183): milk produced while a monetary penalty is imposed is not eligible for sale as Grade \"A\"",
+            ActionKind::NoticeOfCorrection => "MMSR Section 7 #10, Category IV note (L8167-8171): the Regulatory Agency inspects within one week of receiving the notice of correction",
+            ActionKind::ReinstatementInspection => "MMSR Section 7 #10, Category IV note (L8167-8171)",
+            ActionKind::Reinstatement => "MMSR Section 7 #10, Category IV: reinstatement procedures followed (L8166)",
+            ActionKind::TemporaryPermit => "MMSR Section 7 #10, Category IV Product Compliance a (L8199-8201)",
+            ActionKind::Revocation => "MMSR Section 7 #10, Category III: revocation upon multiple suspensions (L8162)",
+            ActionKind::Hearing => "MMSR Section 7 #10, Category V: hearings provided for as required (L8173-8175)",
+            ActionKind::CourtAction => "MMSR Section 7 #10, Category V: hearing/court action (L8125, L8173-8175)",
+        }
+    }
+
+    /// The permit status the action brings, where it changes the permit: a suspension, a
+    /// reinstatement, a temporary permit and a revocation. A monetary penalty leaves the permit
+    /// as it is (its milk is not Grade "A" while it is imposed, L8150-8151).
+    pub fn permit_status(self) -> Option<crate::registry::PermitStatus> {
+        use crate::registry::PermitStatus;
+        match self {
+            ActionKind::Suspension => Some(PermitStatus::Suspended),
+            ActionKind::Reinstatement => Some(PermitStatus::Reinstated),
+            ActionKind::TemporaryPermit => Some(PermitStatus::Temporary),
+            ActionKind::Revocation => Some(PermitStatus::Revoked),
+            _ => None,
+        }
+    }
+
     /// The deadline the MMSR sets for what must follow the action, where it sets one: a
     /// written notice's extra sample within 21 days (L8184-8186); a reinstatement inspection
-    /// within one week of the permit holder's notice (L8168-8171). The others have no deadline
-    /// in the seeds (requirements.md marks them [GAP]).
+    /// within one week of the permit holder's notice of correction (L8168-8171). The others
+    /// have no deadline in the seeds (requirements.md marks them [GAP]).
     pub fn deadline(self, issued_on: NaiveDate) -> Option<NaiveDate> {
         match self {
             ActionKind::WarningLetter => Some(plus_days(issued_on, 21)),
-            ActionKind::ReinstatementInspection => Some(plus_days(issued_on, 7)),
+            ActionKind::ReinstatementInspection | ActionKind::NoticeOfCorrection => {
+                Some(plus_days(issued_on, 7))
+            }
             _ => None,
         }
     }
@@ -323,6 +393,22 @@ mod tests {
         assert_eq!(ActionKind::Suspension.deadline(d("2026-12-20")), None);
         assert_eq!(ActionKind::parse("hearing"), Some(ActionKind::Hearing));
         assert_eq!(ActionKind::parse("fine"), None);
+        assert_eq!(
+            ActionKind::NoticeOfCorrection.deadline(d("2024-02-26")),
+            Some(d("2024-03-04"))
+        );
+    }
+
+    #[test]
+    fn every_action_kind_round_trips_and_cites_its_line() {
+        for k in ActionKind::ALL {
+            assert_eq!(ActionKind::parse(k.as_str()), Some(k));
+            assert!(k.rule_cited().contains("L8"), "{k:?} cites its MMSR line");
+        }
+        use crate::registry::PermitStatus;
+        assert_eq!(ActionKind::Suspension.permit_status(), Some(PermitStatus::Suspended));
+        assert_eq!(ActionKind::MonetaryPenalty.permit_status(), None);
+        assert_eq!(ActionKind::TemporaryPermit.permit_status(), Some(PermitStatus::Temporary));
     }
 
     #[test]

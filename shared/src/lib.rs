@@ -17,6 +17,7 @@
 //! - [`listing`]: IMS listing decisions, withdrawal triggers, FORM 2359i checks.
 //! - [`photo`]: the photo limits the device and the server share.
 //! - [`policy`]: every reading of an ambiguous MMSR passage, each in one named place.
+//! - [`letters`]: enforcement letters' templates and their merge fields.
 //! - [`reference`]: versioned reference data (product codes, FIPS, laboratory codes).
 //! - [`register`]: the IMS listing register's clocks: reminders, 2359o, re-ratings, withdrawals.
 //! - [`registry`]: facility kinds and frequencies, permit statuses, retention, the 40 % warning.
@@ -39,6 +40,7 @@ pub mod document;
 pub mod exact;
 pub mod ids;
 pub mod ledger;
+pub mod letters;
 pub mod listing;
 pub mod photo;
 pub mod policy;

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use milkshed_shared::authority::Role;
 use milkshed_shared::ids::{DeviceId, UserId};
 
+pub mod desk;
 mod projection;
 pub mod registry;
 pub mod sampling;
@@ -27,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0007_reference_versions.sql"),
     include_str!("../../migrations/0008_sampling_surveillance.sql"),
     include_str!("../../migrations/0009_sampler_records.sql"),
+    include_str!("../../migrations/0010_supervisors_desk.sql"),
 ];
 
 /// The first schema with the sampler projections: documents stored before it are projected
@@ -59,6 +61,48 @@ pub struct DeviceAuth {
     pub actor: String,
     pub expires_at: DateTime<Utc>,
     pub revoked: bool,
+}
+
+impl DeviceAuth {
+    /// The device's user as the caller of a change to the record.
+    pub fn caller(&self) -> Caller {
+        Caller {
+            user_id: self.user_id.clone(),
+            user_name: self.user_name.clone(),
+            agency_id: self.agency_id.clone(),
+            role: self.role,
+            via: Via::Device(self.device_id.as_str().to_string()),
+        }
+    }
+}
+
+/// Who changes the agency record, and through what: the register and office services take
+/// this, so a device's request and a review page's form are one operation with one check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub user_id: UserId,
+    pub user_name: String,
+    pub agency_id: String,
+    pub role: Role,
+    pub via: Via,
+}
+
+/// The channel of a change, kept in the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// An enrolled device, by its id.
+    Device(String),
+    /// A signed-in review-page session.
+    Web,
+}
+
+impl Via {
+    pub fn describe(&self) -> String {
+        match self {
+            Via::Device(id) => format!("device {id}"),
+            Via::Web => "review pages".into(),
+        }
+    }
 }
 
 /// A user for sign-in.
@@ -113,6 +157,7 @@ pub const READERS: u32 = 4;
 /// The agency record's connections: one writer (SQLite writes one at a time, so the writer
 /// queue lives here rather than in SQLite's busy loop) and a pool of readers, so pages and
 /// status reads never wait for a sync or an upload.
+#[derive(Clone)]
 pub struct Db {
     writer: r2d2::Pool<r2d2_sqlite::SqliteConnectionManager>,
     readers: r2d2::Pool<r2d2_sqlite::SqliteConnectionManager>,

@@ -19,6 +19,19 @@ pub struct WebSession {
     pub last_seen: DateTime<Utc>,
 }
 
+impl WebSession {
+    /// The signed-in user as the caller of a change made on the review pages.
+    pub fn caller(&self) -> super::Caller {
+        super::Caller {
+            user_id: self.user_id.clone().into(),
+            user_name: self.user_name.clone(),
+            agency_id: self.agency_id.clone(),
+            role: self.role,
+            via: super::Via::Web,
+        }
+    }
+}
+
 pub fn create_session(
     conn: &Connection,
     token_hash: &str,

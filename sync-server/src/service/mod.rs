@@ -19,7 +19,9 @@ pub mod board;
 pub mod demo;
 pub mod error;
 pub mod lab;
+pub mod letters;
 pub mod office;
+pub mod outbox;
 pub mod pdf;
 pub mod photo;
 pub mod photos;
@@ -34,3 +36,15 @@ pub mod sampling;
 pub mod sync;
 
 pub use error::{ServiceError, ServiceResult};
+
+/// Records a change in the audit log, in the change's own transaction (`db::desk::audit`).
+pub fn audit(
+    conn: &rusqlite::Connection,
+    caller: &crate::db::Caller,
+    action: &str,
+    subject: &str,
+    detail: impl AsRef<str>,
+) -> ServiceResult<()> {
+    crate::db::desk::audit(conn, caller, action, subject, detail.as_ref())?;
+    Ok(())
+}

@@ -6,14 +6,14 @@ use milkshed_shared::sync::ErrorCode;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::db::{self, Db, DeviceAuth};
+use crate::db::{self, Caller, Db};
 use crate::service::lab::{self, CsvProblem};
 use crate::service::publish;
 use crate::service::{ServiceError, ServiceResult};
 
 /// The office's work — laboratory results, enforcement actions — is a supervisor's or an
 /// administrator's; `what` names it in the refusal.
-pub fn office(device: &DeviceAuth, what: &str) -> ServiceResult<()> {
+pub fn office(device: &Caller, what: &str) -> ServiceResult<()> {
     if matches!(
         device.role,
         crate::service::auth::Role::Supervisor | crate::service::auth::Role::Admin
@@ -31,7 +31,7 @@ pub fn office(device: &DeviceAuth, what: &str) -> ServiceResult<()> {
 /// its subject's standard, stores them all or none, and answers with the ledger's actions due.
 pub fn record_lab_results(
     db: &Db,
-    device: &DeviceAuth,
+    device: &Caller,
     mut rows: Vec<db::LabRow>,
 ) -> ServiceResult<Result<Value, Vec<CsvProblem>>> {
     {
@@ -52,6 +52,17 @@ pub fn record_lab_results(
                 .collect();
         lab::judge(&mut rows, |s| farms.contains(s));
         let import_id = db::import_lab_results(&mut conn, &device.agency_id, &rows)?;
+        crate::service::audit(
+            &conn,
+            device,
+            "lab.imported",
+            &import_id,
+            format!(
+                "{} laboratory result{} imported",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "s" }
+            ),
+        )?;
         let mut keys: Vec<(String, String)> = rows
             .iter()
             .map(|r| (r.subject_id.clone(), r.standard.clone()))
@@ -88,55 +99,106 @@ pub fn record_lab_results(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActionIn {
-    subject_id: String,
-    kind: String,
+    pub subject_id: String,
+    pub kind: String,
     #[serde(deserialize_with = "milkshed_shared::calendar::de_date")]
-    issued_on: chrono::NaiveDate,
-    cause: String,
+    pub issued_on: chrono::NaiveDate,
+    pub cause: String,
     #[serde(default)]
-    amends: Option<String>,
+    pub amends: Option<String>,
+    /// The findings the letter states (the cause when blank).
+    #[serde(default)]
+    pub findings: String,
+    /// The permit holder's e-mail address: the approved letter is sent there.
+    #[serde(default)]
+    pub recipient: Option<String>,
+    /// Reinstating after a suspension for a lab standard: the standard.
+    #[serde(default)]
+    pub lab_standard: Option<String>,
 }
 
-/// `POST /api/actions`: records an enforcement action with its deadline (append-only; an
-/// amendment names the action it amends).
-pub fn add_action(db: &Db, device: &DeviceAuth, a: ActionIn) -> ServiceResult<Value> {
+/// `POST /api/actions` (and the review pages' enforcement form): records an enforcement action
+/// with its deadline (append-only; an amendment names the action it amends); an action that
+/// changes the permit (suspension, reinstatement, temporary permit, revocation) changes the
+/// facility's permit by the same rules as a status change; the action's letter is drafted from
+/// the agency's template. All in one transaction.
+pub fn add_action(db: &Db, device: &Caller, a: ActionIn) -> ServiceResult<Value> {
     office(device, "enforcement actions")?;
-    let kind = milkshed_shared::ledger::ActionKind::parse(&a.kind).ok_or_else(|| {
-        ServiceError::bad_request("kind is one of warning_letter, intent_to_suspend, suspension, reinstatement_inspection, revocation, hearing")
-    })?;
+    let kind = crate::service::letters::parse_kind(&a.kind)?;
     if a.cause.trim().is_empty() {
         return Err(ServiceError::bad_request(
             "link the action to its cause (a finding or a lab result)",
         ));
     }
-    {
-        let conn = db.write()?;
-        if let Some(amended) = &a.amends {
-            if !db::action_exists(&conn, &device.agency_id, amended)? {
-                return Err(ServiceError::new(
-                    ErrorCode::NotFound,
-                    "no such action to amend in your agency",
-                ));
-            }
+    let recipient = a
+        .recipient
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    let mut conn = db.write()?;
+    let tx = conn.transaction()?;
+    let agency = &device.agency_id;
+    let subject = db::registry::facility(&tx, agency, &a.subject_id)?.ok_or_else(|| {
+        ServiceError::new(ErrorCode::NotFound, "no such facility in your agency")
+    })?;
+    if let Some(amended) = &a.amends {
+        if !db::action_exists(&tx, agency, amended)? {
+            return Err(ServiceError::new(
+                ErrorCode::NotFound,
+                "no such action to amend in your agency",
+            ));
         }
-        let due_on = kind.deadline(a.issued_on);
-        let id = db::add_action(
-            &conn,
-            &device.agency_id,
-            &db::NewAction {
-                subject_id: &a.subject_id,
-                kind: kind.as_str(),
-                issued_on: a.issued_on,
-                due_on,
-                cause: &a.cause,
-                issued_by: device.user_id.as_str(),
-                amends: a.amends.as_deref(),
-            },
-        )?;
-        // the farm gate sees what is owed
-        publish::publish_reference(&conn, &device.agency_id, &a.subject_id)?;
-        Ok(json!({"id": id, "due_on": due_on.map(|d| d.to_string())}))
     }
+    let mut permit = Value::Null;
+    if let Some(next) = kind.permit_status() {
+        let p = db::registry::permits_of(&tx, &a.subject_id)?
+            .pop()
+            .ok_or_else(|| {
+                ServiceError::conflict(format!("{} holds no permit to change", subject.name))
+            })?;
+        permit = crate::service::registers::change_permit_in(
+            &tx,
+            device,
+            &p.id,
+            next,
+            a.issued_on,
+            &format!("{}: {}", kind.label(), a.cause.trim()),
+            a.lab_standard.as_deref(),
+        )?;
+    }
+    let due_on = kind.deadline(a.issued_on);
+    let id = db::add_action(
+        &tx,
+        agency,
+        &db::NewAction {
+            subject_id: &a.subject_id,
+            kind: kind.as_str(),
+            issued_on: a.issued_on,
+            due_on,
+            cause: a.cause.trim(),
+            issued_by: device.user_id.as_str(),
+            amends: a.amends.as_deref(),
+        },
+    )?;
+    crate::service::audit(
+        &tx,
+        device,
+        &format!("action.{}", kind.as_str()),
+        &a.subject_id,
+        format!(
+            "{} for {} issued {}{}: {}",
+            kind.label(),
+            subject.name,
+            a.issued_on,
+            due_on.map(|d| format!(", due {d}")).unwrap_or_default(),
+            a.cause.trim()
+        ),
+    )?;
+    let letter = crate::service::letters::draft_in(&tx, device, &id, &a.findings, recipient)?;
+    // the farm gate sees what is owed
+    publish::publish_reference(&tx, agency, &a.subject_id)?;
+    tx.commit()?;
+    Ok(json!({"id": id, "due_on": due_on.map(|d| d.to_string()), "letter": letter, "permit": permit}))
 }
 
 #[derive(Deserialize)]
@@ -148,7 +210,7 @@ pub struct CompleteIn {
 /// `POST /api/actions/{id}/complete`: what the action required was done on a date.
 pub fn complete_action(
     db: &Db,
-    device: &DeviceAuth,
+    device: &Caller,
     id: String,
     c: CompleteIn,
 ) -> ServiceResult<Value> {
@@ -164,6 +226,13 @@ pub fn complete_action(
         db::complete_action(&conn, &id, c.on, device.user_id.as_str())?;
         if let Some(subject) = db::action_subject(&conn, &id)? {
             publish::publish_reference(&conn, &device.agency_id, &subject)?;
+            crate::service::audit(
+                &conn,
+                device,
+                "action.completed",
+                &subject,
+                format!("action {id} completed on {}", c.on),
+            )?;
         }
         Ok(json!({"id": id, "completed_on": c.on.to_string()}))
     }
@@ -172,7 +241,7 @@ pub fn complete_action(
 /// `GET /api/actions/overdue[?today=YYYY-MM-DD]`: actions past their deadline, not done.
 pub fn overdue_actions(
     db: &Db,
-    device: &DeviceAuth,
+    device: &Caller,
     today: Option<NaiveDate>,
 ) -> ServiceResult<Value> {
     {

@@ -87,6 +87,20 @@ pub fn add_facility_record(
     by: &str,
     f: &FacilityInput,
 ) -> ServiceResult<(String, Vec<String>)> {
+    let tx = conn.transaction()?;
+    let added = add_facility_in(&tx, agency, by, f)?;
+    tx.commit()?;
+    Ok(added)
+}
+
+/// Adds a facility to the registry (with its permit and listing) in the caller's transaction:
+/// a bulk import adds all its rows in one, or none.
+pub fn add_facility_in(
+    tx: &rusqlite::Transaction<'_>,
+    agency: &str,
+    by: &str,
+    f: &FacilityInput,
+) -> ServiceResult<(String, Vec<String>)> {
     let FacilityInput(f) = f;
     if let Some(id) = &f.id {
         check_facility_id(id)?;
@@ -122,8 +136,8 @@ pub fn add_facility_record(
     if f.pounds_daily.is_some_and(|p| p < 0) {
         return Err(ServiceError::bad_request("pounds_daily: not negative"));
     }
-    let edition = edition_of(conn, agency)?;
-    let home = reg::agency_settings(conn, agency)?.home_state;
+    let edition = edition_of(tx, agency)?;
+    let home = reg::agency_settings(tx, agency)?.home_state;
     let state = f
         .permit_state
         .as_deref()
@@ -136,11 +150,10 @@ pub fn add_facility_record(
         .to_string();
     let state = state.as_str();
     check_state(edition, state)?;
-    let tx = conn.transaction()?;
     if let Some(id) = &f.id {
         // ids are unique across the record: one taken by another agency is refused the same
         // way, and says nothing of whose it is
-        if reg::facility_id_taken(&tx, id)? {
+        if reg::facility_id_taken(tx, id)? {
             return Err(ServiceError::conflict(format!(
                 "facility id {id} is already in use; choose another"
             )));
@@ -152,7 +165,7 @@ pub fn add_facility_record(
                 "listing: only a dairy farm ships in a listing",
             ));
         }
-        let s = reg::facility(&tx, agency, shipper)?
+        let s = reg::facility(tx, agency, shipper)?
             .ok_or_else(|| ServiceError::not_found("listing"))?;
         if !FacilityKind::parse(&s.kind).is_some_and(FacilityKind::takes_farms) {
             return Err(ServiceError::bad_request(format!(
@@ -170,30 +183,29 @@ pub fn add_facility_record(
             pounds_daily: f.pounds_daily,
             by,
         };
-        reg::add_facility(&tx, agency, f.id.as_deref(), &new)?
+        reg::add_facility(tx, agency, f.id.as_deref(), &new)?
     };
     if let Some(p) = &f.permit {
         let issuing = p.issuing_state.as_deref().unwrap_or(state);
         check_state(edition, issuing)?;
-        if reg::permit_number_taken(&tx, agency, issuing, &p.number)? {
+        if reg::permit_number_taken(tx, agency, issuing, &p.number)? {
             return Err(ServiceError::conflict(format!(
                 "permit {} of {issuing} is already in the registry",
                 p.number
             )));
         }
-        let pid = reg::add_permit(&tx, agency, &id, &p.number, issuing)?;
-        reg::add_permit_event(&tx, &pid, "issued", p.issued_on, "permit issued", by)?;
+        let pid = reg::add_permit(tx, agency, &id, &p.number, issuing)?;
+        reg::add_permit_event(tx, &pid, "issued", p.issued_on, "permit issued", by)?;
     }
     if let Some(shipper) = &f.listing {
-        let today = reg::agency_today(&tx, agency)?;
-        reg::set_listing(&tx, agency, &id, shipper, today, by)?;
+        let today = reg::agency_today(tx, agency)?;
+        reg::set_listing(tx, agency, &id, shipper, today, by)?;
     }
     if let Some(d) = f.last_inspection {
-        reg::add_facility_event(&tx, &id, "inspected", None, d, by)?;
+        reg::add_facility_event(tx, &id, "inspected", None, d, by)?;
     }
-    crate::service::publish::publish_reference(&tx, agency, &id)?;
-    let warnings = warnings_for(&tx, f.listing.as_deref())?;
-    tx.commit()?;
+    crate::service::publish::publish_reference(tx, agency, &id)?;
+    let warnings = warnings_for(tx, f.listing.as_deref())?;
     Ok((id, warnings))
 }
 
@@ -201,6 +213,22 @@ pub fn add_facility_record(
 pub struct FacilityInput(pub FacilityIn);
 
 impl FacilityInput {
+    /// The facility in one line, for the audit log.
+    pub fn summary(&self) -> String {
+        let f = &self.0;
+        let mut s = format!("{} {}", f.kind.replace('_', " "), f.name.trim());
+        if let Some(n) = &f.number {
+            s.push_str(&format!(" ({n})"));
+        }
+        if let Some(p) = &f.permit {
+            s.push_str(&format!(", permit {} issued {}", p.number, p.issued_on));
+        }
+        if let Some(l) = &f.listing {
+            s.push_str(&format!(", ships in {l}"));
+        }
+        s
+    }
+
     pub fn from_json(v: &Value) -> Result<FacilityInput, String> {
         serde_json::from_value(v.clone())
             .map(FacilityInput)

@@ -25,6 +25,7 @@ pub struct Decision {
 pub fn review(
     db: &Db,
     actor: &ActorId,
+    caller: &db::Caller,
     reviewer: &Acting<'_>,
     id: milkshed_shared::ids::InspectionId,
     decision: Decision,
@@ -75,6 +76,24 @@ pub fn review(
     db::store_doc(&tx, reviewer.agency, &mut stored.doc)?;
     // an accepted or returned inspection changes what the devices' work lists owe
     publish::publish_reference(&tx, reviewer.agency, after.header.subject.id.as_str())?;
+    let what = if decision.accepted { "accepted" } else { "returned" };
+    crate::service::audit(
+        &tx,
+        caller,
+        &format!("inspection.{what}"),
+        after.header.subject.id.as_str(),
+        format!(
+            "{} inspection of {} by {} ({}) {what}",
+            after.header.kind.as_str().replace('_', " "),
+            after.header.subject.name,
+            after.header.inspector.name,
+            id
+        ),
+    )?;
+    if !decision.accepted {
+        // the inspector hears of it before the next sync
+        crate::service::outbox::returned_inspection(&tx, reviewer.agency, &after, &id.to_string(), &reviewer.name)?;
+    }
     tx.commit().map_err(db::DbError::from)?;
     Ok(())
 }

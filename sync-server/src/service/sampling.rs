@@ -16,11 +16,11 @@ use milkshed_shared::sampling::{
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::db::{self, sampling as sdb, Db, DeviceAuth};
+use crate::db::{self, sampling as sdb, Caller, Db};
 use crate::service::{ServiceError, ServiceResult};
 
 /// The office keeps the records of who may evaluate.
-fn office(device: &DeviceAuth) -> ServiceResult<()> {
+fn office(device: &Caller) -> ServiceResult<()> {
     if matches!(device.role, Role::Supervisor | Role::Admin) {
         Ok(())
     } else {
@@ -70,7 +70,7 @@ pub struct CertificateIn {
 /// `POST /api/evaluators/{user}/sso-certificate`: the day FDA certified the user as an SSO.
 pub fn record_certificate(
     db: &Db,
-    device: &DeviceAuth,
+    device: &Caller,
     user: String,
     c: CertificateIn,
 ) -> ServiceResult<Value> {
@@ -86,6 +86,13 @@ pub fn record_certificate(
     let tx = conn.unchecked_transaction()?;
     sdb::add_sso_certificate(&tx, agency, &user, c.certified_on, device.user_id.as_str())?;
     publish(&tx, agency, &user)?;
+    crate::service::audit(
+        &tx,
+        device,
+        "evaluator.sso_certificate",
+        &user,
+        format!("SSO certified on {}", c.certified_on),
+    )?;
     tx.commit()?;
     evaluator_view(&conn, &user)
 }
@@ -120,7 +127,7 @@ fn yes() -> bool {
 /// a certified SSO; when the comparisons since the last delegation earn one, it is recorded.
 pub fn record_comparison(
     db: &Db,
-    device: &DeviceAuth,
+    device: &Caller,
     user: String,
     c: ComparisonIn,
 ) -> ServiceResult<Value> {
@@ -206,6 +213,13 @@ pub fn record_comparison(
         }
         Err(still) => json!({"delegation": null, "still_needed": still}),
     };
+    crate::service::audit(
+        &tx,
+        device,
+        "evaluator.comparison",
+        &user,
+        format!("compared with {} on {} ({})", c.sso_user_id, c.evaluated_on, c.sampler_id),
+    )?;
     tx.commit()?;
     Ok(answer)
 }
@@ -246,7 +260,7 @@ fn evaluator_view(conn: &rusqlite::Connection, user: &str) -> ServiceResult<Valu
 }
 
 /// `GET /api/evaluators/{user}`: what the record holds of the user's authority.
-pub fn evaluator(db: &Db, device: &DeviceAuth, user: String) -> ServiceResult<Value> {
+pub fn evaluator(db: &Db, device: &Caller, user: String) -> ServiceResult<Value> {
     let conn = db.read()?;
     user_of_agency(&conn, &device.agency_id, &user)?;
     evaluator_view(&conn, &user)

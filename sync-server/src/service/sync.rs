@@ -122,6 +122,19 @@ pub fn sync(
                     Ok(()) => {
                         if m.changed {
                             db::store_doc(&tx, &device.agency_id, &mut m.doc)?;
+                            crate::service::audit(
+                                &tx,
+                                &device.caller(),
+                                if old.is_none() { "inspection.created" } else { "inspection.synced" },
+                                view.header.subject.id.as_str(),
+                                format!(
+                                    "{} inspection {} of {}: {}",
+                                    view.header.kind.as_str().replace('_', " "),
+                                    offer.id,
+                                    view.header.subject.name,
+                                    view.status.as_str()
+                                ),
+                            )?;
                             // an inspection sent in moves its facility's due date: the devices'
                             // reference data follows in the same transaction
                             let sent_in = old.as_ref().map(|o| o.status) != Some(view.status)

@@ -12,7 +12,7 @@ pub(super) async fn import_lab(
     Extension(device): Extension<DeviceAuth>,
     body: Bytes,
 ) -> ServiceResult<Response> {
-    office::office(&device, "laboratory results")?;
+    office::office(&device.caller(), "laboratory results")?;
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| ServiceError::bad_request("the file is not UTF-8 text"))?;
     match crate::service::lab::parse(&text) {
@@ -39,7 +39,7 @@ pub(super) async fn enter_lab(
     Extension(device): Extension<DeviceAuth>,
     body: Bytes,
 ) -> ServiceResult<Response> {
-    office::office(&device, "laboratory results")?;
+    office::office(&device.caller(), "laboratory results")?;
     let e: LabEntry = serde_json::from_slice(&body)
         .map_err(|err| ServiceError::bad_request(format!("laboratory result: {err}")))?;
     let fields = [
@@ -80,7 +80,7 @@ async fn record_lab_results(
     device: DeviceAuth,
     rows: Vec<db::LabRow>,
 ) -> ServiceResult<Response> {
-    match blocking(move || office::record_lab_results(&state.db, &device, rows)).await? {
+    match blocking(move || office::record_lab_results(&state.db, &device.caller(), rows)).await? {
         Ok(v) => Ok(Json(v).into_response()),
         Err(problems) => Ok(csv_refusal(&problems)),
     }
@@ -93,10 +93,10 @@ pub(super) async fn add_action(
     Extension(device): Extension<DeviceAuth>,
     body: Bytes,
 ) -> ServiceResult<Json<serde_json::Value>> {
-    office::office(&device, "enforcement actions")?;
+    office::office(&device.caller(), "enforcement actions")?;
     let a: office::ActionIn = serde_json::from_slice(&body)
         .map_err(|e| ServiceError::bad_request(format!("action: {e}")))?;
-    blocking(move || office::add_action(&state.db, &device, a))
+    blocking(move || office::add_action(&state.db, &device.caller(), a))
         .await
         .map(Json)
 }
@@ -108,10 +108,10 @@ pub(super) async fn complete_action(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ServiceResult<Json<serde_json::Value>> {
-    office::office(&device, "enforcement actions")?;
+    office::office(&device.caller(), "enforcement actions")?;
     let c: office::CompleteIn = serde_json::from_slice(&body)
         .map_err(|e| ServiceError::bad_request(format!("completion: {e}")))?;
-    blocking(move || office::complete_action(&state.db, &device, id, c))
+    blocking(move || office::complete_action(&state.db, &device.caller(), id, c))
         .await
         .map(Json)
 }
@@ -128,7 +128,7 @@ pub(super) async fn overdue_actions(
     Extension(device): Extension<DeviceAuth>,
     ApiQuery(q): ApiQuery<OverdueQuery>,
 ) -> ServiceResult<Json<serde_json::Value>> {
-    blocking(move || office::overdue_actions(&state.db, &device, q.today))
+    blocking(move || office::overdue_actions(&state.db, &device.caller(), q.today))
         .await
         .map(Json)
 }

@@ -13,7 +13,7 @@ pub(super) async fn sso_certificate(
     bytes: Bytes,
 ) -> ServiceResult<Json<Value>> {
     let c: sampling::CertificateIn = body(&bytes, "SSO certificate")?;
-    blocking(move || sampling::record_certificate(&state.db, &device, id, c))
+    blocking(move || sampling::record_certificate(&state.db, &device.caller(), id, c))
         .await
         .map(Json)
 }
@@ -26,7 +26,7 @@ pub(super) async fn comparison(
     bytes: Bytes,
 ) -> ServiceResult<Json<Value>> {
     let c: sampling::ComparisonIn = body(&bytes, "comparison evaluation")?;
-    blocking(move || sampling::record_comparison(&state.db, &device, id, c))
+    blocking(move || sampling::record_comparison(&state.db, &device.caller(), id, c))
         .await
         .map(Json)
 }
@@ -37,7 +37,7 @@ pub(super) async fn evaluator(
     Extension(device): Extension<DeviceAuth>,
     Path(id): Path<String>,
 ) -> ServiceResult<Json<Value>> {
-    blocking(move || sampling::evaluator(&state.db, &device, id))
+    blocking(move || sampling::evaluator(&state.db, &device.caller(), id))
         .await
         .map(Json)
 }

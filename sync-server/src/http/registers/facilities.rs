@@ -12,7 +12,7 @@ pub(super) async fn add_facility(
     let f = FacilityInput(body::<crate::service::registry::FacilityIn>(
         &bytes, "facility",
     )?);
-    blocking(move || svc::add_facility(&state.db, &device, f))
+    blocking(move || svc::add_facility(&state.db, &device.caller(), f))
         .await
         .map(Json)
 }
@@ -21,7 +21,7 @@ pub(super) async fn list_facilities(
     State(state): State<Arc<AppState>>,
     Extension(device): Extension<DeviceAuth>,
 ) -> ServiceResult<Json<Value>> {
-    blocking(move || svc::list_facilities(&state.db, &device))
+    blocking(move || svc::list_facilities(&state.db, &device.caller()))
         .await
         .map(Json)
 }
@@ -31,7 +31,7 @@ pub(super) async fn facility(
     Extension(device): Extension<DeviceAuth>,
     Path(id): Path<String>,
 ) -> ServiceResult<Json<Value>> {
-    blocking(move || svc::facility(&state.db, &device, id))
+    blocking(move || svc::facility(&state.db, &device.caller(), id))
         .await
         .map(Json)
 }
@@ -45,7 +45,7 @@ pub(super) async fn move_to_listing(
     bytes: Bytes,
 ) -> ServiceResult<Json<Value>> {
     let m: svc::ListingMoveIn = body(&bytes, "listing")?;
-    blocking(move || svc::move_to_listing(&state.db, &device, id, m))
+    blocking(move || svc::move_to_listing(&state.db, &device.caller(), id, m))
         .await
         .map(Json)
 }
@@ -59,7 +59,7 @@ pub(super) async fn set_appendix_p(
     bytes: Bytes,
 ) -> ServiceResult<Json<Value>> {
     let p: svc::AppendixPIn = body(&bytes, "Appendix P category")?;
-    blocking(move || svc::set_appendix_p(&state.db, &device, id, p))
+    blocking(move || svc::set_appendix_p(&state.db, &device.caller(), id, p))
         .await
         .map(Json)
 }
@@ -71,7 +71,7 @@ pub(super) async fn set_pounds(
     bytes: Bytes,
 ) -> ServiceResult<Json<Value>> {
     let p: svc::PoundsIn = body(&bytes, "pounds")?;
-    blocking(move || svc::set_pounds(&state.db, &device, id, p))
+    blocking(move || svc::set_pounds(&state.db, &device.caller(), id, p))
         .await
         .map(Json)
 }
@@ -86,7 +86,7 @@ pub(super) async fn permit_status(
     bytes: Bytes,
 ) -> ServiceResult<Json<Value>> {
     let s: svc::PermitStatusIn = body(&bytes, "status")?;
-    blocking(move || svc::permit_status(&state.db, &device, id, s))
+    blocking(move || svc::permit_status(&state.db, &device.caller(), id, s))
         .await
         .map(Json)
 }
@@ -99,7 +99,7 @@ pub(super) async fn add_laboratory(
     bytes: Bytes,
 ) -> ServiceResult<Json<Value>> {
     let l: svc::LaboratoryIn = body(&bytes, "laboratory")?;
-    blocking(move || svc::add_laboratory(&state.db, &device, l))
+    blocking(move || svc::add_laboratory(&state.db, &device.caller(), l))
         .await
         .map(Json)
 }
@@ -108,7 +108,7 @@ pub(super) async fn list_laboratories(
     State(state): State<Arc<AppState>>,
     Extension(device): Extension<DeviceAuth>,
 ) -> ServiceResult<Json<Value>> {
-    blocking(move || svc::list_laboratories(&state.db, &device))
+    blocking(move || svc::list_laboratories(&state.db, &device.caller()))
         .await
         .map(Json)
 }

@@ -13,7 +13,7 @@ pub(super) async fn add_listing(
     bytes: Bytes,
 ) -> ServiceResult<Json<Value>> {
     let l: svc::ListingIn = body(&bytes, "listing")?;
-    blocking(move || svc::add_listing(&state.db, &device, l))
+    blocking(move || svc::add_listing(&state.db, &device.caller(), l))
         .await
         .map(Json)
 }
@@ -22,7 +22,7 @@ pub(super) async fn list_listings(
     State(state): State<Arc<AppState>>,
     Extension(device): Extension<DeviceAuth>,
 ) -> ServiceResult<Json<Value>> {
-    blocking(move || svc::list_listings(&state.db, &device))
+    blocking(move || svc::list_listings(&state.db, &device.caller()))
         .await
         .map(Json)
 }
@@ -36,7 +36,7 @@ pub(super) async fn listing_event(
     bytes: Bytes,
 ) -> ServiceResult<Json<Value>> {
     let e: svc::ListingEventIn = body(&bytes, "listing event")?;
-    blocking(move || svc::listing_event(&state.db, &device, id, e))
+    blocking(move || svc::listing_event(&state.db, &device.caller(), id, e))
         .await
         .map(Json)
 }

@@ -11,7 +11,7 @@ pub(super) async fn add_residue(
     bytes: Bytes,
 ) -> ServiceResult<Json<Value>> {
     let e: svc::ResidueIn = body(&bytes, "drug residue event")?;
-    blocking(move || svc::add_residue(&state.db, &device, e))
+    blocking(move || svc::add_residue(&state.db, &device.caller(), e))
         .await
         .map(Json)
 }
@@ -20,7 +20,7 @@ pub(super) async fn list_residue(
     State(state): State<Arc<AppState>>,
     Extension(device): Extension<DeviceAuth>,
 ) -> ServiceResult<Json<Value>> {
-    blocking(move || svc::list_residue(&state.db, &device))
+    blocking(move || svc::list_residue(&state.db, &device.caller()))
         .await
         .map(Json)
 }
@@ -30,7 +30,7 @@ pub(super) async fn residue_event(
     Extension(device): Extension<DeviceAuth>,
     Path(id): Path<String>,
 ) -> ServiceResult<Json<Value>> {
-    blocking(move || svc::residue_event(&state.db, &device, id))
+    blocking(move || svc::residue_event(&state.db, &device.caller(), id))
         .await
         .map(Json)
 }
@@ -44,7 +44,7 @@ pub(super) async fn residue_step(
     bytes: Bytes,
 ) -> ServiceResult<Json<Value>> {
     let s: svc::StepIn = body(&bytes, "step")?;
-    blocking(move || svc::residue_step(&state.db, &device, id, s))
+    blocking(move || svc::residue_step(&state.db, &device.caller(), id, s))
         .await
         .map(Json)
 }

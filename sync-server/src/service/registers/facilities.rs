@@ -4,20 +4,22 @@
 use super::*;
 
 /// `POST /api/facilities`: a farm, shipper or hauler with its permit; a farm's listing.
-pub fn add_facility(db: &Db, device: &DeviceAuth, f: FacilityInput) -> ServiceResult<Value> {
+pub fn add_facility(db: &Db, device: &Caller, f: FacilityInput) -> ServiceResult<Value> {
     allow(device, OFFICE, "change the facility registry")?;
     let mut conn = db.write()?;
-    let (id, warnings) =
-        add_facility_record(&mut conn, &device.agency_id, device.user_id.as_str(), &f)?;
+    let tx = conn.transaction()?;
+    let (id, warnings) = add_facility_in(&tx, &device.agency_id, device.user_id.as_str(), &f)?;
+    audit(&tx, device, "facility.added", &id, f.summary())?;
+    tx.commit()?;
     Ok(json!({"id": id, "warnings": warnings}))
 }
 
-pub fn list_facilities(db: &Db, device: &DeviceAuth) -> ServiceResult<Value> {
+pub fn list_facilities(db: &Db, device: &Caller) -> ServiceResult<Value> {
     let conn = db.read()?;
     Ok(json!({"facilities": reg::facilities(&conn, &device.agency_id)?}))
 }
 
-pub fn facility(db: &Db, device: &DeviceAuth, id: String) -> ServiceResult<Value> {
+pub fn facility(db: &Db, device: &Caller, id: String) -> ServiceResult<Value> {
     let conn = db.read()?;
     facility_detail(&conn, &device.agency_id, &id)
 }
@@ -34,7 +36,7 @@ pub struct ListingMoveIn {
 /// one it was in (a farm is in one listing only).
 pub fn move_to_listing(
     db: &Db,
-    device: &DeviceAuth,
+    device: &Caller,
     id: String,
     m: ListingMoveIn,
 ) -> ServiceResult<Value> {
@@ -71,6 +73,19 @@ pub fn move_to_listing(
     )?;
     publish_reference(&tx, &agency, &id)?;
     let warnings = warnings_for(&tx, Some(&m.listing))?;
+    audit(
+        &tx,
+        device,
+        "facility.moved",
+        &id,
+        format!(
+            "{} moved from {} to {} effective {}",
+            farm.name,
+            farm.listing.as_deref().unwrap_or("no listing"),
+            s.name,
+            m.effective_on
+        ),
+    )?;
     tx.commit()?;
     Ok(json!({"id": id, "listing": m.listing, "left": farm.listing, "warnings": warnings}))
 }
@@ -88,7 +103,7 @@ pub struct AppendixPIn {
 /// quarterly re-categorization (MMSR L868-881).
 pub fn set_appendix_p(
     db: &Db,
-    device: &DeviceAuth,
+    device: &Caller,
     id: String,
     p: AppendixPIn,
 ) -> ServiceResult<Value> {
@@ -115,6 +130,13 @@ pub fn set_appendix_p(
         device.user_id.as_str(),
     )?;
     publish_reference(&tx, &agency, &id)?;
+    audit(
+        &tx,
+        device,
+        "facility.appendix_p",
+        &id,
+        format!("{}: {} months effective {}", f.name, p.category, p.effective_on),
+    )?;
     tx.commit()?;
     Ok(json!({"id": id, "appendix_p": p.category}))
 }
@@ -127,7 +149,7 @@ pub struct PoundsIn {
     effective_on: NaiveDate,
 }
 
-pub fn set_pounds(db: &Db, device: &DeviceAuth, id: String, p: PoundsIn) -> ServiceResult<Value> {
+pub fn set_pounds(db: &Db, device: &Caller, id: String, p: PoundsIn) -> ServiceResult<Value> {
     allow(device, OFFICE, "change the facility registry")?;
     if p.pounds_daily < 0 {
         return Err(ServiceError::bad_request("pounds_daily: not negative"));
@@ -147,6 +169,13 @@ pub fn set_pounds(db: &Db, device: &DeviceAuth, id: String, p: PoundsIn) -> Serv
     )?;
     publish_reference(&tx, &agency, &id)?;
     let warnings = warnings_for(&tx, f.listing.as_deref())?;
+    audit(
+        &tx,
+        device,
+        "facility.pounds",
+        &id,
+        format!("{}: {} lb daily effective {}", f.name, p.pounds_daily, p.effective_on),
+    )?;
     tx.commit()?;
     Ok(json!({"id": id, "warnings": warnings}))
 }
@@ -169,7 +198,7 @@ pub struct PermitStatusIn {
 /// reinstating accelerated samples in the lab ledger.
 pub fn permit_status(
     db: &Db,
-    device: &DeviceAuth,
+    device: &Caller,
     id: String,
     s: PermitStatusIn,
 ) -> ServiceResult<Value> {
@@ -180,15 +209,41 @@ pub fn permit_status(
             PermitStatus::ALL.map(|k| k.as_str()).join(", ")
         ))
     })?;
-    if s.reason.trim().is_empty() {
+    let mut conn = db.write()?;
+    let tx = conn.transaction()?;
+    let answer = change_permit_in(
+        &tx,
+        device,
+        &id,
+        next,
+        s.effective_on,
+        &s.reason,
+        s.lab_standard.as_deref(),
+    )?;
+    tx.commit()?;
+    Ok(answer)
+}
+
+/// A permit's status change in the caller's transaction (the status form and an enforcement
+/// action that suspends, reinstates, issues a temporary permit or revokes share it): checked
+/// against the permit's current status and its last change; reinstatement after a lab
+/// suspension against the reinstating accelerated samples in the lab ledger.
+pub fn change_permit_in(
+    tx: &rusqlite::Transaction<'_>,
+    device: &Caller,
+    id: &str,
+    next: PermitStatus,
+    effective_on: NaiveDate,
+    reason: &str,
+    lab_standard: Option<&str>,
+) -> ServiceResult<Value> {
+    if reason.trim().is_empty() {
         return Err(ServiceError::bad_request(
             "reason: say why the status changes",
         ));
     }
-    let mut conn = db.write()?;
     let agency = device.agency_id.clone();
-    let tx = conn.transaction()?;
-    let permit = reg::permit(&tx, &agency, &id)?.ok_or_else(|| not_found("permit"))?;
+    let permit = reg::permit(tx, &agency, id)?.ok_or_else(|| not_found("permit"))?;
     let current = PermitStatus::parse(&permit.status).ok_or_else(|| {
         ServiceError::internal(format!("permit {id} has status {}", permit.status))
     })?;
@@ -200,10 +255,10 @@ pub fn permit_status(
         )));
     }
     if let Some(last) = permit.history.last() {
-        if s.effective_on.to_string() < last.effective_on {
+        if effective_on.to_string() < last.effective_on {
             return Err(ServiceError::bad_request(format!(
                 "effective_on: {} is before the permit's last change on {}",
-                s.effective_on, last.effective_on
+                effective_on, last.effective_on
             )));
         }
     }
@@ -211,7 +266,7 @@ pub fn permit_status(
     if let (PermitStatus::Suspended, PermitStatus::Reinstated | PermitStatus::Temporary) =
         (current, next)
     {
-        if let Some(standard) = &s.lab_standard {
+        if let Some(standard) = lab_standard {
             let suspended_on: NaiveDate = permit
                 .history
                 .iter()
@@ -220,7 +275,7 @@ pub fn permit_status(
                 .and_then(|e| e.effective_on.parse().ok())
                 .ok_or_else(|| ServiceError::internal("suspension without a date"))?;
             let history =
-                crate::service::lab::history(&tx, &agency, &permit.facility_id, standard)?;
+                crate::service::lab::history(tx, &agency, &permit.facility_id, standard)?;
             match ledger::reinstatement(standard, suspended_on, &history) {
                 Reinstatement::MayReinstate {
                     reinspection_needed,
@@ -239,15 +294,28 @@ pub fn permit_status(
         }
     }
     reg::add_permit_event(
-        &tx,
-        &id,
+        tx,
+        id,
         next.as_str(),
-        s.effective_on,
-        s.reason.trim(),
+        effective_on,
+        reason.trim(),
         device.user_id.as_str(),
     )?;
-    publish_reference(&tx, &agency, &permit.facility_id)?;
-    tx.commit()?;
+    publish_reference(tx, &agency, &permit.facility_id)?;
+    audit(
+        tx,
+        device,
+        "permit.status",
+        &permit.facility_id,
+        format!(
+            "permit {} {} → {} effective {}: {}",
+            permit.number,
+            current.as_str(),
+            next.as_str(),
+            effective_on,
+            reason.trim()
+        ),
+    )?;
     Ok(json!({
         "id": id, "status": next.as_str(), "grade_a_sale_allowed": next.grade_a_sale_allowed(),
         "reinstatement": reinstatement,
@@ -266,9 +334,10 @@ pub struct LaboratoryIn {
 
 /// `POST /api/laboratories`: records a laboratory's approval (a new record each time; the
 /// latest counts).
-pub fn add_laboratory(db: &Db, device: &DeviceAuth, l: LaboratoryIn) -> ServiceResult<Value> {
+pub fn add_laboratory(db: &Db, device: &Caller, l: LaboratoryIn) -> ServiceResult<Value> {
     allow(device, OFFICE, "change the register of laboratories")?;
-    let conn = db.write()?;
+    let mut conn = db.write()?;
+    let conn = conn.transaction()?;
     let edition = edition_of(&conn, &device.agency_id)?;
     let kind = edition
         .lab_kind(&l.lab_number)
@@ -290,10 +359,18 @@ pub fn add_laboratory(db: &Db, device: &DeviceAuth, l: LaboratoryIn) -> ServiceR
         approved_until: l.approved_until.to_string(),
     };
     reg::add_laboratory(&conn, &device.agency_id, &lab, device.user_id.as_str())?;
+    audit(
+        &conn,
+        device,
+        "laboratory.approval",
+        &lab.lab_number,
+        format!("{} classified {} until {}", lab.name, lab.classification, lab.approved_until),
+    )?;
+    conn.commit()?;
     Ok(json!({"laboratory": lab, "kind": kind}))
 }
 
-pub fn list_laboratories(db: &Db, device: &DeviceAuth) -> ServiceResult<Value> {
+pub fn list_laboratories(db: &Db, device: &Caller) -> ServiceResult<Value> {
     let conn = db.read()?;
     Ok(json!({"laboratories": reg::laboratories(&conn, &device.agency_id)?}))
 }

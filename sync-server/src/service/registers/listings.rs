@@ -45,7 +45,7 @@ pub struct ListingIn {
 /// (eligibility, earliest rating date, expiry, withdrawal triggers) is `shared::listing`'s;
 /// product codes are checked against the agency's reference edition, and the edition is kept
 /// with the rating.
-pub fn add_listing(db: &Db, device: &DeviceAuth, l: ListingIn) -> ServiceResult<Value> {
+pub fn add_listing(db: &Db, device: &Caller, l: ListingIn) -> ServiceResult<Value> {
     allow(device, RATING, "record ratings in the listing register")?;
     for (field, r) in [
         ("sanitation_rating", l.sanitation_rating),
@@ -57,7 +57,8 @@ pub fn add_listing(db: &Db, device: &DeviceAuth, l: ListingIn) -> ServiceResult<
             )));
         }
     }
-    let conn = db.write()?;
+    let mut conn = db.write()?;
+    let conn = conn.transaction()?;
     let agency = device.agency_id.clone();
     let shipper =
         reg::facility(&conn, &agency, &l.shipper_id)?.ok_or_else(|| not_found("shipper"))?;
@@ -132,6 +133,20 @@ pub fn add_listing(db: &Db, device: &DeviceAuth, l: ListingIn) -> ServiceResult<
             by: device.user_id.as_str(),
         },
     )?;
+    audit(
+        &conn,
+        device,
+        "listing.rating",
+        &l.shipper_id,
+        format!(
+            "{}: sanitation {}, enforcement {}, rated {}",
+            shipper.name,
+            l.sanitation_rating.map(|r| r.to_string()).unwrap_or_else(|| "—".into()),
+            l.enforcement_rating,
+            decision.earliest_rating_date
+        ),
+    )?;
+    conn.commit()?;
     Ok(json!({
         "id": id,
         "eligible": decision.eligible,
@@ -144,7 +159,7 @@ pub fn add_listing(db: &Db, device: &DeviceAuth, l: ListingIn) -> ServiceResult<
     }))
 }
 
-pub fn list_listings(db: &Db, device: &DeviceAuth) -> ServiceResult<Value> {
+pub fn list_listings(db: &Db, device: &Caller) -> ServiceResult<Value> {
     let conn = db.read()?;
     Ok(json!({"listings": reg::listing_ratings(&conn, &device.agency_id, None)?}))
 }
@@ -164,7 +179,7 @@ pub struct ListingEventIn {
 /// withdrawal, or a withdrawal's notification sent to one recipient.
 pub fn listing_event(
     db: &Db,
-    device: &DeviceAuth,
+    device: &Caller,
     id: String,
     e: ListingEventIn,
 ) -> ServiceResult<Value> {
@@ -196,7 +211,8 @@ pub fn listing_event(
             ))
         }
     }
-    let conn = db.write()?;
+    let mut conn = db.write()?;
+    let conn = conn.transaction()?;
     let agency = device.agency_id.clone();
     let rating = reg::listing_ratings(&conn, &agency, Some(&id))?
         .pop()
@@ -220,5 +236,13 @@ pub fn listing_event(
     let rating = reg::listing_ratings(&conn, &agency, Some(&id))?
         .pop()
         .ok_or_else(|| ServiceError::internal("rating not read back"))?;
+    audit(
+        &conn,
+        device,
+        &format!("listing.{}", e.event),
+        &rating.shipper_id,
+        format!("{} on {}", e.event.replace('_', " "), e.on),
+    )?;
+    conn.commit()?;
     Ok(json!({"listing": rating}))
 }

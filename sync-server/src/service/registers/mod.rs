@@ -17,11 +17,11 @@ use milkshed_shared::sync::ErrorCode;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::db::{registry as reg, Db, DeviceAuth};
+use crate::db::{registry as reg, Caller, Db};
 use crate::service::auth::Role;
 use crate::service::publish::publish_reference;
 use crate::service::registry::*;
-use crate::service::{ServiceError, ServiceResult};
+use crate::service::{audit, ServiceError, ServiceResult};
 
 mod facilities;
 mod listings;
@@ -40,7 +40,7 @@ pub fn detail_text<'a>(detail: &'a serde_json::Map<String, Value>, key: &str) ->
         .filter(|v| !v.is_empty())
 }
 
-pub fn allow(device: &DeviceAuth, roles: &[Role], what: &str) -> ServiceResult<()> {
+pub fn allow(device: &Caller, roles: &[Role], what: &str) -> ServiceResult<()> {
     if roles.contains(&device.role) {
         Ok(())
     } else {

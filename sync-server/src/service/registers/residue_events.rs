@@ -50,7 +50,7 @@ pub fn residue_view(
 
 /// `POST /api/residue-events`: a positive tanker load or producer sample. The answer lists the
 /// notifications owed at once (T-N2, T-N3) and holds the producer from shipping (T-N4).
-pub fn add_residue(db: &Db, device: &DeviceAuth, e: ResidueIn) -> ServiceResult<Value> {
+pub fn add_residue(db: &Db, device: &Caller, e: ResidueIn) -> ServiceResult<Value> {
     allow(device, RESIDUE, "record drug residue events")?;
     if chrono::NaiveTime::parse_from_str(&e.time, "%H:%M").is_err() {
         return Err(ServiceError::bad_request("time: the sample's time, HH:MM"));
@@ -70,7 +70,8 @@ pub fn add_residue(db: &Db, device: &DeviceAuth, e: ResidueIn) -> ServiceResult<
             "tanker: a positive load names its tanker",
         ));
     }
-    let conn = db.write()?;
+    let mut conn = db.write()?;
+    let conn = conn.transaction()?;
     let agency = device.agency_id.clone();
     if reg::facility(&conn, &agency, &e.producer_id)?.is_none() {
         return Err(not_found("producer"));
@@ -94,10 +95,19 @@ pub fn add_residue(db: &Db, device: &DeviceAuth, e: ResidueIn) -> ServiceResult<
     let stored = reg::residue_events(&conn, &agency, Some(&id))?
         .pop()
         .ok_or_else(|| ServiceError::internal("event not read back"))?;
-    residue_view(&conn, &agency, &stored, reg::agency_today(&conn, &agency)?)
+    let view = residue_view(&conn, &agency, &stored, reg::agency_today(&conn, &agency)?)?;
+    audit(
+        &conn,
+        device,
+        "residue.event",
+        &e.producer_id,
+        format!("positive {} ({}) sampled {}", e.result, e.test_method, e.sampled_on),
+    )?;
+    conn.commit()?;
+    Ok(view)
 }
 
-pub fn list_residue(db: &Db, device: &DeviceAuth) -> ServiceResult<Value> {
+pub fn list_residue(db: &Db, device: &Caller) -> ServiceResult<Value> {
     let conn = db.read()?;
     let today = reg::agency_today(&conn, &device.agency_id)?;
     let list: Vec<Value> = reg::residue_events(&conn, &device.agency_id, None)?
@@ -107,7 +117,7 @@ pub fn list_residue(db: &Db, device: &DeviceAuth) -> ServiceResult<Value> {
     Ok(json!({"events": list}))
 }
 
-pub fn residue_event(db: &Db, device: &DeviceAuth, id: String) -> ServiceResult<Value> {
+pub fn residue_event(db: &Db, device: &Caller, id: String) -> ServiceResult<Value> {
     let conn = db.read()?;
     let e = reg::residue_events(&conn, &device.agency_id, Some(&id))?
         .pop()
@@ -142,7 +152,7 @@ pub struct StepIn {
 
 /// `POST /api/residue-events/{id}/steps`: a notification made (to whom, how, when), a negative
 /// result that releases the producer's hold, or the signed disposition report.
-pub fn residue_step(db: &Db, device: &DeviceAuth, id: String, s: StepIn) -> ServiceResult<Value> {
+pub fn residue_step(db: &Db, device: &Caller, id: String, s: StepIn) -> ServiceResult<Value> {
     allow(device, RESIDUE, "record drug residue events")?;
     let text = |k: &str| detail_text(&s.detail, k);
     let at = match s.step.as_str() {
@@ -207,7 +217,8 @@ pub fn residue_step(db: &Db, device: &DeviceAuth, id: String, s: StepIn) -> Serv
             ))
         }
     };
-    let conn = db.write()?;
+    let mut conn = db.write()?;
+    let conn = conn.transaction()?;
     let agency = device.agency_id.clone();
     let e = reg::residue_events(&conn, &agency, Some(&id))?
         .pop()
@@ -230,5 +241,14 @@ pub fn residue_step(db: &Db, device: &DeviceAuth, id: String, s: StepIn) -> Serv
         .ok_or_else(|| ServiceError::internal("event not read back"))?;
     // a hold set or released reaches the devices' briefcase
     publish_reference(&conn, &agency, &e.producer_id)?;
-    residue_view(&conn, &agency, &e, reg::agency_today(&conn, &agency)?)
+    let view = residue_view(&conn, &agency, &e, reg::agency_today(&conn, &agency)?)?;
+    audit(
+        &conn,
+        device,
+        &format!("residue.{}", s.step),
+        &e.producer_id,
+        format!("{} at {at}", s.step),
+    )?;
+    conn.commit()?;
+    Ok(view)
 }

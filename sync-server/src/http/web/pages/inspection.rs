@@ -261,7 +261,7 @@ pub async fn review(
             comment,
             item_comments,
         };
-        review::review(&state.db, &actor, &by, uuid, decision)?;
+        review::review(&state.db, &actor, &s.caller(), &by, uuid, decision)?;
         Ok(Redirect::to(&format!("/review/inspections/{id}")).into_response())
     })
     .await

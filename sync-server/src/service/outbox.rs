@@ -1,0 +1,194 @@
+//! The outbox: e-mails the agency sends (approved letters to permit holders, returned
+//! inspections to their inspector, the 2359o reminders and overdue work to supervisors). A
+//! change queues its e-mail in its own transaction; a sender sends what is due over SMTP
+//! (`lettre`), records every attempt, and retries a failure with a growing wait.
+
+use chrono::{DateTime, Duration, Utc};
+use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::{Message, SmtpTransport, Transport};
+use milkshed_shared::document::Inspection;
+
+use crate::db::{self, desk, Db};
+use crate::service::{ServiceError, ServiceResult};
+
+/// Attempts before an e-mail is given up (the last waits [`MAX_WAIT_MINUTES`]).
+pub const MAX_ATTEMPTS: i64 = 8;
+/// The longest wait between two attempts.
+pub const MAX_WAIT_MINUTES: i64 = 6 * 60;
+
+/// The wait after failed attempt `n` (1-based): 1, 2, 4, … minutes, at most 6 hours.
+pub fn backoff(n: i64) -> Duration {
+    let minutes = 1i64 << (n.clamp(1, 20) - 1);
+    Duration::minutes(minutes.min(MAX_WAIT_MINUTES))
+}
+
+/// Whether an address is one an e-mail may be sent to (the SMTP server has the last word).
+pub fn check_address(a: &str) -> Result<(), String> {
+    a.trim()
+        .parse::<Mailbox>()
+        .map(|_| ())
+        .map_err(|_| format!("\"{}\" is not an e-mail address", a.trim()))
+}
+
+/// Queues the e-mail that tells an inspector her inspection was returned (none when her user
+/// has no address).
+pub fn returned_inspection(
+    conn: &rusqlite::Connection,
+    agency: &str,
+    doc: &Inspection,
+    id: &str,
+    reviewer: &str,
+) -> ServiceResult<()> {
+    let Some(to) = db::desk::users(conn, agency)?
+        .into_iter()
+        .find(|u| u.0 == doc.header.inspector.id.as_str())
+        .and_then(|u| u.3)
+    else {
+        return Ok(());
+    };
+    let comment = doc
+        .reviews
+        .last()
+        .map(|r| r.comment.clone())
+        .unwrap_or_default();
+    let body = format!(
+        "{reviewer} returned your {} inspection of {} ({}).\n\n{comment}\n\nOpen it on your device after its next sync to answer the comments.",
+        doc.header.kind.as_str().replace('_', " "),
+        doc.header.subject.name,
+        doc.header.started_at.format("%Y-%m-%d"),
+    );
+    desk::queue_mail(
+        conn,
+        agency,
+        &desk::NewMail {
+            kind: "returned_inspection",
+            recipient: &to,
+            subject: &format!("Returned: {}", doc.header.subject.name),
+            body: &body,
+            attachment: None,
+            about: id,
+        },
+    )?;
+    Ok(())
+}
+
+/// Where and as whom the server sends: `smtp://host:port` (plain, loopback or a trusted
+/// relay), `smtp://host:587?tls=required` or `smtps://user:pass@host` (lettre's URL form).
+#[derive(Clone)]
+pub struct Smtp {
+    pub url: String,
+    pub from: Mailbox,
+}
+
+impl Smtp {
+    pub fn new(url: &str, from: &str) -> Result<Smtp, String> {
+        SmtpTransport::from_url(url).map_err(|e| format!("--smtp {url}: {e}"))?;
+        let from = from
+            .parse::<Mailbox>()
+            .map_err(|e| format!("--mail-from {from}: {e}"))?;
+        Ok(Smtp {
+            url: url.to_string(),
+            from,
+        })
+    }
+}
+
+fn message(from: &Mailbox, m: &desk::Mail) -> Result<Message, String> {
+    let to: Mailbox = m
+        .recipient
+        .parse()
+        .map_err(|e| format!("recipient {}: {e}", m.recipient))?;
+    let builder = Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(m.subject.clone());
+    let text = SinglePart::builder()
+        .header(ContentType::TEXT_PLAIN)
+        .body(m.body.clone());
+    let built = match (&m.attachment_name, &m.attachment) {
+        (Some(name), Some(bytes)) => builder.multipart(
+            MultiPart::mixed().singlepart(text).singlepart(
+                Attachment::new(name.clone()).body(
+                    bytes.clone(),
+                    ContentType::parse("application/pdf").map_err(|e| e.to_string())?,
+                ),
+            ),
+        ),
+        _ => builder.singlepart(text),
+    };
+    built.map_err(|e| e.to_string())
+}
+
+/// Sends every e-mail that is due, recording each attempt; answers how many were sent. Runs
+/// on the sender's thread (blocking SMTP).
+pub fn send_due(db: &Db, smtp: &Smtp, now: DateTime<Utc>) -> ServiceResult<usize> {
+    let due = {
+        let conn = db.read()?;
+        desk::mail_due(&conn, &now.to_rfc3339(), 50)?
+    };
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let transport = SmtpTransport::from_url(&smtp.url)
+        .map_err(ServiceError::internal)?
+        .timeout(Some(std::time::Duration::from_secs(20)))
+        .build();
+    let mut sent = 0;
+    for m in due {
+        let outcome = message(&smtp.from, &m).and_then(|msg| {
+            transport
+                .send(&msg)
+                .map(|r| format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" ")))
+                .map_err(|e| e.to_string())
+        });
+        let conn = db.write()?;
+        match outcome {
+            Ok(reply) => {
+                desk::mail_attempt(&conn, &m.id, true, &reply, None)?;
+                sent += 1;
+            }
+            Err(e) => {
+                let n = m.attempts + 1;
+                let next = (n < MAX_ATTEMPTS).then(|| (now + backoff(n)).to_rfc3339());
+                desk::mail_attempt(&conn, &m.id, false, &e, next.as_deref())?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// The sender: every `every`, sends what is due, until the server stops.
+pub fn spawn_sender(db: Db, smtp: Smtp, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            let (db, smtp) = (db.clone(), smtp.clone());
+            match tokio::task::spawn_blocking(move || send_due(&db, &smtp, Utc::now())).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => eprintln!("milkshed-server: outbox: {}", e.message),
+                Err(e) => eprintln!("milkshed-server: outbox: {e}"),
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_doubles_up_to_six_hours() {
+        assert_eq!(backoff(1), Duration::minutes(1));
+        assert_eq!(backoff(2), Duration::minutes(2));
+        assert_eq!(backoff(4), Duration::minutes(8));
+        assert_eq!(backoff(12), Duration::minutes(360));
+        assert_eq!(backoff(0), Duration::minutes(1));
+    }
+
+    #[test]
+    fn addresses_are_checked() {
+        assert!(check_address("holder@example.org").is_ok());
+        assert!(check_address("not an address").is_err());
+    }
+}
