@@ -101,6 +101,11 @@ pub struct FacilityRecord {
     /// (`calendar::reinspections_owed` over every device's inspections).
     #[serde(default)]
     pub reinspections_owed: Vec<ReinspectionOwed>,
+    /// The inspector the office assigned the facility to (user id and name), if any.
+    #[serde(default)]
+    pub assigned_to: Option<String>,
+    #[serde(default)]
+    pub assigned_name: Option<String>,
 }
 
 /// A violation of the last inspection: its item and the inspector's note.

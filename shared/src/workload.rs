@@ -94,12 +94,37 @@ pub fn work_due(
     }
 }
 
+/// The order of a work list: the user's own assignments first, then the most overdue, then by
+/// name. The tablet's work list sorts by it; the board shows each facility's assignee.
+pub fn work_order<'a>(
+    assigned_to: Option<&str>,
+    me: Option<&str>,
+    due: Option<NaiveDate>,
+    name: &'a str,
+) -> (bool, NaiveDate, &'a str) {
+    let mine = matches!((assigned_to, me), (Some(a), Some(m)) if a == m);
+    (!mine, due.unwrap_or(NaiveDate::MIN), name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_users_assignments_come_first() {
+        let mut list = vec![
+            ("a", None, Some(d("2026-01-01"))),
+            ("b", Some("sam"), Some(d("2026-06-01"))),
+            ("c", Some("lee"), None),
+            ("d", Some("sam"), Some(d("2026-03-01"))),
+        ];
+        list.sort_by_key(|(n, a, due)| work_order(*a, Some("sam"), *due, n));
+        let names: Vec<&str> = list.iter().map(|x| x.0).collect();
+        assert_eq!(names, ["d", "b", "c", "a"]);
     }
 
     #[test]

@@ -118,3 +118,8 @@ BEGIN SELECT RAISE(ABORT, 'assignments are kept'); END;
 
 -- Where a user's notifications go (returned inspections, overdue work).
 ALTER TABLE users ADD COLUMN email TEXT;
+
+-- How many fields of an inspection's merged document hold conflicting values (the conflict
+-- queue); counted at every store, and once for the documents stored before this schema.
+ALTER TABLE inspections ADD COLUMN conflicts INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX inspections_conflicts ON inspections(agency_id, conflicts) WHERE conflicts > 0;

@@ -41,6 +41,17 @@ enum Command {
         /// Allow plain HTTP on an address other than loopback (behind a TLS proxy).
         #[arg(long)]
         allow_plain_http: bool,
+        /// Send the outbox's e-mails through this SMTP server: `smtp://host:port` (plain, a
+        /// relay on a trusted network), `smtp://host:587?tls=required`, `smtps://user:pass@host`.
+        /// Without it, e-mails wait in the outbox.
+        #[arg(long, requires = "mail_from")]
+        smtp: Option<String>,
+        /// The sender of the outbox's e-mails, e.g. `Dairy Program <dairy@agency.example>`.
+        #[arg(long, requires = "smtp")]
+        mail_from: Option<String>,
+        /// Seconds between two looks at the outbox.
+        #[arg(long, default_value_t = 15)]
+        mail_every: u64,
     },
     /// Administer agencies, users and devices.
     Admin {
@@ -181,15 +192,28 @@ fn admin(data: PathBuf, action: Admin) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Where the outbox sends, and how often it looks.
+struct Mail {
+    smtp: Option<(String, String)>,
+    every: u64,
+}
+
 async fn serve(
     data: PathBuf,
     listen: SocketAddr,
     with_demo: bool,
     tls: Option<(PathBuf, PathBuf)>,
     allow_plain_http: bool,
+    mail: Mail,
 ) -> anyhow::Result<()> {
     let mut state = AppState::open(&data).with_context(|| format!("opening {}", data.display()))?;
     state.secure_cookies = tls.is_some();
+    if let Some((url, from)) = &mail.smtp {
+        let smtp = milkshed_sync_server::service::outbox::Smtp::new(url, from)
+            .map_err(|e| anyhow::anyhow!(e))?;
+        state.mail = Some((smtp, std::time::Duration::from_secs(mail.every.max(1))));
+        eprintln!("milkshed-server: sending the outbox as {from}");
+    }
     let state = Arc::new(state);
     if with_demo
         && demo::seed(&state.db, &state.server_actor)
@@ -265,6 +289,9 @@ fn main() -> ExitCode {
             tls_cert,
             tls_key,
             allow_plain_http,
+            smtp,
+            mail_from,
+            mail_every,
         } => match tokio::runtime::Runtime::new() {
             Ok(rt) => rt.block_on(serve(
                 data,
@@ -272,6 +299,10 @@ fn main() -> ExitCode {
                 demo,
                 tls_cert.zip(tls_key),
                 allow_plain_http,
+                Mail {
+                    smtp: smtp.zip(mail_from),
+                    every: mail_every,
+                },
             )),
             Err(e) => Err(e.into()),
         },

@@ -49,8 +49,32 @@ impl TestServer {
 
     /// A server whose data directory `prepare` fills first (benchmarks load large records).
     pub fn start_with(prepare: impl FnOnce(&Arc<server::AppState>)) -> TestServer {
+        Self::start_configured(|_| {}, prepare)
+    }
+
+    /// The demo server sending its outbox through the SMTP server at `smtp` every 200 ms.
+    pub fn start_mailing(smtp: &str) -> TestServer {
+        let smtp = milkshed_sync_server::service::outbox::Smtp::new(
+            smtp,
+            "Milkshed Demo <dairy@demo.example>",
+        )
+        .unwrap();
+        Self::start_configured(
+            move |state| state.mail = Some((smtp, std::time::Duration::from_millis(200))),
+            |state| {
+                demo::seed(&state.db, &state.server_actor).unwrap();
+            },
+        )
+    }
+
+    fn start_configured(
+        configure: impl FnOnce(&mut server::AppState),
+        prepare: impl FnOnce(&Arc<server::AppState>),
+    ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let state = Arc::new(server::AppState::open(dir.path()).unwrap());
+        let mut state = server::AppState::open(dir.path()).unwrap();
+        configure(&mut state);
+        let state = Arc::new(state);
         prepare(&state);
         let (tx, rx) = std::sync::mpsc::channel();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

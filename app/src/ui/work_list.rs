@@ -38,6 +38,10 @@ pub struct DueFarm {
     pub reinspections_owed: Vec<briefcase::ReinspectionOwed>,
     /// Enforcement actions still open.
     pub open_actions: Vec<briefcase::OpenAction>,
+    /// The inspector the office assigned the farm to, by name.
+    pub assigned_name: Option<String>,
+    /// Assigned to this device's user (listed first).
+    pub mine: bool,
 }
 
 /// Inspections with violations, submitted or accepted, whose reinspection has not been made:
@@ -131,6 +135,7 @@ pub fn due_farms(ctx: &AppCtx) -> Vec<DueFarm> {
     let mut farms: Vec<DueFarm> = ctx
         .with(|s| {
             let today = work::agency_today(s);
+            let me = crate::device::sync_client::enrollment(s).ok().map(|e| e.user_id);
             work::facilities(s, briefcase::FARMS)
                 .unwrap_or_default()
                 .into_iter()
@@ -144,6 +149,8 @@ pub fn due_farms(ctx: &AppCtx) -> Vec<DueFarm> {
                     last_inspection: f.last_inspection,
                     appendix_p: f.appendix_p,
                     reinspections_owed: f.reinspections_owed.clone(),
+                    mine: f.assigned_to.is_some() && f.assigned_to == me,
+                    assigned_name: f.assigned_name.clone(),
                     name: f.name,
                     permit: f.permit.unwrap_or_default(),
                     producer_number: f.producer_number.unwrap_or_default(),
@@ -154,7 +161,10 @@ pub fn due_farms(ctx: &AppCtx) -> Vec<DueFarm> {
                 .collect()
         })
         .unwrap_or_default();
-    farms.sort_by_key(|f| (f.due.unwrap_or(NaiveDate::MIN), f.name.clone()));
+    // one order for every work list (shared): the user's assignments first, then the most
+    // overdue
+    let order = |f: &DueFarm| workload::work_order(f.mine.then_some(""), Some(""), f.due, &f.name);
+    farms.sort_by(|a, b| order(a).cmp(&order(b)));
     farms
 }
 

@@ -11,6 +11,7 @@
 //! notes in flat maps keyed by item id (created with the document, so two devices never create
 //! competing containers); photos keyed by content hash; signatures and reviews as lists.
 
+mod conflicts;
 mod edit;
 mod evaluation;
 mod identified;
@@ -28,6 +29,7 @@ use automerge::{ActorId, AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value
 use chrono::{DateTime, FixedOffset};
 use sha2::{Digest, Sha256};
 
+pub use conflicts::{ConflictDetail, ConflictValue};
 pub use evaluation::{Pickup, PickupField};
 pub use model::*;
 

@@ -34,6 +34,8 @@ const MIGRATIONS: &[&str] = &[
 /// The first schema with the sampler projections: documents stored before it are projected
 /// again when it is applied.
 const SAMPLER_RECORDS_SCHEMA: i64 = 9;
+/// The first schema that counts each document's conflicting fields.
+const CONFLICTS_SCHEMA: i64 = 10;
 
 /// A database failure, or a record that cannot be read back.
 #[derive(Debug, thiserror::Error)]
@@ -143,6 +145,9 @@ pub fn open(dir: &Path) -> Result<Connection> {
     }
     if found > 0 && found < SAMPLER_RECORDS_SCHEMA {
         projection::reproject(&mut conn, &["hauler_sampler", "rating_visit_farm"])?;
+    }
+    if found > 0 && found < CONFLICTS_SCHEMA {
+        projection::recount_conflicts(&mut conn)?;
     }
     Ok(conn)
 }
@@ -628,7 +633,8 @@ pub fn store_doc(tx: &Transaction<'_>, agency: &str, doc: &mut InspectionDoc) ->
          ON CONFLICT(id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at",
         params![id, agency, i.header.inspector.id.as_str(), snapshot, now],
     )?;
-    projection::project(tx, agency, &i, &now)
+    projection::project(tx, agency, &i, &now)?;
+    projection::set_conflicts(tx, &id, doc.conflicts().len())
 }
 
 /// Whether a document of the agency refers to the photo.

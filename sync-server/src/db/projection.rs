@@ -33,6 +33,34 @@ pub(super) fn reproject(conn: &mut Connection, kinds: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// Records how many fields of a document hold conflicting values.
+pub(super) fn set_conflicts(tx: &Transaction<'_>, id: &str, n: usize) -> Result<()> {
+    tx.execute(
+        "UPDATE inspections SET conflicts = ?2 WHERE id = ?1",
+        params![id, n as i64],
+    )?;
+    Ok(())
+}
+
+/// Counts the conflicting fields of every stored document (once, when the conflict queue's
+/// schema is applied to an older record).
+pub(super) fn recount_conflicts(conn: &mut Connection) -> Result<()> {
+    let actor = milkshed_shared::document::automerge::ActorId::random();
+    let tx = conn.transaction()?;
+    let rows: Vec<(String, Vec<u8>)> = {
+        let mut stmt = tx.prepare("SELECT id, snapshot FROM documents")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<std::result::Result<_, _>>()?
+    };
+    for (id, snapshot) in rows {
+        let doc = InspectionDoc::load(&snapshot, actor.clone())
+            .map_err(|e| DbError::Damaged(e.to_string()))?;
+        set_conflicts(&tx, &id, doc.conflicts().len())?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 /// What the record shows for a user id that no account of the agency has: never the name a
 /// document typed.
 const UNKNOWN_USER: &str = "(no such account)";

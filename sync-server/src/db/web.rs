@@ -243,6 +243,33 @@ pub fn inspections_of(
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
+/// The agency's inspections whose documents hold conflicting values, newest first, with how
+/// many fields conflict.
+pub fn conflicted(conn: &Connection, agency: &str, limit: i64) -> Result<Vec<(QueueRow, i64)>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {QUEUE_COLUMNS}, conflicts FROM inspections WHERE agency_id = ?1 AND conflicts > 0 ORDER BY updated_at DESC LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![agency, limit], |r| Ok((queue_row(r)?, r.get(13)?)))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// A facility's inspections still open (draft, signed or returned): `(id, status, inspector)`.
+pub fn open_inspections_of(
+    conn: &Connection,
+    agency: &str,
+    subject: &str,
+) -> Result<Vec<(String, String, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, status, inspector_name FROM inspections
+         WHERE agency_id = ?1 AND subject_id = ?2 AND status IN ('draft', 'signed', 'returned')
+         ORDER BY started_at",
+    )?;
+    let rows = stmt.query_map(params![agency, subject], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
 /// The findings of an inspection: `(item, state, points, products, note)`.
 pub type FindingRow = (String, String, Option<i64>, Option<String>, String);
 

@@ -29,6 +29,8 @@ pub struct AppState {
     pub password_checks: tokio::sync::Semaphore,
     /// Mark the review pages' cookies `Secure` (the server is behind TLS).
     pub secure_cookies: bool,
+    /// Where the outbox sends and how often it looks (none: e-mails wait in the outbox).
+    pub mail: Option<(crate::service::outbox::Smtp, std::time::Duration)>,
 }
 
 /// Why the server could not start.
@@ -66,6 +68,7 @@ impl AppState {
             dir: dir.to_path_buf(),
             password_checks: tokio::sync::Semaphore::new(PASSWORD_CHECKS),
             secure_cookies: false,
+            mail: None,
         })
     }
 }
@@ -97,12 +100,20 @@ impl AppState {
     }
 }
 
+/// The outbox's sender, when the server has an SMTP server to send through.
+fn start_outbox(state: &AppState) {
+    if let Some((smtp, every)) = &state.mail {
+        crate::service::outbox::spawn_sender(state.db.clone(), smtp.clone(), *every);
+    }
+}
+
 /// Serves on an already bound listener until `shutdown` resolves.
 pub async fn launch_with_listener(
     state: Arc<AppState>,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    start_outbox(&state);
     let app = crate::http::router(state);
     axum::serve(
         listener,
@@ -120,6 +131,7 @@ pub async fn serve_tls(
     key: &Path,
 ) -> Result<(), StartError> {
     let _ = rustls::crypto::ring::default_provider().install_default();
+    start_outbox(&state);
     let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
         .await
         .map_err(|e| StartError::Tls(e.to_string()))?;

@@ -18,7 +18,7 @@ pub const HEADER: [&str; 5] = [
 ];
 
 /// A problem with one line of the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CsvProblem {
     pub line: u64,
     pub field: String,
@@ -367,4 +367,60 @@ mod tests {
         let fields: Vec<&str> = p.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, ["sample_date", "subject_id", "value"]);
     }
+}
+
+/// One standard of a subject's ledger as the desk shows it.
+#[derive(Debug, Clone)]
+pub struct StandardLedger {
+    pub standard: &'static str,
+    /// The last five daily results, `(date, over)`, oldest first.
+    pub last: Vec<(chrono::NaiveDate, bool)>,
+    /// What the ledger calls for today (`shared::ledger::action_after`, the board's rule).
+    pub action: milkshed_shared::ledger::LedgerAction,
+    /// Every sample of the last 12 months, `(date, value, over)` (drug residue: 1 or 0).
+    pub year: Vec<(chrono::NaiveDate, f64, bool)>,
+    /// The standard's limit for the subject, when it has one.
+    pub limit: Option<f64>,
+}
+
+fn as_f64(v: &milkshed_shared::exact::Exact) -> f64 {
+    *v.numer() as f64 / *v.denom() as f64
+}
+
+/// A subject's ledger per standard: the last 4/5 with what they call for, and the year's
+/// samples for the chart.
+pub fn ledger_of(
+    conn: &rusqlite::Connection,
+    agency: &str,
+    subject: &str,
+    today: chrono::NaiveDate,
+) -> Result<Vec<StandardLedger>, crate::db::DbError> {
+    use milkshed_shared::ledger::Reading;
+    let mut out = Vec::new();
+    for standard in crate::service::publish::LAB_STANDARDS {
+        let (samples, farm) = crate::db::lab_samples(conn, agency, subject, standard)?;
+        if samples.is_empty() {
+            continue;
+        }
+        let lim = limit(standard, farm);
+        let daily = milkshed_shared::ledger::daily_results(&samples, lim.as_ref());
+        let skip = daily.len().saturating_sub(5);
+        let from = milkshed_shared::calendar::minus_days(today, 365);
+        let year = samples
+            .iter()
+            .filter(|(d, _)| *d > from && *d <= today)
+            .map(|(d, r)| match r {
+                Reading::Value(v) => (*d, as_f64(v), lim.as_ref().is_some_and(|l| v > l)),
+                Reading::Positive(p) => (*d, if *p { 1.0 } else { 0.0 }, *p),
+            })
+            .collect();
+        out.push(StandardLedger {
+            standard,
+            action: milkshed_shared::ledger::action_after(&daily, today),
+            last: daily[skip..].to_vec(),
+            year,
+            limit: lim.as_ref().map(as_f64),
+        });
+    }
+    Ok(out)
 }

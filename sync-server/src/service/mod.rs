@@ -13,9 +13,11 @@
 //! - [`blob`], [`photo`], [`pdf`]: photo storage, decoding, and PDF rendering.
 //! - [`demo`]: the demo agency of `serve --demo`; [`rate`]: `milkshed-server rate`.
 
+pub mod assignments;
 pub mod auth;
 pub mod blob;
 pub mod board;
+pub mod conflicts;
 pub mod demo;
 pub mod error;
 pub mod lab;

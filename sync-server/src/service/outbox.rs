@@ -30,6 +30,34 @@ pub fn check_address(a: &str) -> Result<(), String> {
         .map_err(|_| format!("\"{}\" is not an e-mail address", a.trim()))
 }
 
+/// Sets where a user's notifications go (`None`: nowhere): a supervisor's or an
+/// administrator's.
+pub fn set_user_email(
+    db: &Db,
+    caller: &crate::db::Caller,
+    user: &str,
+    email: Option<&str>,
+) -> ServiceResult<()> {
+    crate::service::office::office(caller, "users' e-mail addresses")?;
+    if let Some(e) = email {
+        check_address(e).map_err(ServiceError::bad_request)?;
+    }
+    let mut conn = db.write()?;
+    let tx = conn.transaction()?;
+    if desk::set_user_email(&tx, &caller.agency_id, user, email.map(str::trim))? == 0 {
+        return Err(ServiceError::not_found("user"));
+    }
+    crate::service::audit(
+        &tx,
+        caller,
+        "user.email",
+        user,
+        email.map(|e| format!("notifications to {}", e.trim())).unwrap_or_else(|| "no notifications".into()),
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
 /// Queues the e-mail that tells an inspector her inspection was returned (none when her user
 /// has no address).
 pub fn returned_inspection(

@@ -42,6 +42,9 @@ pub fn publish_reference(conn: &rusqlite::Connection, agency: &str, id: &str) ->
         Some(FacilityKind::Btu) | None => return Ok(()),
         Some(_) => briefcase::PLANTS,
     };
+    let assignment = db::desk::assignment_history(conn, agency, &f.id)?
+        .into_iter()
+        .next();
     let record = briefcase::FacilityRecord {
         id: f.id.clone().into(),
         name: f.name.clone(),
@@ -63,6 +66,8 @@ pub fn publish_reference(conn: &rusqlite::Connection, agency: &str, id: &str) ->
             .collect::<Result<Vec<_>, _>>()?
             .iter()
             .any(|e| !e.may_ship()),
+        assigned_to: assignment.as_ref().and_then(|a| a.user_id.clone()),
+        assigned_name: assignment.and_then(|a| a.user_name),
         open_actions: db::open_actions(conn, agency, &f.id)?
             .into_iter()
             .map(|(kind, issued_on, due_on)| briefcase::OpenAction {
@@ -92,7 +97,7 @@ pub fn publish_reference(conn: &rusqlite::Connection, agency: &str, id: &str) ->
 }
 
 /// The lab standards a farm's ledger is judged on.
-pub(super) const LAB_STANDARDS: [&str; 4] =
+pub(crate) const LAB_STANDARDS: [&str; 4] =
     ["bacteria", "somatic_cells", "temperature", "drug_residue"];
 
 /// Publishes a farm's lab ledger to the devices: the last five daily results of each standard

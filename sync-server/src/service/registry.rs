@@ -174,6 +174,21 @@ pub fn add_facility_in(
             )));
         }
     }
+    // every check before the first write: a refused row leaves nothing behind (a bulk import
+    // goes on checking the rows after it in the same transaction)
+    if let Some(p) = &f.permit {
+        let issuing = p.issuing_state.as_deref().unwrap_or(state);
+        check_state(edition, issuing)?;
+        if p.number.trim().is_empty() {
+            return Err(ServiceError::bad_request("permit: give the permit's number"));
+        }
+        if reg::permit_number_taken(tx, agency, issuing, &p.number)? {
+            return Err(ServiceError::conflict(format!(
+                "permit: {} of {issuing} is already in the registry",
+                p.number
+            )));
+        }
+    }
     let id = {
         let new = reg::NewFacility {
             kind: kind.as_str(),
@@ -187,13 +202,6 @@ pub fn add_facility_in(
     };
     if let Some(p) = &f.permit {
         let issuing = p.issuing_state.as_deref().unwrap_or(state);
-        check_state(edition, issuing)?;
-        if reg::permit_number_taken(tx, agency, issuing, &p.number)? {
-            return Err(ServiceError::conflict(format!(
-                "permit {} of {issuing} is already in the registry",
-                p.number
-            )));
-        }
         let pid = reg::add_permit(tx, agency, &id, &p.number, issuing)?;
         reg::add_permit_event(tx, &pid, "issued", p.issued_on, "permit issued", by)?;
     }

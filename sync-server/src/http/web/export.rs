@@ -136,6 +136,24 @@ fn stream_csv(
         .into_response()
 }
 
+/// `GET /review/audit.csv[?user=&action=&subject=&from=&to=]`: the audit log as filtered,
+/// newest first.
+pub async fn audit(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    q: Result<Query<super::pages::AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let filter = q.map(|q| q.0).unwrap_or_default().filter();
+    stream_csv(state, "audit-log.csv", move |conn, out| {
+        out.record(["at", "user_id", "user_name", "role", "via", "action", "subject", "detail"]);
+        let rows = crate::db::desk::audit_log(conn, &s.agency_id, &filter, MAX_EXPORT_ROWS, 0)?;
+        for e in &rows {
+            out.record([&e.at, &e.user_id, &e.user_name, &e.role, &e.via, &e.action, &e.subject, &e.detail]);
+        }
+        Ok(())
+    })
+}
+
 /// `GET /review/samplers/notice.csv?year=YYYY`: the annual notice of all samplers and all
 /// evaluations of the year (MMSR L8682-8683), one row per evaluation and one per sampler not
 /// evaluated in the year. Small (an agency's samplers), so built whole.

@@ -55,7 +55,41 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/photos/{hash}/thumb", get(pages::photo_thumbnail))
         .route("/board", get(pages::board))
         .route("/facilities", get(pages::facilities))
+        .route(
+            "/facilities/new",
+            get(pages::new_facility).post(pages::add_facility),
+        )
+        .route(
+            "/facilities/import",
+            get(pages::import_page).post(pages::import_facilities),
+        )
         .route("/facilities/{id}", get(pages::facility))
+        .route("/facilities/{id}/move", post(pages::move_farm))
+        .route("/facilities/{id}/assign", post(pages::assign))
+        .route("/facilities/{id}/actions", post(pages::add_action))
+        .route("/actions", get(pages::actions))
+        .route("/actions/{id}", get(pages::action))
+        .route("/actions/{id}/letters", post(pages::draft_letter))
+        .route("/letters/{id}/approve", post(pages::approve_letter))
+        .route("/letters/{id}/pdf", get(pages::letter_pdf))
+        .route("/templates", get(pages::templates))
+        .route(
+            "/templates/{kind}",
+            get(pages::template).post(pages::save_template),
+        )
+        .route("/lab", get(pages::lab_pages::lab_page))
+        .route("/lab/import", post(pages::lab_pages::import))
+        .route("/lab/entry", post(pages::lab_pages::entry))
+        .route("/lab/{id}", get(pages::lab_pages::ledger))
+        .route("/conflicts", get(pages::conflict_pages::queue))
+        .route(
+            "/conflicts/{id}",
+            get(pages::conflict_pages::inspection).post(pages::conflict_pages::resolve),
+        )
+        .route("/audit", get(pages::audit_log))
+        .route("/audit.csv", get(export::audit))
+        .route("/outbox", get(pages::outbox))
+        .route("/users/{id}/email", post(pages::set_email))
         .route("/listings", get(pages::listings))
         .route("/ratings/{id}", get(pages::rating_sheet))
         .route("/ratings/{id}/pdf", get(pages::rating_sheet_pdf))
@@ -187,6 +221,11 @@ pub fn page(s: &WebSession, title: &str, body: Markup) -> Html<String> {
                     a href="/review/facilities" { "Farms, plants, haulers" }
                     a href="/review/listings" { "Ratings & listings" }
                     a href="/review/samplers" { "Samplers" }
+                    a href="/review/actions" { "Enforcement" }
+                    a href="/review/lab" { "Laboratory" }
+                    a href="/review/conflicts" { "Conflicts" }
+                    a href="/review/audit" { "Audit log" }
+                    a href="/review/outbox" { "Outbox" }
                     span.who { (s.user_name) " · " (s.role.as_str().replace('_', " ")) }
                     form method="post" action="/review/logout" {
                         (csrf_field(s))
@@ -461,4 +500,69 @@ async fn logout(
     }
     let clear = format!("{COOKIE}=; Path=/review; HttpOnly; SameSite=Strict; Max-Age=0");
     Ok(([(header::SET_COOKIE, clear)], Redirect::to("/review/login")).into_response())
+}
+
+/// A submitted form's fields, from `application/x-www-form-urlencoded` or `multipart/form-data`
+/// (a file field's content as text): pages read fields by name and never reject a form before
+/// they can say what is wrong with it in a sentence.
+pub struct WebForm(pub Vec<(String, String)>);
+
+impl WebForm {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A field trimmed, `None` when missing or blank.
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.get(name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    }
+
+    pub fn csrf(&self) -> Option<&str> {
+        self.get("csrf")
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for WebForm {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let bad = |m: String| PageError::new(StatusCode::BAD_REQUEST, m);
+        if multipart {
+            let mut m = axum::extract::Multipart::from_request(req, state)
+                .await
+                .map_err(|e| bad(format!("The form could not be read: {e}")))?;
+            let mut fields = Vec::new();
+            while let Some(field) = m
+                .next_field()
+                .await
+                .map_err(|e| bad(format!("The form could not be read: {e}")))?
+            {
+                let name = field.name().unwrap_or_default().to_string();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| bad(format!("The form could not be read: {e}")))?;
+                let text = String::from_utf8(bytes.to_vec())
+                    .map_err(|_| bad(format!("{name}: the file is not UTF-8 text")))?;
+                fields.push((name, text));
+            }
+            Ok(WebForm(fields))
+        } else {
+            let Form(fields) = Form::<Vec<(String, String)>>::from_request(req, state)
+                .await
+                .map_err(|e| bad(format!("The form could not be read: {e}")))?;
+            Ok(WebForm(fields))
+        }
+    }
 }

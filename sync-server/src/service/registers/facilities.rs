@@ -40,6 +40,27 @@ pub fn move_to_listing(
     id: String,
     m: ListingMoveIn,
 ) -> ServiceResult<Value> {
+    move_farm(db, device, id, m, true)
+}
+
+impl ListingMoveIn {
+    pub fn new(listing: String, effective_on: NaiveDate) -> ListingMoveIn {
+        ListingMoveIn {
+            listing,
+            effective_on,
+        }
+    }
+}
+
+/// A farm's move to another listing; with `write` false, the same checks and the warnings the
+/// move would raise (the 40 % producer of the listing it joins), with nothing kept.
+pub fn move_farm(
+    db: &Db,
+    device: &Caller,
+    id: String,
+    m: ListingMoveIn,
+    write: bool,
+) -> ServiceResult<Value> {
     allow(device, OFFICE, "change the facility registry")?;
     let mut conn = db.write()?;
     let agency = device.agency_id.clone();
@@ -86,8 +107,12 @@ pub fn move_to_listing(
             m.effective_on
         ),
     )?;
-    tx.commit()?;
-    Ok(json!({"id": id, "listing": m.listing, "left": farm.listing, "warnings": warnings}))
+    if write {
+        tx.commit()?;
+    } else {
+        tx.rollback()?;
+    }
+    Ok(json!({"id": id, "listing": m.listing, "left": farm.listing, "warnings": warnings, "written": write}))
 }
 
 #[derive(Deserialize)]

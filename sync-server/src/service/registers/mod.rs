@@ -24,10 +24,12 @@ use crate::service::registry::*;
 use crate::service::{audit, ServiceError, ServiceResult};
 
 mod facilities;
+mod import;
 mod listings;
 mod residue_events;
 
 pub use facilities::*;
+pub use import::*;
 pub use listings::*;
 pub use residue_events::*;
 

@@ -19,7 +19,12 @@ use crate::db::{self, registry as reg};
 use crate::http::server::AppState;
 use milkshed_shared::authority::Acting;
 
+mod audit;
+mod conflicts;
+mod desk;
+mod enforcement;
 mod inspection;
+mod lab;
 mod ratings;
 mod registry;
 mod samplers;
@@ -28,6 +33,20 @@ pub use inspection::*;
 pub use ratings::*;
 pub use registry::*;
 pub use samplers::{samplers_notice, samplers_notice_pdf, YearQuery};
+pub use audit::{audit_log, outbox, set_email, AuditQuery};
+pub use desk::{add_facility, assign, import_facilities, import_page, move_farm, new_facility};
+pub use enforcement::{
+    action, actions, add_action, approve_letter, draft_letter, letter_pdf, save_template,
+    template, templates,
+};
+/// The conflict queue's handlers.
+pub mod conflict_pages {
+    pub use super::conflicts::{inspection, queue, resolve};
+}
+/// The laboratory's handlers.
+pub mod lab_pages {
+    pub use super::lab::{entry, import, lab_page, ledger};
+}
 
 /// Rows a queue page shows.
 pub const PAGE_ROWS: i64 = 50;

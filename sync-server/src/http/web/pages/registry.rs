@@ -121,6 +121,9 @@ pub async fn facilities(
             .collect();
         drop(conn);
         let body = html! {
+            @if super::desk::keeps_registry(&s) {
+                p.actions { a href="/review/facilities/new" { "New facility" } " · " a href="/review/facilities/import" { "Import from CSV" } }
+            }
             table #facilities {
                 thead { tr { th { "Name" } th { "Kind" } th { "Number" } th { "Permit" } th { "Status" } th { "Listing" } } }
                 tbody { @for (f, p) in &rows { tr {
@@ -158,6 +161,13 @@ pub async fn facility(
         };
         let today = reg::agency_today(&conn, &s.agency_id)?;
         let b = crate::service::board::board(&conn, &s.agency_id, today, Some(&id))?;
+        let listings: Vec<reg::Facility> = reg::facilities(&conn, &s.agency_id)?
+            .into_iter()
+            .filter(|l| milkshed_shared::registry::FacilityKind::parse(&l.kind).is_some_and(milkshed_shared::registry::FacilityKind::takes_farms))
+            .collect();
+        let users = crate::db::desk::users(&conn, &s.agency_id)?;
+        let assigned = crate::db::desk::assignment_history(&conn, &s.agency_id, &id)?;
+        let actions = crate::db::desk::actions(&conn, &s.agency_id, Some(&id), 50)?;
         let card = if f.kind == milkshed_shared::registry::FacilityKind::Hauler.as_str() {
             Some(crate::service::samplers::history_card(&conn, &s.agency_id, &f)?)
         } else {
@@ -187,6 +197,18 @@ pub async fn facility(
                 table { thead { tr { th { "Effective" } th { "Status" } th { "Reason" } th { "Recorded" } } }
                     tbody { @for e in &p.history { tr { td { (e.effective_on) } td { (e.status) } td { (e.reason) } td.muted { (day(&e.recorded_at)) } } } } }
             }
+            @if !actions.is_empty() {
+                h2 { "Enforcement actions" }
+                table #facility-actions { thead { tr { th { "Issued" } th { "Action" } th { "Due" } th { "Cause" } } }
+                    tbody { @for a in &actions { tr {
+                        td { a href={"/review/actions/" (a.id)} { (a.issued_on) } }
+                        td { (milkshed_shared::ledger::ActionKind::parse(&a.kind).map(|k| k.label()).unwrap_or(&a.kind)) }
+                        td { (a.due_on.clone().unwrap_or_default()) } td { (a.cause) }
+                    } } } }
+            }
+            (super::enforcement::action_form(&s, &f, today))
+            (super::desk::facility_forms(&s, &f, &listings, &users, &assigned))
+            @if f.kind == "dairy_farm" { p { a href={"/review/lab/" (f.id)} { "Laboratory ledger" } } }
             @if let Some(card) = &card { (super::samplers::history_card(card)) }
             @if !members.is_empty() {
                 h2 { "Farms (" (members.len()) ")" }
