@@ -406,9 +406,15 @@ mod tests {
             assert!(k.rule_cited().contains("L8"), "{k:?} cites its MMSR line");
         }
         use crate::registry::PermitStatus;
-        assert_eq!(ActionKind::Suspension.permit_status(), Some(PermitStatus::Suspended));
+        assert_eq!(
+            ActionKind::Suspension.permit_status(),
+            Some(PermitStatus::Suspended)
+        );
         assert_eq!(ActionKind::MonetaryPenalty.permit_status(), None);
-        assert_eq!(ActionKind::TemporaryPermit.permit_status(), Some(PermitStatus::Temporary));
+        assert_eq!(
+            ActionKind::TemporaryPermit.permit_status(),
+            Some(PermitStatus::Temporary)
+        );
     }
 
     #[test]

@@ -135,7 +135,9 @@ mod tests {
         for k in ActionKind::ALL {
             let (subject, body) = builtin(k);
             assert_eq!(check(subject, &body), Ok(()), "{k:?}");
-            assert!(fields_of(&body).unwrap().contains(&"rule_cited".to_string()));
+            assert!(fields_of(&body)
+                .unwrap()
+                .contains(&"rule_cited".to_string()));
         }
     }
 }

@@ -22,6 +22,24 @@ pub fn facilities(store: &Store, table: &str) -> Result<Vec<FacilityRecord>, Sto
         .collect())
 }
 
+/// A table's facilities in work-list order (`shared::workload::work_order`): those the office
+/// assigned to this device's user first, then the most overdue, then by name.
+pub fn in_work_order(store: &Store, table: &str) -> Result<Vec<FacilityRecord>, StoreError> {
+    let me = super::sync_client::enrollment(store)
+        .ok()
+        .map(|e| e.user_id);
+    let mut list: Vec<(Option<NaiveDate>, FacilityRecord)> = facilities(store, table)?
+        .into_iter()
+        .map(|f| (routine_due(&f, table), f))
+        .collect();
+    list.sort_by(|(a_due, a), (b_due, b)| {
+        workload::work_order(a.assigned_to.as_deref(), me.as_deref(), *a_due, &a.name).cmp(
+            &workload::work_order(b.assigned_to.as_deref(), me.as_deref(), *b_due, &b.name),
+        )
+    });
+    Ok(list.into_iter().map(|(_, f)| f).collect())
+}
+
 /// A facility's next routine inspection, as the board computes it.
 pub fn routine_due(record: &FacilityRecord, table: &str) -> Option<NaiveDate> {
     record.routine_due(table).map(|r| r.due)

@@ -132,11 +132,14 @@ fn last_violations_text(v: &[briefcase::LastViolation]) -> String {
 
 /// The farms of the reference data, most overdue first.
 pub fn due_farms(ctx: &AppCtx) -> Vec<DueFarm> {
-    let mut farms: Vec<DueFarm> = ctx
+    let farms: Vec<DueFarm> = ctx
         .with(|s| {
             let today = work::agency_today(s);
-            let me = crate::device::sync_client::enrollment(s).ok().map(|e| e.user_id);
-            work::facilities(s, briefcase::FARMS)
+            let me = crate::device::sync_client::enrollment(s)
+                .ok()
+                .map(|e| e.user_id);
+            // already in the one work-list order (the user's assignments first)
+            work::in_work_order(s, briefcase::FARMS)
                 .unwrap_or_default()
                 .into_iter()
                 .map(|f| DueFarm {
@@ -161,10 +164,6 @@ pub fn due_farms(ctx: &AppCtx) -> Vec<DueFarm> {
                 .collect()
         })
         .unwrap_or_default();
-    // one order for every work list (shared): the user's assignments first, then the most
-    // overdue
-    let order = |f: &DueFarm| workload::work_order(f.mine.then_some(""), Some(""), f.due, &f.name);
-    farms.sort_by(|a, b| order(a).cmp(&order(b)));
     farms
 }
 
@@ -425,6 +424,11 @@ pub fn WorkList() -> Element {
                             }
                         },
                         span { "{f.name} · {f.producer_number} · permit {f.permit}" }
+                        if f.mine {
+                            span { class: "assigned-to-me", "Assigned to you" }
+                        } else if let Some(n) = &f.assigned_name {
+                            span { class: "assigned", "Assigned to {n}" }
+                        }
                         span {
                             class: if f.due.is_some_and(|d| d < today) { "overdue" } else { "" },
                             {due_text(f.due, today, "never inspected")}

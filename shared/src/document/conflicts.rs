@@ -86,7 +86,13 @@ impl InspectionDoc {
                 .unwrap_or_default()
                 .iter()
                 .rev()
-                .map(|(v, id)| (self.render(v, id), matches!(v, Value::Scalar(_)), id.clone()))
+                .map(|(v, id)| {
+                    (
+                        self.render(v, id),
+                        matches!(v, Value::Scalar(_)),
+                        id.clone(),
+                    )
+                })
                 .collect();
             let resolvable = all.iter().all(|(_, scalar, _)| *scalar);
             let mut values = Vec::new();
@@ -144,11 +150,7 @@ impl InspectionDoc {
             automerge::Prop::Map(k) => self.doc.put(&obj, k, scalar)?,
             automerge::Prop::Seq(i) => self.doc.put(&obj, i, scalar)?,
         }
-        commit(
-            &mut self.doc,
-            &format!("resolved conflict: {path}"),
-            now,
-        );
+        commit(&mut self.doc, &format!("resolved conflict: {path}"), now);
         Ok(changes)
     }
 }

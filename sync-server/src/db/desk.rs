@@ -65,7 +65,10 @@ pub fn audit_log(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<AuditEntry>> {
-    let like = |v: &Option<String>| v.as_ref().map(|s| format!("%{}%", s.replace(['%', '_'], "")));
+    let like = |v: &Option<String>| {
+        v.as_ref()
+            .map(|s| format!("%{}%", s.replace(['%', '_'], "")))
+    };
     let mut stmt = conn.prepare_cached(
         "SELECT id, at, user_id, user_name, role, via, action, subject, detail FROM audit_log
          WHERE agency_id = ?1
@@ -194,7 +197,8 @@ pub fn add_letter(conn: &Connection, agency: &str, l: &NewLetter<'_>) -> Result<
     Ok(id)
 }
 
-const LETTER_COLUMNS: &str = "l.id, l.action_id, l.template_version, l.recipient, l.subject, l.body,
+const LETTER_COLUMNS: &str =
+    "l.id, l.action_id, l.template_version, l.recipient, l.subject, l.body,
     (SELECT name FROM users WHERE id = l.drafted_by), l.drafted_at,
     (SELECT name FROM users WHERE id = a.approved_by), a.approved_at, a.dated_on";
 
@@ -276,7 +280,8 @@ pub struct ActionRow {
     pub completed_on: Option<String>,
 }
 
-const ACTION_COLUMNS: &str = "a.id, a.subject_id, COALESCE(f.name, a.subject_id), a.kind, a.issued_on, a.due_on, a.cause,
+const ACTION_COLUMNS: &str =
+    "a.id, a.subject_id, COALESCE(f.name, a.subject_id), a.kind, a.issued_on, a.due_on, a.cause,
     COALESCE((SELECT name FROM users WHERE id = a.issued_by), a.issued_by),
     (SELECT MIN(on_date) FROM action_events e WHERE e.action_id = a.id AND e.event = 'completed')";
 
@@ -494,15 +499,25 @@ pub fn assign(
 }
 
 /// A user of the agency for the desk's pickers: id, name, role, e-mail.
-pub fn users(conn: &Connection, agency: &str) -> Result<Vec<(String, String, String, Option<String>)>> {
+pub fn users(
+    conn: &Connection,
+    agency: &str,
+) -> Result<Vec<(String, String, String, Option<String>)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, name, role, email FROM users WHERE agency_id = ?1 AND active = 1 ORDER BY name",
     )?;
-    let rows = stmt.query_map(params![agency], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    let rows = stmt.query_map(params![agency], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn set_user_email(conn: &Connection, agency: &str, user: &str, email: Option<&str>) -> Result<usize> {
+pub fn set_user_email(
+    conn: &Connection,
+    agency: &str,
+    user: &str,
+    email: Option<&str>,
+) -> Result<usize> {
     Ok(conn.execute(
         "UPDATE users SET email = ?3 WHERE agency_id = ?1 AND id = ?2",
         params![agency, user, email],

@@ -28,8 +28,8 @@ pub fn assign(
     let agency = &caller.agency_id;
     let mut conn = db.write()?;
     let tx = conn.transaction()?;
-    let f = reg::facility(&tx, agency, facility)?
-        .ok_or_else(|| ServiceError::not_found("facility"))?;
+    let f =
+        reg::facility(&tx, agency, facility)?.ok_or_else(|| ServiceError::not_found("facility"))?;
     let to = match user {
         None => None,
         Some(u) => Some(

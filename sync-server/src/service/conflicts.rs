@@ -16,7 +16,10 @@ use crate::db::{self, Caller, Db};
 use crate::service::{audit, publish, ServiceError, ServiceResult};
 
 /// The agency's inspections with conflicting values, newest first.
-pub fn queue(conn: &rusqlite::Connection, agency: &str) -> ServiceResult<Vec<(db::web::QueueRow, i64)>> {
+pub fn queue(
+    conn: &rusqlite::Connection,
+    agency: &str,
+) -> ServiceResult<Vec<(db::web::QueueRow, i64)>> {
     Ok(db::web::conflicted(conn, agency, 500)?)
 }
 
@@ -32,7 +35,10 @@ pub fn actor_names(
         .map(|(actor, device, user)| (actor, format!("{user} ({device})")))
         .collect();
     for (id, name, _, _) in db::desk::users(conn, agency)? {
-        names.insert(web_actor(&id).to_hex_string(), format!("{name} (review pages)"));
+        names.insert(
+            web_actor(&id).to_hex_string(),
+            format!("{name} (review pages)"),
+        );
     }
     Ok(names)
 }
@@ -73,10 +79,9 @@ pub fn resolve(
         .filter(|s| s.agency_id == caller.agency_id)
         .ok_or_else(|| ServiceError::not_found("inspection"))?;
     let details = stored.doc.conflict_details();
-    let field = details
-        .iter()
-        .find(|c| c.path == path)
-        .ok_or_else(|| ServiceError::conflict(format!("{path} holds no conflicting values (any more)")))?;
+    let field = details.iter().find(|c| c.path == path).ok_or_else(|| {
+        ServiceError::conflict(format!("{path} holds no conflicting values (any more)"))
+    })?;
     let chosen = field
         .values
         .get(choice)
@@ -97,7 +102,12 @@ pub fn resolve(
         format!(
             "{path} of inspection {id} ({}) set to {chosen} (from {})",
             view.header.subject.name,
-            field.values.iter().map(|v| v.value.as_str()).collect::<Vec<_>>().join(" / ")
+            field
+                .values
+                .iter()
+                .map(|v| v.value.as_str())
+                .collect::<Vec<_>>()
+                .join(" / ")
         ),
     )?;
     tx.commit()?;

@@ -121,6 +121,13 @@ pub fn check_row(line: u64, fields: &[&str]) -> Result<LabRow, Vec<CsvProblem>> 
         },
         "bacteria" | "somatic_cells" | "cooling_temperature" | "coliform" => {
             match parse_decimal(&value) {
+                Some(v)
+                    if v < milkshed_shared::exact::Exact::from_integer(0)
+                        && standard != "cooling_temperature" =>
+                {
+                    bad("value", format!("\"{value}\": a count is not negative"));
+                    None
+                }
                 // judged against the subject's standard by `judge`
                 Some(_) => Some(false),
                 None => {
@@ -268,10 +275,15 @@ pub fn check_laboratories(
         }
         if let Some(code) = &r.procedure {
             if !edition.lab_procedures.iter().any(|p| &p.code == code) {
-                bad(format!(
-                    "procedure \"{code}\" is not a laboratory procedure code of {}",
-                    edition.title
-                ));
+                // the fault is the procedure column's, not the laboratory's
+                problems.push(CsvProblem {
+                    line: r.line,
+                    field: "procedure".into(),
+                    message: format!(
+                        "\"{code}\" is not a laboratory procedure code of {}",
+                        edition.title
+                    ),
+                });
                 continue;
             }
         }
@@ -372,7 +384,7 @@ mod tests {
 /// One standard of a subject's ledger as the desk shows it.
 #[derive(Debug, Clone)]
 pub struct StandardLedger {
-    pub standard: &'static str,
+    pub standard: String,
     /// The last five daily results, `(date, over)`, oldest first.
     pub last: Vec<(chrono::NaiveDate, bool)>,
     /// What the ledger calls for today (`shared::ledger::action_after`, the board's rule).
@@ -397,12 +409,12 @@ pub fn ledger_of(
 ) -> Result<Vec<StandardLedger>, crate::db::DbError> {
     use milkshed_shared::ledger::Reading;
     let mut out = Vec::new();
-    for standard in crate::service::publish::LAB_STANDARDS {
-        let (samples, farm) = crate::db::lab_samples(conn, agency, subject, standard)?;
+    for standard in crate::service::publish::lab_standards() {
+        let (samples, farm) = crate::db::lab_samples(conn, agency, subject, &standard)?;
         if samples.is_empty() {
             continue;
         }
-        let lim = limit(standard, farm);
+        let lim = limit(&standard, farm);
         let daily = milkshed_shared::ledger::daily_results(&samples, lim.as_ref());
         let skip = daily.len().saturating_sub(5);
         let from = milkshed_shared::calendar::minus_days(today, 365);

@@ -97,7 +97,10 @@ fn values(
     v.insert("facility_number", f.number.clone().unwrap_or_default());
     v.insert(
         "permit",
-        permit.as_ref().map(|p| p.number.clone()).unwrap_or_default(),
+        permit
+            .as_ref()
+            .map(|p| p.number.clone())
+            .unwrap_or_default(),
     );
     v.insert(
         "permit_state",
@@ -220,15 +223,21 @@ pub fn approve(db: &Db, caller: &Caller, letter_id: &str) -> ServiceResult<Value
     let agency = &caller.agency_id;
     let mut conn = db.write()?;
     let tx = conn.transaction()?;
-    let l = desk::letter(&tx, agency, letter_id)?
-        .ok_or_else(|| ServiceError::not_found("letter"))?;
+    let l =
+        desk::letter(&tx, agency, letter_id)?.ok_or_else(|| ServiceError::not_found("letter"))?;
     if l.approved_at.is_some() {
         return Err(ServiceError::conflict("this letter is approved already"));
     }
     let today = reg::agency_today(&tx, agency)?;
     let (subject, body) = final_text(&l, &caller.user_name, today);
     let pdf = letter_pdf(&subject, &body);
-    desk::approve_letter(&tx, letter_id, caller.user_id.as_str(), &today.to_string(), &pdf)?;
+    desk::approve_letter(
+        &tx,
+        letter_id,
+        caller.user_id.as_str(),
+        &today.to_string(),
+        &pdf,
+    )?;
     let action = desk::action(&tx, agency, &l.action_id)?
         .ok_or_else(|| ServiceError::internal("letter without its action"))?;
     if let Some(to) = &l.recipient {
@@ -240,7 +249,10 @@ pub fn approve(db: &Db, caller: &Caller, letter_id: &str) -> ServiceResult<Value
                 recipient: to,
                 subject: &subject,
                 body: &format!("{body}\n\n(The signed letter is attached as a PDF.)"),
-                attachment: Some((&format!("letter-{}.pdf", &letter_id[..8.min(letter_id.len())]), &pdf)),
+                attachment: Some((
+                    &format!("letter-{}.pdf", &letter_id[..8.min(letter_id.len())]),
+                    &pdf,
+                )),
                 about: letter_id,
             },
         )?;

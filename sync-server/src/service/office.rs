@@ -138,9 +138,8 @@ pub fn add_action(db: &Db, device: &Caller, a: ActionIn) -> ServiceResult<Value>
     let mut conn = db.write()?;
     let tx = conn.transaction()?;
     let agency = &device.agency_id;
-    let subject = db::registry::facility(&tx, agency, &a.subject_id)?.ok_or_else(|| {
-        ServiceError::new(ErrorCode::NotFound, "no such facility in your agency")
-    })?;
+    let subject = db::registry::facility(&tx, agency, &a.subject_id)?
+        .ok_or_else(|| ServiceError::new(ErrorCode::NotFound, "no such facility in your agency"))?;
     if let Some(amended) = &a.amends {
         if !db::action_exists(&tx, agency, amended)? {
             return Err(ServiceError::new(
@@ -198,7 +197,9 @@ pub fn add_action(db: &Db, device: &Caller, a: ActionIn) -> ServiceResult<Value>
     // the farm gate sees what is owed
     publish::publish_reference(&tx, agency, &a.subject_id)?;
     tx.commit()?;
-    Ok(json!({"id": id, "due_on": due_on.map(|d| d.to_string()), "letter": letter, "permit": permit}))
+    Ok(
+        json!({"id": id, "due_on": due_on.map(|d| d.to_string()), "letter": letter, "permit": permit}),
+    )
 }
 
 #[derive(Deserialize)]
@@ -239,11 +240,7 @@ pub fn complete_action(
 }
 
 /// `GET /api/actions/overdue[?today=YYYY-MM-DD]`: actions past their deadline, not done.
-pub fn overdue_actions(
-    db: &Db,
-    device: &Caller,
-    today: Option<NaiveDate>,
-) -> ServiceResult<Value> {
+pub fn overdue_actions(db: &Db, device: &Caller, today: Option<NaiveDate>) -> ServiceResult<Value> {
     {
         let conn = db.write()?;
         let today = match today {

@@ -52,7 +52,9 @@ pub fn set_user_email(
         caller,
         "user.email",
         user,
-        email.map(|e| format!("notifications to {}", e.trim())).unwrap_or_else(|| "no notifications".into()),
+        email
+            .map(|e| format!("notifications to {}", e.trim()))
+            .unwrap_or_else(|| "no notifications".into()),
     )?;
     tx.commit()?;
     Ok(())
@@ -134,14 +136,14 @@ fn message(from: &Mailbox, m: &desk::Mail) -> Result<Message, String> {
         .header(ContentType::TEXT_PLAIN)
         .body(m.body.clone());
     let built = match (&m.attachment_name, &m.attachment) {
-        (Some(name), Some(bytes)) => builder.multipart(
-            MultiPart::mixed().singlepart(text).singlepart(
+        (Some(name), Some(bytes)) => {
+            builder.multipart(MultiPart::mixed().singlepart(text).singlepart(
                 Attachment::new(name.clone()).body(
                     bytes.clone(),
                     ContentType::parse("application/pdf").map_err(|e| e.to_string())?,
                 ),
-            ),
-        ),
+            ))
+        }
         _ => builder.singlepart(text),
     };
     built.map_err(|e| e.to_string())

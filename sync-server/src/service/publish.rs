@@ -96,9 +96,20 @@ pub fn publish_reference(conn: &rusqlite::Connection, agency: &str, id: &str) ->
     Ok(())
 }
 
-/// The lab standards a farm's ledger is judged on.
-pub(crate) const LAB_STANDARDS: [&str; 4] =
-    ["bacteria", "somatic_cells", "temperature", "drug_residue"];
+/// The lab standards a farm's ledger is judged on: the farm form's of the catalog (data, one
+/// list; an import names them the same way). An earlier copy here said `temperature` where the
+/// catalog and the import say `cooling_temperature`, so cooling results never reached a ledger.
+pub(crate) fn lab_standards() -> Vec<String> {
+    milkshed_shared::catalog::Catalog::builtin(milkshed_shared::catalog::DEFAULT_CATALOG)
+        .map(|c| {
+            c.farm
+                .lab_standards
+                .iter()
+                .map(|s| s.standard.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
 
 /// Publishes a farm's lab ledger to the devices: the last five daily results of each standard
 /// as `(date, over)`, which the work list judges with `shared::ledger::action_after`, the rule
@@ -112,8 +123,8 @@ pub fn publish_lab_ledger(
         farm: subject.to_string().into(),
         ..Default::default()
     };
-    for standard in LAB_STANDARDS {
-        let history = crate::service::lab::history(conn, agency, subject, standard)?;
+    for standard in lab_standards() {
+        let history = crate::service::lab::history(conn, agency, subject, &standard)?;
         if history.is_empty() {
             continue;
         }
@@ -125,7 +136,7 @@ pub fn publish_lab_ledger(
                 over: *over,
             })
             .collect();
-        ledger.series.insert(standard.to_string(), last);
+        ledger.series.insert(standard, last);
     }
     let data = serde_json::to_value(&ledger).map_err(ServiceError::internal)?;
     db::put_reference(conn, agency, briefcase::LAB_LEDGERS, subject, &data)?;

@@ -180,7 +180,9 @@ pub fn add_facility_in(
         let issuing = p.issuing_state.as_deref().unwrap_or(state);
         check_state(edition, issuing)?;
         if p.number.trim().is_empty() {
-            return Err(ServiceError::bad_request("permit: give the permit's number"));
+            return Err(ServiceError::bad_request(
+                "permit: give the permit's number",
+            ));
         }
         if reg::permit_number_taken(tx, agency, issuing, &p.number)? {
             return Err(ServiceError::conflict(format!(

@@ -76,7 +76,11 @@ pub fn review(
     db::store_doc(&tx, reviewer.agency, &mut stored.doc)?;
     // an accepted or returned inspection changes what the devices' work lists owe
     publish::publish_reference(&tx, reviewer.agency, after.header.subject.id.as_str())?;
-    let what = if decision.accepted { "accepted" } else { "returned" };
+    let what = if decision.accepted {
+        "accepted"
+    } else {
+        "returned"
+    };
     crate::service::audit(
         &tx,
         caller,
@@ -92,7 +96,13 @@ pub fn review(
     )?;
     if !decision.accepted {
         // the inspector hears of it before the next sync
-        crate::service::outbox::returned_inspection(&tx, reviewer.agency, &after, &id.to_string(), &reviewer.name)?;
+        crate::service::outbox::returned_inspection(
+            &tx,
+            reviewer.agency,
+            &after,
+            &id.to_string(),
+            &reviewer.name,
+        )?;
     }
     tx.commit().map_err(db::DbError::from)?;
     Ok(())

@@ -218,7 +218,10 @@ pub fn record_comparison(
         device,
         "evaluator.comparison",
         &user,
-        format!("compared with {} on {} ({})", c.sso_user_id, c.evaluated_on, c.sampler_id),
+        format!(
+            "compared with {} on {} ({})",
+            c.sso_user_id, c.evaluated_on, c.sampler_id
+        ),
     )?;
     tx.commit()?;
     Ok(answer)

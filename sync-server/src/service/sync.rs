@@ -125,7 +125,11 @@ pub fn sync(
                             crate::service::audit(
                                 &tx,
                                 &device.caller(),
-                                if old.is_none() { "inspection.created" } else { "inspection.synced" },
+                                if old.is_none() {
+                                    "inspection.created"
+                                } else {
+                                    "inspection.synced"
+                                },
                                 view.header.subject.id.as_str(),
                                 format!(
                                     "{} inspection {} of {}: {}",

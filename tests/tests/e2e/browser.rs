@@ -1,6 +1,8 @@
 //! The review pages in a real browser (Debian's headless Chromium, driven by playwright-core
 //! from `tests/browser/`): a supervisor signs in, returns an inspection with a comment on a
 //! finding and opens each export; the inspector's device then syncs and has the comment.
+//! A second test drives the supervisor's desk (`desk.mjs`): its conflict resolution reaches a
+//! tablet, its reassignment a work list, its letter the SMTP server.
 //! `MILKSHED_UPDATE_SCREENS=1` writes the screenshots to `docs/screens/`.
 
 use std::process::Command;
@@ -103,4 +105,73 @@ fn a_supervisor_returns_an_inspection_in_chromium_and_the_device_gets_the_commen
         )]
     );
     assert!(shots.join("review-3-inspection.png").exists());
+}
+
+/// Runs one of `tests/browser/`'s scripts against `url`; answers the JSON line it printed.
+fn run_script(script: &str, url: &str, shots: &std::path::Path) -> serde_json::Value {
+    let browser = workspace_root().join("tests/browser");
+    assert!(
+        browser.join("node_modules/playwright-core").exists(),
+        "run `npm ci --prefix tests/browser` (scripts/test does) to install playwright-core"
+    );
+    let out = Command::new("node")
+        .arg(browser.join(script))
+        .arg(url)
+        .arg(shots)
+        .current_dir(&browser)
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(out.stdout.trim_ascii()).expect("the script's JSON line")
+}
+
+#[test]
+fn the_supervisors_desk_in_chromium_reaches_the_devices_and_the_smtp_server() {
+    let root = workspace_root();
+    let smtp = milkshed_tests::SmtpServer::start();
+    let server = TestServer::start_mailing(&format!("smtp://127.0.0.1:{}", smtp.port));
+    // two tablets of Ann's record different volumes of one inspection while apart
+    let mut a = TestDevice::enroll(&server.url(), "ann");
+    let mut b = TestDevice::enroll(&server.url(), "ann");
+    let id = a.inspect_farm("farm-3", &[]);
+    a.sync().unwrap();
+    b.sync().unwrap();
+    let now = milkshed_tests::now();
+    a.store
+        .edit(id, &now, |d| d.set_pounds_sold_daily(1700, &now))
+        .unwrap();
+    b.store
+        .edit(id, &now, |d| d.set_pounds_sold_daily(1750, &now))
+        .unwrap();
+    a.sync().unwrap();
+    b.sync().unwrap();
+    let shots = if std::env::var_os("MILKSHED_UPDATE_SCREENS").is_some() {
+        root.join("docs/screens")
+    } else {
+        std::env::temp_dir().join(format!("milkshed-desk-{}", std::process::id()))
+    };
+    std::fs::create_dir_all(&shots).unwrap();
+    let seen = run_script("desk.mjs", &server.url(), &shots);
+    // the value the supervisor kept is on the tablet after its sync
+    let chosen: u64 = seen["chosen"].as_str().unwrap().parse().unwrap();
+    a.sync().unwrap();
+    assert_eq!(
+        a.store.inspection(id).unwrap().pounds_sold_daily,
+        Some(chosen)
+    );
+    assert!(a.store.document(id).unwrap().conflicts().is_empty());
+    // the farm reassigned comes first on Ann's tablet
+    let list =
+        milkshed_app::device::work::in_work_order(&a.store, milkshed_shared::briefcase::FARMS)
+            .unwrap();
+    assert_eq!(list[0].id.as_str(), "farm-12");
+    // the approved letter reached the permit holder through the SMTP server
+    let mail = smtp.wait_for("to Roy Harris", |m| m.contains("roy.harris@farm.example"));
+    assert!(mail.contains("application/pdf"), "{mail}");
+    assert!(shots.join("desk-4-letter.png").exists());
 }

@@ -4,6 +4,7 @@
 
 mod agency_record;
 mod browser;
+mod desk;
 mod hostile;
 mod insider;
 mod one_rule;

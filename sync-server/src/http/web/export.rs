@@ -145,10 +145,28 @@ pub async fn audit(
 ) -> Response {
     let filter = q.map(|q| q.0).unwrap_or_default().filter();
     stream_csv(state, "audit-log.csv", move |conn, out| {
-        out.record(["at", "user_id", "user_name", "role", "via", "action", "subject", "detail"]);
+        out.record([
+            "at",
+            "user_id",
+            "user_name",
+            "role",
+            "via",
+            "action",
+            "subject",
+            "detail",
+        ]);
         let rows = crate::db::desk::audit_log(conn, &s.agency_id, &filter, MAX_EXPORT_ROWS, 0)?;
         for e in &rows {
-            out.record([&e.at, &e.user_id, &e.user_name, &e.role, &e.via, &e.action, &e.subject, &e.detail]);
+            out.record([
+                &e.at,
+                &e.user_id,
+                &e.user_name,
+                &e.role,
+                &e.via,
+                &e.action,
+                &e.subject,
+                &e.detail,
+            ]);
         }
         Ok(())
     })

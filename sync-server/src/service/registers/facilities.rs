@@ -112,7 +112,9 @@ pub fn move_farm(
     } else {
         tx.rollback()?;
     }
-    Ok(json!({"id": id, "listing": m.listing, "left": farm.listing, "warnings": warnings, "written": write}))
+    Ok(
+        json!({"id": id, "listing": m.listing, "left": farm.listing, "warnings": warnings, "written": write}),
+    )
 }
 
 #[derive(Deserialize)]
@@ -160,7 +162,10 @@ pub fn set_appendix_p(
         device,
         "facility.appendix_p",
         &id,
-        format!("{}: {} months effective {}", f.name, p.category, p.effective_on),
+        format!(
+            "{}: {} months effective {}",
+            f.name, p.category, p.effective_on
+        ),
     )?;
     tx.commit()?;
     Ok(json!({"id": id, "appendix_p": p.category}))
@@ -199,7 +204,10 @@ pub fn set_pounds(db: &Db, device: &Caller, id: String, p: PoundsIn) -> ServiceR
         device,
         "facility.pounds",
         &id,
-        format!("{}: {} lb daily effective {}", f.name, p.pounds_daily, p.effective_on),
+        format!(
+            "{}: {} lb daily effective {}",
+            f.name, p.pounds_daily, p.effective_on
+        ),
     )?;
     tx.commit()?;
     Ok(json!({"id": id, "warnings": warnings}))
@@ -299,8 +307,7 @@ pub fn change_permit_in(
                 .find(|e| e.status == "suspended")
                 .and_then(|e| e.effective_on.parse().ok())
                 .ok_or_else(|| ServiceError::internal("suspension without a date"))?;
-            let history =
-                crate::service::lab::history(tx, &agency, &permit.facility_id, standard)?;
+            let history = crate::service::lab::history(tx, &agency, &permit.facility_id, standard)?;
             match ledger::reinstatement(standard, suspended_on, &history) {
                 Reinstatement::MayReinstate {
                     reinspection_needed,
@@ -389,7 +396,10 @@ pub fn add_laboratory(db: &Db, device: &Caller, l: LaboratoryIn) -> ServiceResul
         device,
         "laboratory.approval",
         &lab.lab_number,
-        format!("{} classified {} until {}", lab.name, lab.classification, lab.approved_until),
+        format!(
+            "{} classified {} until {}",
+            lab.name, lab.classification, lab.approved_until
+        ),
     )?;
     conn.commit()?;
     Ok(json!({"laboratory": lab, "kind": kind}))

@@ -141,7 +141,9 @@ pub fn add_listing(db: &Db, device: &Caller, l: ListingIn) -> ServiceResult<Valu
         format!(
             "{}: sanitation {}, enforcement {}, rated {}",
             shipper.name,
-            l.sanitation_rating.map(|r| r.to_string()).unwrap_or_else(|| "—".into()),
+            l.sanitation_rating
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "—".into()),
             l.enforcement_rating,
             decision.earliest_rating_date
         ),

@@ -101,7 +101,10 @@ pub fn add_residue(db: &Db, device: &Caller, e: ResidueIn) -> ServiceResult<Valu
         device,
         "residue.event",
         &e.producer_id,
-        format!("positive {} ({}) sampled {}", e.result, e.test_method, e.sampled_on),
+        format!(
+            "positive {} ({}) sampled {}",
+            e.result, e.test_method, e.sampled_on
+        ),
     )?;
     conn.commit()?;
     Ok(view)

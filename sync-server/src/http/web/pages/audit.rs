@@ -33,7 +33,11 @@ pub struct AuditQuery {
 
 impl AuditQuery {
     pub fn filter(&self) -> AuditFilter {
-        let some = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let some = |v: &Option<String>| {
+            v.as_ref()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
         // a day bound is compared with the log's RFC 3339 times: "to" takes the whole day
         let day = |v: &Option<String>| some(v).filter(|d| d.parse::<NaiveDate>().is_ok());
         AuditFilter {
@@ -41,13 +45,22 @@ impl AuditQuery {
             action: some(&self.action),
             subject: some(&self.subject),
             from: day(&self.from),
-            to: day(&self.to).and_then(|d| d.parse::<NaiveDate>().ok()).and_then(|d| d.succ_opt()).map(|d| d.to_string()),
+            to: day(&self.to)
+                .and_then(|d| d.parse::<NaiveDate>().ok())
+                .and_then(|d| d.succ_opt())
+                .map(|d| d.to_string()),
         }
     }
 
     fn query_string(&self) -> String {
         let mut q = Vec::new();
-        for (k, v) in [("user", &self.user), ("action", &self.action), ("subject", &self.subject), ("from", &self.from), ("to", &self.to)] {
+        for (k, v) in [
+            ("user", &self.user),
+            ("action", &self.action),
+            ("subject", &self.subject),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
             if let Some(v) = v.as_ref().filter(|v| !v.trim().is_empty()) {
                 q.push(format!("{k}={}", url_encode(v.trim())));
             }

@@ -24,7 +24,12 @@ fn listings_of(conn: &rusqlite::Connection, agency: &str) -> PageResult<Vec<reg:
         .collect())
 }
 
-fn facility_form(s: &WebSession, listings: &[reg::Facility], f: &WebForm, error: Option<&str>) -> Markup {
+fn facility_form(
+    s: &WebSession,
+    listings: &[reg::Facility],
+    f: &WebForm,
+    error: Option<&str>,
+) -> Markup {
     let v = |k: &str| f.get(k).unwrap_or_default().to_string();
     html! {
         @if let Some(e) = error { p.error role="alert" #form-error { (e) } }
@@ -265,7 +270,9 @@ pub async fn move_farm(
     let on: NaiveDate = form
         .text("effective_on")
         .and_then(|d| d.parse().ok())
-        .ok_or_else(|| PageError::new(StatusCode::BAD_REQUEST, "Effective: the date of the move."))?;
+        .ok_or_else(|| {
+            PageError::new(StatusCode::BAD_REQUEST, "Effective: the date of the move.")
+        })?;
     run(move || {
         let m = svc::ListingMoveIn::new(listing.clone(), on);
         let v = svc::move_farm(&state.db, &s.caller(), id.clone(), m, write)?;

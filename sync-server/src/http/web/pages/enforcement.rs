@@ -178,7 +178,8 @@ pub async fn approve_letter(
     run(move || {
         letters::approve(&state.db, &s.caller(), &id)?;
         let conn = reader(&state)?;
-        let l = desk::letter(&conn, &s.agency_id, &id)?.ok_or_else(|| PageError::not_found("letter"))?;
+        let l = desk::letter(&conn, &s.agency_id, &id)?
+            .ok_or_else(|| PageError::not_found("letter"))?;
         Ok(Redirect::to(&format!("/review/actions/{}", l.action_id)).into_response())
     })
     .await
@@ -192,12 +193,16 @@ pub async fn letter_pdf(
 ) -> PageResult<Response> {
     run(move || {
         let conn = reader(&state)?;
-        let pdf = desk::letter_pdf(&conn, &s.agency_id, &id)?.ok_or_else(|| PageError::not_found("approved letter"))?;
+        let pdf = desk::letter_pdf(&conn, &s.agency_id, &id)?
+            .ok_or_else(|| PageError::not_found("approved letter"))?;
         let name = crate::http::web::safe_filename(&format!("letter-{id}.pdf"));
         Ok((
             [
                 (header::CONTENT_TYPE, "application/pdf".to_string()),
-                (header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}\"")),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("inline; filename=\"{name}\""),
+                ),
             ],
             pdf,
         )
@@ -234,7 +239,12 @@ pub async fn templates(
     .await
 }
 
-fn template_editor(s: &WebSession, kind: ActionKind, t: &desk::Template, error: Option<&str>) -> Markup {
+fn template_editor(
+    s: &WebSession,
+    kind: ActionKind,
+    t: &desk::Template,
+    error: Option<&str>,
+) -> Markup {
     html! {
         @if let Some(e) = error { p.error role="alert" { (e) } }
         p.muted { "Version " (t.version) @if t.version == 0 { " (built in)" } ". Saving makes a new version; letters already drafted keep theirs." }
@@ -258,7 +268,11 @@ pub async fn template(
         let conn = reader(&state)?;
         let t = letters::template_for(&conn, &s.agency_id, k)?;
         drop(conn);
-        Ok(page(&s, &format!("Template: {}", k.label()), template_editor(&s, k, &t, None)))
+        Ok(page(
+            &s,
+            &format!("Template: {}", k.label()),
+            template_editor(&s, k, &t, None),
+        ))
     })
     .await
 }
@@ -274,13 +288,30 @@ pub async fn save_template(
     let k = ActionKind::parse(&kind).ok_or_else(|| PageError::not_found("action kind"))?;
     let subject = form.get("subject").unwrap_or_default().to_string();
     let body = form.get("body").unwrap_or_default().replace("\r\n", "\n");
-    run(move || match letters::save_template(&state.db, &s.caller(), k.as_str(), &subject, &body) {
-        Ok(_) => Ok(Redirect::to("/review/templates").into_response()),
-        Err(e) => {
-            let PageError(status, message) = PageError::from(e);
-            let t = desk::Template { kind: kind.clone(), version: -1, subject, body, created_by: String::new(), created_at: String::new() };
-            Ok((status, page(&s, &format!("Template: {}", k.label()), template_editor(&s, k, &t, Some(&message)))).into_response())
-        }
-    })
+    run(
+        move || match letters::save_template(&state.db, &s.caller(), k.as_str(), &subject, &body) {
+            Ok(_) => Ok(Redirect::to("/review/templates").into_response()),
+            Err(e) => {
+                let PageError(status, message) = PageError::from(e);
+                let t = desk::Template {
+                    kind: kind.clone(),
+                    version: -1,
+                    subject,
+                    body,
+                    created_by: String::new(),
+                    created_at: String::new(),
+                };
+                Ok((
+                    status,
+                    page(
+                        &s,
+                        &format!("Template: {}", k.label()),
+                        template_editor(&s, k, &t, Some(&message)),
+                    ),
+                )
+                    .into_response())
+            }
+        },
+    )
     .await
 }

@@ -23,7 +23,7 @@ fn forms(s: &WebSession, farms: &[reg::Facility]) -> Markup {
             label { "Laboratory number" input name="lab_number" required; }
             label { "Sampled on" input type="date" name="sample_date" required; }
             label { "Farm" select name="subject_id" { @for f in farms { option value=(f.id) { (f.name) } } } }
-            label { "Standard" select name="standard" { @for st in crate::service::publish::LAB_STANDARDS { option value=(st) { (st.replace('_', " ")) } } } }
+            label { "Standard" select name="standard" { @for st in crate::service::publish::lab_standards() { option value=(st) { (st.replace('_', " ")) } } } }
             label { "Value" input name="value" required; }
             label { "Procedure" input name="procedure"; }
             button type="submit" { "Record" }
@@ -107,7 +107,11 @@ fn outcome(s: &WebSession, r: Result<serde_json::Value, Vec<CsvProblem>>) -> Res
                     tbody { @for p in &problems { tr { td { (p.line) } td { (p.field) } td { (p.message) } } } } }
                 p { a href="/review/lab" { "Back to the laboratory" } }
             };
-            (StatusCode::UNPROCESSABLE_ENTITY, page(s, "Laboratory results", body)).into_response()
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(s, "Laboratory results", body),
+            )
+                .into_response()
         }
     }
 }
@@ -138,7 +142,14 @@ pub async fn entry(
 ) -> PageResult<Response> {
     check_csrf(&s, form.csrf())?;
     let f = |k: &str| form.get(k).unwrap_or_default().trim().to_string();
-    let fields = [f("lab_number"), f("sample_date"), f("subject_id"), f("standard"), f("value"), f("procedure")];
+    let fields = [
+        f("lab_number"),
+        f("sample_date"),
+        f("subject_id"),
+        f("standard"),
+        f("value"),
+        f("procedure"),
+    ];
     run(move || {
         let refs: Vec<&str> = fields.iter().map(String::as_str).collect();
         let r = match lab::check_row(1, &refs) {

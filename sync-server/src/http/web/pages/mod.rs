@@ -29,16 +29,16 @@ mod ratings;
 mod registry;
 mod samplers;
 
+pub use audit::{audit_log, outbox, set_email, AuditQuery};
+pub use desk::{add_facility, assign, import_facilities, import_page, move_farm, new_facility};
+pub use enforcement::{
+    action, actions, add_action, approve_letter, draft_letter, letter_pdf, save_template, template,
+    templates,
+};
 pub use inspection::*;
 pub use ratings::*;
 pub use registry::*;
 pub use samplers::{samplers_notice, samplers_notice_pdf, YearQuery};
-pub use audit::{audit_log, outbox, set_email, AuditQuery};
-pub use desk::{add_facility, assign, import_facilities, import_page, move_farm, new_facility};
-pub use enforcement::{
-    action, actions, add_action, approve_letter, draft_letter, letter_pdf, save_template,
-    template, templates,
-};
 /// The conflict queue's handlers.
 pub mod conflict_pages {
     pub use super::conflicts::{inspection, queue, resolve};

@@ -1,0 +1,569 @@
+//! The supervisor's desk over HTTP, as a browser posts its forms: a CSV of 200 farms checked
+//! then imported (and one bad row refusing the whole file), a suspension with its letter
+//! approved, printed and e-mailed through a real SMTP server (aiosmtpd on loopback), a returned
+//! inspection's e-mail to its inspector, lab results raising a 2-of-4 warning, a conflict two
+//! devices made resolved by the supervisor and seen on a device after sync, a farm assigned and
+//! listed first on the inspector's tablet, and each of these in the audit log and its CSV.
+//! The browser test clicks through the same pages in Chromium.
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use milkshed_app::device::work;
+use milkshed_shared::briefcase;
+use milkshed_tests::{now, SmtpServer, TestDevice, TestServer, WebClient};
+
+fn signed_in(server: &TestServer, user: &str) -> WebClient {
+    let mut c = WebClient::new(&server.url());
+    let a = c.login("demo", user, "milkshed-demo");
+    assert_eq!(a.status, 303, "{}", a.body);
+    c.get("/review");
+    c
+}
+
+fn count(server: &TestServer, sql: &str) -> i64 {
+    server.db().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+fn farms_csv(n: usize, bad_line: Option<usize>) -> String {
+    let mut csv = String::from("name,number,permit_number,permit_issued_on,pounds_daily,listing\n");
+    for i in 0..n {
+        let line = i + 2;
+        let number = if Some(line) == bad_line {
+            String::new()
+        } else {
+            format!("77-{i:04}")
+        };
+        csv.push_str(&format!(
+            "Import Farm {i},{number},IP-{i:04},2026-01-15,{},btu-1\n",
+            1000 + i
+        ));
+    }
+    csv
+}
+
+#[test]
+fn a_csv_of_200_farms_is_checked_then_imported_and_a_bad_row_writes_nothing() {
+    let server = TestServer::start();
+    let mut c = signed_in(&server, "sue");
+    let before = count(&server, "SELECT COUNT(*) FROM facilities");
+
+    // one row without its producer number: the whole file is refused, by line and field
+    let a = c.submit(
+        "/review/facilities/import",
+        &[("step", "import"), ("csv", &farms_csv(200, Some(57)))],
+    );
+    assert_eq!(a.status, 422, "{}", a.body);
+    assert!(a.body.contains("Nothing was imported"), "{}", a.body);
+    assert!(a.body.contains("<td>57</td><td>number</td>"), "{}", a.body);
+    assert_eq!(count(&server, "SELECT COUNT(*) FROM facilities"), before);
+    assert_eq!(
+        count(
+            &server,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'facility.imported'"
+        ),
+        0
+    );
+
+    // a good file: the preview checks every row and writes nothing
+    let good = farms_csv(200, None);
+    let a = c.submit(
+        "/review/facilities/import",
+        &[("step", "preview"), ("csv", &good)],
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(a.body.contains("200 rows are good"), "{}", a.body);
+    assert_eq!(count(&server, "SELECT COUNT(*) FROM facilities"), before);
+    // then the import writes them all, with their permits and listing
+    let a = c.submit(
+        "/review/facilities/import",
+        &[("step", "import"), ("csv", &good)],
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(a.body.contains("200 facilities imported"), "{}", a.body);
+    assert_eq!(
+        count(&server, "SELECT COUNT(*) FROM facilities"),
+        before + 200
+    );
+    assert_eq!(
+        count(
+            &server,
+            "SELECT COUNT(*) FROM permits WHERE number LIKE 'IP-%'"
+        ),
+        200
+    );
+    // the same file again: every permit is taken now
+    let a = c.submit(
+        "/review/facilities/import",
+        &[("step", "import"), ("csv", &good)],
+    );
+    assert_eq!(a.status, 422);
+    assert!(a.body.contains("already in the registry"));
+    assert_eq!(
+        count(&server, "SELECT COUNT(*) FROM facilities"),
+        before + 200
+    );
+
+    // one farm by the form, and a refusal that keeps what was typed
+    let a = c.submit(
+        "/review/facilities/new",
+        &[
+            ("kind", "dairy_farm"),
+            ("name", "Form Farm"),
+            ("number", ""),
+            ("listing", "btu-1"),
+        ],
+    );
+    assert_eq!(a.status, 400);
+    assert!(a.body.contains("producer number") && a.body.contains("value=\"Form Farm\""));
+    let a = c.submit(
+        "/review/facilities/new",
+        &[
+            ("kind", "dairy_farm"),
+            ("name", "Form Farm"),
+            ("number", "77-9999"),
+            ("permit_number", "FF-1"),
+            ("permit_issued_on", "2026-02-01"),
+            ("listing", "btu-1"),
+        ],
+    );
+    assert_eq!(a.status, 303, "{}", a.body);
+    let page = c.get(a.location.as_deref().unwrap());
+    assert!(page.body.contains("Form Farm") && page.body.contains("FF-1"));
+
+    // the audit log names who did it, through what
+    let log = c.get("/review/audit?action=facility");
+    assert!(log.body.contains("facility.imported") && log.body.contains("facility.added"));
+    assert!(log.body.contains("Sue Marchetti") && log.body.contains("review pages"));
+    let csv = c.get("/review/audit.csv?action=facility.imported");
+    assert_eq!(csv.status, 200);
+    assert!(csv
+        .body
+        .starts_with("at,user_id,user_name,role,via,action,subject,detail"));
+    assert_eq!(csv.body.lines().count(), 2, "{}", csv.body);
+
+    // a rating officer may read the registry but not change it
+    let mut ro = signed_in(&server, "sam");
+    let a = ro.submit(
+        "/review/facilities/import",
+        &[("step", "import"), ("csv", &farms_csv(2, None))],
+    );
+    assert_eq!(a.status, 403);
+}
+
+#[test]
+fn a_suspension_letter_is_approved_printed_and_emailed_and_a_return_reaches_the_inspector() {
+    let smtp = SmtpServer::start();
+    let server = TestServer::start_mailing(&format!("smtp://127.0.0.1:{}", smtp.port));
+    let mut c = signed_in(&server, "sue");
+    let ann: String = server
+        .db()
+        .query_row("SELECT id FROM users WHERE username = 'ann'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let a = c.submit(
+        &format!("/review/users/{ann}/email"),
+        &[("email", "ann@dairy.example")],
+    );
+    assert_eq!(a.status, 303, "{}", a.body);
+    let a = c.submit(
+        &format!("/review/users/{ann}/email"),
+        &[("email", "not an address")],
+    );
+    assert_eq!(a.status, 400);
+
+    // suspend Roy Harris's permit: the action, the permit change and the letter's draft
+    let a = c.submit(
+        "/review/facilities/farm-1/actions",
+        &[
+            ("kind", "suspension"),
+            ("issued_on", &now().date_naive().to_string()),
+            ("cause", "3 of the last 5 bacteria counts over the standard"),
+            ("findings", "Bacteria 140,000; 180,000; 210,000 per mL"),
+            ("recipient", "roy.harris@farm.example"),
+        ],
+    );
+    assert_eq!(a.status, 303, "{}", a.body);
+    let action_page = a.location.unwrap();
+    let page = c.get(&action_page);
+    assert!(
+        page.body.contains("Permit suspension") && page.body.contains("Approve, date and send")
+    );
+    assert!(
+        page.body.contains("Bacteria 140,000"),
+        "the findings are merged: {}",
+        page.body
+    );
+    assert!(page.body.contains("L8144-8148"), "the rule is cited");
+    let farm = c.get("/review/facilities/farm-1");
+    assert!(
+        farm.body.contains("now suspended"),
+        "the permit is suspended"
+    );
+    let letter = page
+        .body
+        .split("/review/letters/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    // nothing is sent before the approval
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(smtp
+        .messages()
+        .iter()
+        .all(|m| !m.contains("roy.harris@farm.example")));
+    assert_eq!(c.get(&format!("/review/letters/{letter}/pdf")).status, 404);
+
+    let a = c.submit(&format!("/review/letters/{letter}/approve"), &[]);
+    assert_eq!(a.status, 303, "{}", a.body);
+    let a = c.submit(&format!("/review/letters/{letter}/approve"), &[]);
+    assert_eq!(a.status, 409, "approved once");
+    let pdf = c.get(&format!("/review/letters/{letter}/pdf"));
+    assert_eq!(pdf.status, 200);
+    assert!(pdf.body.starts_with("%PDF-"));
+    let mail = smtp.wait_for("to the permit holder", |m| {
+        m.contains("roy.harris@farm.example")
+    });
+    assert!(mail.contains("Permit suspension"), "{mail}");
+    assert!(
+        mail.contains("application/pdf") && mail.contains("letter-"),
+        "the PDF is attached"
+    );
+    assert!(mail.contains("Sue Marchetti"), "signed by the approver");
+
+    // a returned inspection tells its inspector
+    let id: String = server
+        .db()
+        .query_row(
+            "SELECT id FROM inspections WHERE status = 'submitted' AND kind = 'routine_farm'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    c.get(&format!("/review/inspections/{id}"));
+    let a = c.submit(
+        &format!("/review/inspections/{id}/review"),
+        &[
+            ("decision", "return"),
+            ("comment", "Photograph the well cap."),
+        ],
+    );
+    assert_eq!(a.status, 303, "{}", a.body);
+    let mail = smtp.wait_for("to the inspector", |m| m.contains("ann@dairy.example"));
+    assert!(mail.contains("Photograph the well cap."), "{mail}");
+
+    // the outbox shows both sent; the audit log every step
+    let outbox = c.get("/review/outbox");
+    assert_eq!(outbox.body.matches("sent 20").count(), 2, "{}", outbox.body);
+    let log = c.get("/review/audit");
+    for a in [
+        "action.suspension",
+        "permit.status",
+        "letter.drafted",
+        "letter.approved",
+        "inspection.returned",
+        "user.email",
+    ] {
+        assert!(log.body.contains(a), "{a} in the audit log");
+    }
+    let csv = c.get("/review/audit.csv?subject=farm-1");
+    assert!(
+        csv.body.contains("letter.approved")
+            && csv.body.contains("e-mailed to roy.harris@farm.example")
+    );
+}
+
+#[test]
+fn a_bad_smtp_answer_is_retried_with_a_growing_wait_and_every_attempt_recorded() {
+    // nothing listens on this port: each attempt fails and is recorded with the next try
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = TestServer::start_mailing(&format!("smtp://127.0.0.1:{port}"));
+    let mut c = signed_in(&server, "sue");
+    let a = c.submit(
+        "/review/facilities/farm-2/actions",
+        &[
+            ("kind", "warning_letter"),
+            ("issued_on", &now().date_naive().to_string()),
+            ("cause", "2 of the last 4 somatic cell counts over"),
+            ("recipient", "henley@farm.example"),
+        ],
+    );
+    assert_eq!(a.status, 303, "{}", a.body);
+    let page = c.get(a.location.as_deref().unwrap());
+    let letter = page
+        .body
+        .split("/review/letters/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        c.submit(&format!("/review/letters/{letter}/approve"), &[])
+            .status,
+        303
+    );
+    let start = Instant::now();
+    while count(&server, "SELECT COUNT(*) FROM outbox_attempts") == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the sender tried"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // one attempt, then a wait of a minute: not another at once
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(count(&server, "SELECT COUNT(*) FROM outbox_attempts"), 1);
+    let (sent, next): (bool, Option<String>) = server
+        .db()
+        .query_row("SELECT sent, next_at FROM outbox_attempts", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert!(!sent && next.is_some());
+    let outbox = c.get("/review/outbox");
+    assert!(outbox.body.contains("retry at"), "{}", outbox.body);
+}
+
+#[test]
+fn lab_results_uploaded_on_the_page_raise_the_two_of_four_warning() {
+    let server = TestServer::start();
+    let mut c = signed_in(&server, "sue");
+    let today = now().date_naive();
+    let day = |n: u64| (today - chrono::Days::new(n)).to_string();
+    // four recent bacteria counts of farm-6, two over 100,000: with the demo's four older ones
+    // (none over in the last five), 2 of the last 4 are over
+    let csv = format!(
+        "lab_number,sample_date,subject_id,standard,value,procedure\n\
+         55001,{},farm-6,bacteria,30000,2\n55001,{},farm-6,bacteria,150000,2\n\
+         55001,{},farm-6,bacteria,40000,2\n55001,{},farm-6,bacteria,160000,2\n",
+        day(25),
+        day(20),
+        day(15),
+        day(10)
+    );
+    // a bad line refuses the file whole
+    let bad = csv.replace(",40000,", ",lots,");
+    let a = c.submit("/review/lab/import", &[("csv", &bad)]);
+    assert_eq!(a.status, 422, "{}", a.body);
+    assert!(a.body.contains("Nothing was imported"));
+    let results = "SELECT COUNT(*) FROM lab_results WHERE subject_id = 'farm-6'";
+    assert_eq!(count(&server, results), 4, "only the demo's four");
+    let a = c.submit("/review/lab/import", &[("csv", &csv)]);
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(a.body.contains("4 results recorded"));
+    assert_eq!(count(&server, results), 8);
+    assert!(a.body.contains("2 of the last 4 over"), "{}", a.body);
+    let ledger = c.get("/review/lab/farm-6");
+    assert!(
+        ledger.body.contains("ledger-warning") && ledger.body.contains("<svg"),
+        "{}",
+        ledger.body
+    );
+    assert_eq!(
+        ledger.body.matches("<circle").count(),
+        8,
+        "the year's eight samples on the chart"
+    );
+    // one result by hand, checked as a CSV line is
+    let a = c.submit(
+        "/review/lab/entry",
+        &[
+            ("lab_number", "55001"),
+            ("sample_date", &day(2)),
+            ("subject_id", "farm-6"),
+            ("standard", "bacteria"),
+            ("value", "-5"),
+            ("procedure", "2"),
+        ],
+    );
+    assert_eq!(a.status, 422);
+    let a = c.submit(
+        "/review/lab/entry",
+        &[
+            ("lab_number", "55001"),
+            ("sample_date", &day(2)),
+            ("subject_id", "farm-6"),
+            ("standard", "bacteria"),
+            ("value", "20000"),
+            ("procedure", "2"),
+        ],
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(c
+        .get("/review/audit?action=lab")
+        .body
+        .contains("lab.imported"));
+}
+
+#[test]
+fn a_conflict_two_devices_made_is_resolved_by_the_supervisor_and_reaches_a_device() {
+    let server = TestServer::start();
+    let mut a = TestDevice::enroll(&server.url(), "ann");
+    let mut b = TestDevice::enroll(&server.url(), "ann");
+    let id = a.inspect_farm("farm-3", &[]);
+    a.sync().unwrap();
+    b.sync().unwrap();
+    // apart, the two tablets record different volumes
+    a.store
+        .edit(id, &now(), |d| d.set_pounds_sold_daily(1700, &now()))
+        .unwrap();
+    b.store
+        .edit(id, &now(), |d| d.set_pounds_sold_daily(1750, &now()))
+        .unwrap();
+    a.sync().unwrap();
+    b.sync().unwrap();
+    assert_eq!(
+        count(
+            &server,
+            "SELECT COUNT(*) FROM inspections WHERE conflicts > 0"
+        ),
+        1
+    );
+
+    let mut c = signed_in(&server, "sue");
+    let queue = c.get("/review/conflicts");
+    assert!(
+        queue.body.contains(&format!("/review/conflicts/{id}")),
+        "{}",
+        queue.body
+    );
+    let page = c.get(&format!("/review/conflicts/{id}"));
+    assert!(
+        page.body.contains("volume/pounds_sold_daily"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("1700") && page.body.contains("1750"));
+    assert!(
+        page.body.contains("Ann Lindqvist (test tablet)"),
+        "who set each value: {}",
+        page.body
+    );
+    // keep the value not shown now
+    let shown = if page.body.find("1700").unwrap() < page.body.find("1750").unwrap() {
+        1700
+    } else {
+        1750
+    };
+    let other = if shown == 1700 { 1750 } else { 1700 };
+    let a_ = c.submit(
+        &format!("/review/conflicts/{id}"),
+        &[("path", "volume/pounds_sold_daily"), ("choice", "1")],
+    );
+    assert_eq!(a_.status, 303, "{}", a_.body);
+    assert!(c
+        .get(&format!("/review/conflicts/{id}"))
+        .body
+        .contains("No conflicting values remain"));
+    assert_eq!(
+        count(
+            &server,
+            "SELECT COUNT(*) FROM inspections WHERE conflicts > 0"
+        ),
+        0
+    );
+    // the supervisor's change reaches the tablet, which agrees
+    a.sync().unwrap();
+    let i = a.store.inspection(id).unwrap();
+    assert_eq!(i.pounds_sold_daily, Some(other));
+    assert!(a.store.document(id).unwrap().conflicts().is_empty());
+    b.sync().unwrap();
+    assert_eq!(
+        b.store.inspection(id).unwrap().pounds_sold_daily,
+        Some(other)
+    );
+    assert!(c
+        .get("/review/audit?action=conflict")
+        .body
+        .contains(&format!("set to {other}")));
+    // a stale choice is refused rather than written twice
+    let again = c.submit(
+        &format!("/review/conflicts/{id}"),
+        &[("path", "volume/pounds_sold_daily"), ("choice", "1")],
+    );
+    assert_eq!(again.status, 409);
+}
+
+#[test]
+fn a_farm_assigned_on_the_desk_comes_first_on_the_inspectors_tablet() {
+    let server = TestServer::start();
+    let mut ann = TestDevice::enroll(&server.url(), "ann");
+    ann.sync().unwrap();
+    let first_before = work::in_work_order(&ann.store, briefcase::FARMS).unwrap()[0]
+        .id
+        .to_string();
+    // the farm due last is the one assigned
+    let last = work::in_work_order(&ann.store, briefcase::FARMS)
+        .unwrap()
+        .last()
+        .unwrap()
+        .id
+        .to_string();
+    assert_ne!(first_before, last);
+    let ann_id = ann.enrollment.user_id.clone();
+    let mut c = signed_in(&server, "sue");
+    let a = c.submit(
+        &format!("/review/facilities/{last}/assign"),
+        &[("user", &ann_id), ("reason", "")],
+    );
+    assert_eq!(a.status, 400, "a reason is given");
+    let a = c.submit(
+        &format!("/review/facilities/{last}/assign"),
+        &[("user", &ann_id), ("reason", "route change")],
+    );
+    assert_eq!(a.status, 303, "{}", a.body);
+    let page = c.get(&format!("/review/facilities/{last}"));
+    assert!(
+        page.body
+            .contains("Assigned to <strong>Ann Lindqvist</strong>"),
+        "{}",
+        page.body
+    );
+    ann.sync().unwrap();
+    let list = work::in_work_order(&ann.store, briefcase::FARMS).unwrap();
+    assert_eq!(list[0].id.to_string(), last, "her assignment first");
+    assert_eq!(list[0].assigned_name.as_deref(), Some("Ann Lindqvist"));
+    // another inspector's tablet keeps its own order: the farm is not hers
+    let mut hal = TestDevice::enroll(&server.url(), "hal");
+    hal.sync().unwrap();
+    let hal_list = work::in_work_order(&hal.store, briefcase::FARMS).unwrap();
+    assert_ne!(
+        hal_list.first().map(|f| f.id.to_string()),
+        Some(last.clone())
+    );
+    // reassigning with an inspection open records it
+    let open = ann.inspect_farm(&last, &[]);
+    ann.sync().unwrap();
+    let a = c.submit(
+        &format!("/review/facilities/{last}/assign"),
+        &[("user", ""), ("reason", "leave")],
+    );
+    assert_eq!(a.status, 303);
+    let log = c.get("/review/audit?action=inspection.reassigned");
+    assert!(log.body.contains(&open.to_string()), "{}", log.body);
+    // a user of another role, or of another agency, is not an inspector to assign
+    let sam: String = server
+        .db()
+        .query_row("SELECT id FROM users WHERE username = 'sam'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(
+        c.submit(
+            &format!("/review/facilities/{last}/assign"),
+            &[("user", &sam), ("reason", "x")]
+        )
+        .status,
+        404
+    );
+}
