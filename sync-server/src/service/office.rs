@@ -34,6 +34,8 @@ pub fn record_lab_results(
     device: &Caller,
     mut rows: Vec<db::LabRow>,
 ) -> ServiceResult<Result<Value, Vec<CsvProblem>>> {
+    // the check lives with the work: the API and the review pages both come through here
+    office(device, "laboratory results")?;
     {
         let mut conn = db.write()?;
         let labs = db::registry::laboratories(&conn, &device.agency_id)?;

@@ -567,3 +567,147 @@ fn a_farm_assigned_on_the_desk_comes_first_on_the_inspectors_tablet() {
         404
     );
 }
+
+/// Every form of the desk: its path and fields (ids of the demo agency's records).
+fn desk_forms(
+    action: &str,
+    letter: &str,
+    inspection: &str,
+    ann: &str,
+) -> Vec<(String, Vec<(&'static str, String)>)> {
+    let today = now().date_naive().to_string();
+    vec![
+        ("/review/facilities/new".into(), vec![("kind", "dairy_farm".into()), ("name", "Matrix Farm".into()), ("number", "99-0001".into())]),
+        ("/review/facilities/import".into(), vec![("step", "import".into()), ("csv", "name,number\nMatrix Import,99-0002\n".into())]),
+        ("/review/facilities/farm-2/move".into(), vec![("step", "preview".into()), ("listing", "btu-1".into()), ("effective_on", today.clone())]),
+        ("/review/facilities/farm-2/assign".into(), vec![("user", ann.into()), ("reason", "matrix".into())]),
+        ("/review/facilities/farm-2/actions".into(), vec![("kind", "hearing".into()), ("issued_on", today.clone()), ("cause", "matrix".into())]),
+        (format!("/review/actions/{action}/letters"), vec![("findings", "matrix".into())]),
+        (format!("/review/letters/{letter}/approve"), vec![]),
+        ("/review/templates/hearing".into(), vec![("subject", "{{action}}".into()), ("body", "Dear {{facility}}".into())]),
+        ("/review/lab/import".into(), vec![("csv", format!("lab_number,sample_date,subject_id,standard,value,procedure\n55001,{today},farm-2,bacteria,1000,2\n"))]),
+        ("/review/lab/entry".into(), vec![("lab_number", "55001".into()), ("sample_date", today.clone()), ("subject_id", "farm-2".into()), ("standard", "bacteria".into()), ("value", "1000".into()), ("procedure", "2".into())]),
+        (format!("/review/conflicts/{inspection}"), vec![("path", "volume/pounds_sold_daily".into()), ("choice", "1".into())]),
+        (format!("/review/users/{ann}/email"), vec![("email", "ann@dairy.example".into())]),
+    ]
+}
+
+#[test]
+fn the_authorization_matrix_of_the_desk_role_by_form_and_another_agency_by_id() {
+    let server = TestServer::start();
+    server.add_north_agency();
+    let one = |sql: &str| -> String { server.db().query_row(sql, [], |r| r.get(0)).unwrap() };
+    let ann = one("SELECT id FROM users WHERE username = 'ann'");
+    let inspection = one("SELECT id FROM inspections WHERE agency_id = 'demo' LIMIT 1");
+    // an action with a letter to approve, made by the supervisor
+    let mut sue = signed_in(&server, "sue");
+    let a = sue.submit(
+        "/review/facilities/farm-2/actions",
+        &[
+            ("kind", "warning_letter"),
+            ("issued_on", &now().date_naive().to_string()),
+            ("cause", "matrix"),
+        ],
+    );
+    let action = a.location.unwrap().rsplit('/').next().unwrap().to_string();
+    let letter = one("SELECT id FROM letters ORDER BY drafted_at DESC LIMIT 1");
+    let forms = desk_forms(&action, &letter, &inspection, &ann);
+    let changes = || count(&server, "SELECT COUNT(*) FROM audit_log");
+
+    // who may: the office (supervisor, administrator) keeps the registry, enforcement, the lab,
+    // assignments and addresses; a reviewer (supervisor, rating officer) resolves conflicts
+    let office = |path: &str| !path.starts_with("/review/conflicts/");
+    for (user, role_office, role_reviews) in [
+        ("sue", true, true),
+        ("admin", true, false),
+        ("sam", false, true),
+    ] {
+        let mut c = signed_in(&server, user);
+        for (path, fields) in &forms {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            // without the session's CSRF token: refused, whoever it is
+            let before = changes();
+            let mut no_csrf = fields.clone();
+            no_csrf.push(("csrf", "forged"));
+            assert_eq!(
+                c.post(path, &no_csrf).status,
+                403,
+                "{user} {path} without its token"
+            );
+            assert_eq!(
+                changes(),
+                before,
+                "{user} {path}: nothing written without the token"
+            );
+            let allowed = if office(path) {
+                role_office
+            } else {
+                role_reviews
+            };
+            let a = c.submit(path, &fields);
+            assert!(a.status < 500, "{user} {path}: {} {}", a.status, a.body);
+            if allowed {
+                assert_ne!(a.status, 403, "{user} may {path}: {}", a.body);
+            } else {
+                assert_eq!(a.status, 403, "{user} may not {path}: {}", a.body);
+                assert_eq!(changes(), before, "{user} {path}: a refusal writes nothing");
+            }
+        }
+    }
+
+    // another agency's supervisor finds none of these records, even by their ids
+    let mut nina = WebClient::new(&server.url());
+    assert_eq!(nina.login("north", "nina", "north-pass").status, 303);
+    nina.get("/review");
+    let before = changes();
+    for (path, fields) in &forms {
+        if matches!(
+            path.as_str(),
+            "/review/facilities/new"
+                | "/review/facilities/import"
+                | "/review/lab/import"
+                | "/review/lab/entry"
+        ) {
+            continue; // her own agency's forms, with no id in them
+        }
+        if path.starts_with("/review/templates/") {
+            continue; // an action kind, not a record
+        }
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let a = nina.submit(path, &fields);
+        assert_eq!(a.status, 404, "north: {path}: {}", a.body);
+    }
+    for path in [
+        format!("/review/actions/{action}"),
+        format!("/review/letters/{letter}/pdf"),
+        "/review/lab/farm-2".into(),
+        format!("/review/conflicts/{inspection}"),
+    ] {
+        assert_eq!(nina.get(&path).status, 404, "north reads {path}");
+    }
+    // her lab file naming the demo's farm is refused as not hers
+    let a = nina.submit(
+        "/review/lab/entry",
+        &[
+            ("lab_number", "55001"),
+            ("sample_date", &now().date_naive().to_string()),
+            ("subject_id", "farm-2"),
+            ("standard", "bacteria"),
+            ("value", "1000"),
+            ("procedure", "2"),
+        ],
+    );
+    assert_eq!(a.status, 422, "{}", a.body);
+    assert_eq!(
+        count(
+            &server,
+            "SELECT COUNT(*) FROM audit_log WHERE agency_id = 'demo'"
+        ),
+        before
+    );
+    let log = nina.get("/review/audit");
+    assert!(
+        !log.body.contains("Sue Marchetti"),
+        "the audit log is the agency's own"
+    );
+}
