@@ -81,6 +81,18 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/lab/import", post(pages::lab_pages::import))
         .route("/lab/entry", post(pages::lab_pages::entry))
         .route("/lab/{id}", get(pages::lab_pages::ledger))
+        .route(
+            "/residue",
+            get(pages::residue_pages::residue).post(pages::residue_pages::add_residue),
+        )
+        .route(
+            "/residue/{id}/steps",
+            post(pages::residue_pages::residue_step),
+        )
+        .route(
+            "/listings/{id}/events",
+            post(pages::residue_pages::listing_event),
+        )
         .route("/conflicts", get(pages::conflict_pages::queue))
         .route(
             "/conflicts/{id}",
@@ -223,6 +235,7 @@ pub fn page(s: &WebSession, title: &str, body: Markup) -> Html<String> {
                     a href="/review/samplers" { "Samplers" }
                     a href="/review/actions" { "Enforcement" }
                     a href="/review/lab" { "Laboratory" }
+                    a href="/review/residue" { "Appendix N" }
                     a href="/review/conflicts" { "Conflicts" }
                     a href="/review/audit" { "Audit log" }
                     a href="/review/outbox" { "Outbox" }

@@ -27,6 +27,7 @@ mod inspection;
 mod lab;
 mod ratings;
 mod registry;
+mod residue;
 mod samplers;
 
 pub use audit::{audit_log, outbox, set_email, AuditQuery};
@@ -42,6 +43,10 @@ pub use samplers::{samplers_notice, samplers_notice_pdf, YearQuery};
 /// The conflict queue's handlers.
 pub mod conflict_pages {
     pub use super::conflicts::{inspection, queue, resolve};
+}
+/// Appendix N's and the 2359o's handlers.
+pub mod residue_pages {
+    pub use super::residue::{add_residue, listing_event, residue, residue_step};
 }
 /// The laboratory's handlers.
 pub mod lab_pages {

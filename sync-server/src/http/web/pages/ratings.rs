@@ -449,7 +449,13 @@ pub async fn listings(
                         td { (r.earliest_rating_date) }
                         td { (r.expiry) }
                         td { @match standing { Some(Standing::Current) => span.ok { "listed" }, Some(Standing::ExpiresSoon { days_left }) => span.breach { "expires in " (days_left) " days" }, Some(Standing::Expired) => span.breach { "expired" }, None => {} } }
-                        td { @if r.events.iter().any(|e| e.event == "permission_received") { span.ok { "received" } } @else if r.events.iter().any(|e| e.event == "permission_sent") { "sent" } @else { span.breach { "not sent" } } }
+                        td {
+                            @let sent = r.events.iter().any(|e| e.event == "permission_sent");
+                            @let received = r.events.iter().any(|e| e.event == "permission_received");
+                            @if received { span.ok { "received" } } @else if sent { "sent" } @else { span.breach { "not sent" } }
+                            @for e in r.events.iter().filter(|e| e.event.starts_with("permission")) { div.muted { (e.event.replace("permission_", "")) " " (e.on_date) " by " (e.by_user) } }
+                            (super::residue::permission_forms(&s, &r.id, sent, received))
+                        }
                         td { a href={"/review/listings/" (r.id) "/2359i"} { "2359i" } }
                     }
                 } }
