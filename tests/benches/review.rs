@@ -137,6 +137,76 @@ fn generate(state: &milkshed_sync_server::http::server::AppState, inspections: u
         }
     }
     tx.commit().unwrap();
+    // the desk's record: an audit line per inspection, lab results for every farm, and a
+    // document with conflicting values
+    let tx = conn.transaction().unwrap();
+    let caller = db::Caller {
+        user_id: "bench-reviewer".to_string().into(),
+        user_name: "Bench Reviewer".into(),
+        agency_id: demo::AGENCY.into(),
+        role: auth::Role::Supervisor,
+        via: db::Via::Web,
+    };
+    for i in 0..inspections {
+        db::desk::audit(
+            &tx,
+            &caller,
+            if i % 2 == 0 {
+                "inspection.synced"
+            } else {
+                "permit.status"
+            },
+            &format!("bench-farm-{}", i % FARMS),
+            &format!("bench change {i}"),
+        )
+        .unwrap();
+    }
+    let today = Utc::now().date_naive();
+    let mut rows = Vec::new();
+    for f in 0..FARMS {
+        for k in 0..6u64 {
+            rows.push(db::LabRow {
+                lab_number: "55001".into(),
+                sample_date: today - chrono::Days::new(30 * (k + 1)),
+                subject_id: format!("bench-farm-{f}"),
+                standard: "bacteria".into(),
+                value: (20_000 + 30_000 * ((f as u64 + k) % 5)).to_string(),
+                over: false,
+                line: 0,
+                lab_classification: Some("F".into()),
+                procedure: Some("2".into()),
+            });
+        }
+    }
+    milkshed_sync_server::service::lab::judge(&mut rows, |_| true);
+    tx.commit().unwrap();
+    db::import_lab_results(&mut conn, demo::AGENCY, &rows).unwrap();
+    {
+        let header = Header {
+            id: milkshed_shared::ids::InspectionId::new_v7(),
+            kind: InspectionKind::RoutineFarm,
+            agency: demo::AGENCY.into(),
+            subject: Subject {
+                kind: SubjectKind::Farm,
+                id: "bench-farm-1".into(),
+                name: "Bench Farm 0001".into(),
+                permit: None,
+                producer_number: None,
+            },
+            inspector: inspectors[0].clone(),
+            catalog: "pmo-2011".into(),
+            started_at: start,
+            follows: None,
+        };
+        let mut a = InspectionDoc::create(ActorId::random(), &header).unwrap();
+        let mut b = InspectionDoc::load(&a.save(), ActorId::random()).unwrap();
+        a.set_pounds_sold_daily(1700, &start).unwrap();
+        b.set_pounds_sold_daily(1750, &start).unwrap();
+        a.merge(&mut b).unwrap();
+        let tx = conn.transaction().unwrap();
+        db::store_doc(&tx, demo::AGENCY, &mut a).unwrap();
+        tx.commit().unwrap();
+    }
     conn.execute_batch("ANALYZE").unwrap();
     drop(conn);
     // a few photo files, so the photo page serves real bytes
@@ -189,8 +259,47 @@ fn main() {
     let docs: i64 = conn
         .query_row("SELECT count(*) FROM inspections", [], |r| r.get(0))
         .unwrap();
+    let conflicted: String = conn
+        .query_row(
+            "SELECT id FROM inspections WHERE conflicts > 0 LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     let mut c = WebClient::new(&server.url());
     assert_eq!(c.login("demo", "sue", "milkshed-demo").status, 303);
+    c.get("/review");
+    // enforcement actions with their letters, made through the desk's own form
+    let today = Utc::now().date_naive().to_string();
+    for f in 0..200 {
+        let a = c.submit(
+            &format!("/review/facilities/bench-farm-{f}/actions"),
+            &[
+                ("kind", "warning_letter"),
+                ("issued_on", &today),
+                ("cause", "bench: 2 of the last 4 over"),
+            ],
+        );
+        assert_eq!(a.status, 303, "{}", a.body);
+    }
+    let actions: Vec<String> = {
+        let mut stmt = conn
+            .prepare("SELECT id FROM enforcement_actions ORDER BY random() LIMIT 100")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let csv200: String =
+        std::iter::once("name,number,permit_number,permit_issued_on,listing".to_string())
+            .chain(
+                (0..200).map(|i| {
+                    format!("Preview Farm {i},66-{i:04},PV-{i:04},2026-01-15,bench-btu-0")
+                }),
+            )
+            .collect::<Vec<_>>()
+            .join("\n");
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
     type PathFn<'a> = Box<dyn FnMut(&mut rand_chacha::ChaCha8Rng) -> String + 'a>;
     let pages: Vec<(&str, PathFn)> = vec![
@@ -250,6 +359,60 @@ fn main() {
             "ratings & listings",
             Box::new(|_| "/review/listings".into()),
         ),
+        (
+            "desk: new facility form",
+            Box::new(|_| "/review/facilities/new".into()),
+        ),
+        (
+            "desk: CSV import form",
+            Box::new(|_| "/review/facilities/import".into()),
+        ),
+        (
+            "desk: enforcement actions (500 newest)",
+            Box::new(|_| "/review/actions".into()),
+        ),
+        (
+            "desk: one action with its letter",
+            Box::new(|r| format!("/review/actions/{}", actions[r.gen_range(0..actions.len())])),
+        ),
+        (
+            "desk: letter templates",
+            Box::new(|_| "/review/templates".into()),
+        ),
+        (
+            "desk: one template",
+            Box::new(|_| "/review/templates/suspension".into()),
+        ),
+        (
+            "desk: laboratory (with the board's lab warnings)",
+            Box::new(|_| "/review/lab".into()),
+        ),
+        (
+            "desk: one farm's lab ledger and chart",
+            Box::new(|r| format!("/review/lab/bench-farm-{}", r.gen_range(0..FARMS))),
+        ),
+        ("desk: Appendix N", Box::new(|_| "/review/residue".into())),
+        (
+            "desk: conflict queue",
+            Box::new(|_| "/review/conflicts".into()),
+        ),
+        (
+            "desk: one conflicted inspection",
+            Box::new(|_| format!("/review/conflicts/{conflicted}")),
+        ),
+        (
+            "desk: audit log, newest 200",
+            Box::new(|_| "/review/audit".into()),
+        ),
+        (
+            "desk: audit log, one farm",
+            Box::new(|r| format!("/review/audit?subject=bench-farm-{}", r.gen_range(0..FARMS))),
+        ),
+        (
+            "desk: audit log, one action, page 10",
+            Box::new(|_| "/review/audit?action=permit.status&page=10".into()),
+        ),
+        ("desk: outbox", Box::new(|_| "/review/outbox".into())),
     ];
     println!("| page ({docs} inspections, {photos} photos) | requests | p50 | p95 | max | target p95 < 200 ms |");
     println!("|---|---|---|---|---|---|");
@@ -282,7 +445,53 @@ fn main() {
             }
         );
     }
+    // the forms that answer with a page: the import's preview of 200 rows (rolled back) and a
+    // farm's move checked before it is saved
+    for (name, path, fields) in [
+        (
+            "desk: import preview of 200 farms (POST)",
+            "/review/facilities/import",
+            vec![("step", "preview"), ("csv", csv200.as_str())],
+        ),
+        (
+            "desk: a farm's move checked (POST)",
+            "/review/facilities/bench-farm-3/move",
+            vec![
+                ("step", "preview"),
+                ("listing", "bench-btu-9"),
+                ("effective_on", today.as_str()),
+            ],
+        ),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..30 {
+            let t = Instant::now();
+            let a = c.submit(path, &fields);
+            times.push(t.elapsed());
+            assert_eq!(
+                a.status,
+                200,
+                "{path}: {}",
+                a.body.chars().take(300).collect::<String>()
+            );
+        }
+        times.sort();
+        let p95 = percentile(&times, 0.95);
+        println!(
+            "| {name} | {} | {} | {} | {} | {} |",
+            times.len(),
+            ms(percentile(&times, 0.5)),
+            ms(p95),
+            ms(*times.last().unwrap()),
+            if p95 < Duration::from_millis(200) {
+                "✔"
+            } else {
+                "✘"
+            }
+        );
+    }
     for path in [
+        "/review/audit.csv",
         "/review/export/inspections.csv",
         "/review/export/findings.csv",
     ] {
