@@ -427,6 +427,25 @@ pub fn mail_attempt(
     Ok(())
 }
 
+/// Every agency's id.
+pub fn agency_ids(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM agencies ORDER BY id")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Whether an e-mail about `about` was queued already (a day's digest is queued once).
+pub fn mail_queued(conn: &Connection, agency: &str, about: &str) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM outbox WHERE agency_id = ?1 AND about = ?2 LIMIT 1",
+            params![agency, about],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
 /// A facility's assignment.
 #[derive(Debug, Clone, Serialize)]
 pub struct Assignment {

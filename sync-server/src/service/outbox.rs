@@ -149,6 +149,88 @@ fn message(from: &Mailbox, m: &desk::Mail) -> Result<Message, String> {
     built.map_err(|e| e.to_string())
 }
 
+/// The day's digest for each supervisor with an address: the work overdue and the 2359o not
+/// back (the board's lines), queued once per agency and day, when there is any. Answers how many
+/// were queued.
+pub fn queue_digests(db: &Db) -> ServiceResult<usize> {
+    let mut conn = db.write()?;
+    let tx = conn.transaction()?;
+    let mut queued = 0;
+    for agency in desk::agency_ids(&tx)? {
+        let today = db::registry::agency_today(&tx, &agency)?;
+        let about = format!("digest:{today}");
+        if desk::mail_queued(&tx, &agency, &about)? {
+            continue;
+        }
+        let b = crate::service::board::board(&tx, &agency, today, None)?;
+        let overdue: Vec<String> = b
+            .overdue_inspections
+            .iter()
+            .map(|i| format!("- {}: routine inspection overdue since {}", i.name, i.due))
+            .chain(
+                b.reinspections
+                    .iter()
+                    .filter(|r| r.overdue)
+                    .map(|r| format!("- {}: reinspection due by {}", r.name, r.due)),
+            )
+            .chain(b.overdue_actions.iter().map(|a| {
+                format!(
+                    "- {}: {} due {}",
+                    a.subject,
+                    a.kind.replace('_', " "),
+                    a.due_on
+                )
+            }))
+            .collect();
+        let listings: Vec<String> = b
+            .listings
+            .iter()
+            .map(|l| format!("- {}: {}", l.shipper, l.problems.join("; ")))
+            .collect();
+        if overdue.is_empty() && listings.is_empty() {
+            continue;
+        }
+        let mut body = format!("What is overdue on {today}:\n\n");
+        if !overdue.is_empty() {
+            body.push_str(&format!(
+                "Overdue work ({}):\n{}\n\n",
+                overdue.len(),
+                overdue.join("\n")
+            ));
+        }
+        if !listings.is_empty() {
+            body.push_str(&format!(
+                "Listings and 2359o ({}):\n{}\n\n",
+                listings.len(),
+                listings.join("\n")
+            ));
+        }
+        body.push_str("The board on the review pages lists each with its rule.");
+        let supervisors: Vec<String> = desk::users(&tx, &agency)?
+            .into_iter()
+            .filter(|u| u.2 == "supervisor" || u.2 == "rating_officer")
+            .filter_map(|u| u.3)
+            .collect();
+        for to in &supervisors {
+            desk::queue_mail(
+                &tx,
+                &agency,
+                &desk::NewMail {
+                    kind: "digest",
+                    recipient: to,
+                    subject: &format!("Overdue work and 2359o reminders, {today}"),
+                    body: &body,
+                    attachment: None,
+                    about: &about,
+                },
+            )?;
+            queued += 1;
+        }
+    }
+    tx.commit()?;
+    Ok(queued)
+}
+
 /// Sends every e-mail that is due, recording each attempt; answers how many were sent. Runs
 /// on the sender's thread (blocking SMTP).
 pub fn send_due(db: &Db, smtp: &Smtp, now: DateTime<Utc>) -> ServiceResult<usize> {
@@ -194,7 +276,11 @@ pub fn spawn_sender(db: Db, smtp: Smtp, every: std::time::Duration) {
         loop {
             tick.tick().await;
             let (db, smtp) = (db.clone(), smtp.clone());
-            match tokio::task::spawn_blocking(move || send_due(&db, &smtp, Utc::now())).await {
+            let round = move || {
+                queue_digests(&db)?;
+                send_due(&db, &smtp, Utc::now())
+            };
+            match tokio::task::spawn_blocking(round).await {
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => eprintln!("milkshed-server: outbox: {}", e.message),
                 Err(e) => eprintln!("milkshed-server: outbox: {e}"),

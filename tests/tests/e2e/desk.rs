@@ -172,6 +172,23 @@ fn a_suspension_letter_is_approved_printed_and_emailed_and_a_return_reaches_the_
         &[("email", "not an address")],
     );
     assert_eq!(a.status, 400);
+    // the supervisor's daily digest: the overdue work and the 2359o not back, once a day
+    let sue: String = server
+        .db()
+        .query_row("SELECT id FROM users WHERE username = 'sue'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let a = c.submit(
+        &format!("/review/users/{sue}/email"),
+        &[("email", "sue@dairy.example")],
+    );
+    assert_eq!(a.status, 303, "{}", a.body);
+    let digest = smtp.wait_for("to the supervisor", |m| m.contains("sue@dairy.example"));
+    assert!(
+        digest.contains("Overdue work") && digest.contains("2359o"),
+        "{digest}"
+    );
 
     // suspend Roy Harris's permit: the action, the permit change and the letter's draft
     let a = c.submit(
@@ -258,7 +275,12 @@ fn a_suspension_letter_is_approved_printed_and_emailed_and_a_return_reaches_the_
 
     // the outbox shows both sent; the audit log every step
     let outbox = c.get("/review/outbox");
-    assert_eq!(outbox.body.matches("sent 20").count(), 2, "{}", outbox.body);
+    assert_eq!(outbox.body.matches("sent 20").count(), 3, "{}", outbox.body);
+    assert_eq!(
+        count(&server, "SELECT COUNT(*) FROM outbox WHERE kind = 'digest'"),
+        1,
+        "one digest a day"
+    );
     let log = c.get("/review/audit");
     for a in [
         "action.suspension",
@@ -576,9 +598,12 @@ fn desk_forms(
     ann: &str,
     residue: &str,
     listing: &str,
+    permit: &str,
 ) -> Vec<(String, Vec<(&'static str, String)>)> {
     let today = now().date_naive().to_string();
     vec![
+        ("/review/facilities/farm-2/pounds".into(), vec![("pounds_daily", "2200".into()), ("effective_on", today.clone())]),
+        (format!("/review/permits/{permit}/status"), vec![("status", "expired".into()), ("effective_on", today.clone()), ("reason", "matrix".into())]),
         ("/review/residue".into(), vec![("producer_id", "farm-4".into()), ("sampled_on", today.clone()), ("time", "06:00".into()), ("plant", "P".into()), ("test_method", "T".into()), ("result", "positive".into())]),
         (format!("/review/residue/{residue}/steps"), vec![("step", "notified".into()), ("party", "permit_holder".into()), ("how", "phone".into()), ("at", format!("{today}T07:00"))]),
         (format!("/review/listings/{listing}/events"), vec![("event", "permission_received".into()), ("on", today.clone()), ("signed_by", "J".into()), ("title", "T".into())]),
@@ -618,7 +643,16 @@ fn the_authorization_matrix_of_the_desk_role_by_form_and_another_agency_by_id() 
     let letter = one("SELECT id FROM letters ORDER BY drafted_at DESC LIMIT 1");
     let residue = one("SELECT id FROM residue_events LIMIT 1");
     let listing = one("SELECT id FROM listing_ratings LIMIT 1");
-    let forms = desk_forms(&action, &letter, &inspection, &ann, &residue, &listing);
+    let permit = one("SELECT id FROM permits WHERE facility_id = 'farm-2'");
+    let forms = desk_forms(
+        &action,
+        &letter,
+        &inspection,
+        &ann,
+        &residue,
+        &listing,
+        &permit,
+    );
     let changes = || count(&server, "SELECT COUNT(*) FROM audit_log");
 
     // who may: the office (supervisor, administrator) keeps the registry, enforcement, the lab,

@@ -66,6 +66,8 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/facilities/{id}", get(pages::facility))
         .route("/facilities/{id}/move", post(pages::move_farm))
         .route("/facilities/{id}/assign", post(pages::assign))
+        .route("/facilities/{id}/pounds", post(pages::set_pounds))
+        .route("/permits/{id}/status", post(pages::permit_status))
         .route("/facilities/{id}/actions", post(pages::add_action))
         .route("/actions", get(pages::actions))
         .route("/actions/{id}", get(pages::action))

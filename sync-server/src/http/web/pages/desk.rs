@@ -212,6 +212,7 @@ pub async fn import_facilities(
 pub(super) fn facility_forms(
     s: &WebSession,
     f: &reg::Facility,
+    permit: Option<&reg::Permit>,
     listings: &[reg::Facility],
     users: &[(String, String, String, Option<String>)],
     assigned: &[crate::db::desk::Assignment],
@@ -221,6 +222,26 @@ pub(super) fn facility_forms(
     }
     let current = assigned.first();
     html! {
+        @if let Some(p) = permit {
+            h2 { "Change the permit's status" }
+            p.muted { "An enforcement action below records the action and its letter; this form records a status alone (issued, expired, …)." }
+            form method="post" action={"/review/permits/" (p.id) "/status"} #permit-form .filters {
+                (csrf_field(s))
+                label { "Status" select name="status" {
+                    @for st in milkshed_shared::registry::PermitStatus::ALL { @if st.as_str() != p.status { option value=(st.as_str()) { (st.as_str()) } } }
+                } }
+                label { "Effective" input type="date" name="effective_on" required; }
+                label { "Reason" input name="reason" required; }
+                button type="submit" { "Change" }
+            }
+        }
+        h2 { "Volume" }
+        form method="post" action={"/review/facilities/" (f.id) "/pounds"} #pounds-form .filters {
+            (csrf_field(s))
+            label { "Pounds daily" input name="pounds_daily" inputmode="numeric" value=(f.pounds_daily.map(|p| p.to_string()).unwrap_or_default()) required; }
+            label { "Effective" input type="date" name="effective_on" required; }
+            button type="submit" { "Record" }
+        }
         h2 { "Assignment" }
         p #assigned { @match current.and_then(|a| a.user_name.as_ref()) {
             Some(n) => { "Assigned to " strong { (n) } } ,
@@ -293,6 +314,55 @@ pub async fn move_farm(
             }
         };
         Ok(page(&s, "Move a farm", body).into_response())
+    })
+    .await
+}
+
+/// `POST /review/permits/{id}/status`: a status change alone (`service::registers::permit_status`).
+pub async fn permit_status(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    Path(id): Path<String>,
+    form: WebForm,
+) -> PageResult<Response> {
+    check_csrf(&s, form.csrf())?;
+    let v = json!({
+        "status": form.text("status").unwrap_or_default(),
+        "effective_on": form.text("effective_on").unwrap_or_default(),
+        "reason": form.text("reason").unwrap_or_default(),
+    });
+    run(move || {
+        let input: svc::PermitStatusIn = serde_json::from_value(v)
+            .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+        let conn = reader(&state)?;
+        let facility = reg::permit(&conn, &s.agency_id, &id)?
+            .map(|p| p.facility_id)
+            .ok_or_else(|| PageError::not_found("permit"))?;
+        drop(conn);
+        svc::permit_status(&state.db, &s.caller(), id, input)?;
+        Ok(Redirect::to(&format!("/review/facilities/{facility}")).into_response())
+    })
+    .await
+}
+
+/// `POST /review/facilities/{id}/pounds`: the facility's daily pounds from a date.
+pub async fn set_pounds(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    Path(id): Path<String>,
+    form: WebForm,
+) -> PageResult<Response> {
+    check_csrf(&s, form.csrf())?;
+    let pounds: i64 = form
+        .text("pounds_daily")
+        .and_then(|p| p.replace(',', "").parse().ok())
+        .ok_or_else(|| PageError::new(StatusCode::BAD_REQUEST, "Pounds daily: a whole number."))?;
+    let v = json!({"pounds_daily": pounds, "effective_on": form.text("effective_on").unwrap_or_default()});
+    run(move || {
+        let input: svc::PoundsIn = serde_json::from_value(v)
+            .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+        svc::set_pounds(&state.db, &s.caller(), id.clone(), input)?;
+        Ok(Redirect::to(&format!("/review/facilities/{id}")).into_response())
     })
     .await
 }

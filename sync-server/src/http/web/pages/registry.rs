@@ -207,7 +207,7 @@ pub async fn facility(
                     } } } }
             }
             (super::enforcement::action_form(&s, &f, today))
-            (super::desk::facility_forms(&s, &f, &listings, &users, &assigned))
+            (super::desk::facility_forms(&s, &f, permits.last(), &listings, &users, &assigned))
             @if f.kind == "dairy_farm" { p { a href={"/review/lab/" (f.id)} { "Laboratory ledger" } } }
             @if let Some(card) = &card { (super::samplers::history_card(card)) }
             @if !members.is_empty() {
