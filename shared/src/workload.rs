@@ -116,7 +116,7 @@ mod tests {
 
     #[test]
     fn a_users_assignments_come_first() {
-        let mut list = vec![
+        let mut list = [
             ("a", None, Some(d("2026-01-01"))),
             ("b", Some("sam"), Some(d("2026-06-01"))),
             ("c", Some("lee"), None),

@@ -517,11 +517,11 @@ pub fn assign(
     Ok(())
 }
 
-/// A user of the agency for the desk's pickers: id, name, role, e-mail.
-pub fn users(
-    conn: &Connection,
-    agency: &str,
-) -> Result<Vec<(String, String, String, Option<String>)>> {
+/// A user of the agency for the desk's pickers: `(id, name, role, e-mail)`.
+pub type UserRow = (String, String, String, Option<String>);
+
+/// The agency's active users for the desk's pickers.
+pub fn users(conn: &Connection, agency: &str) -> Result<Vec<UserRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, name, role, email FROM users WHERE agency_id = ?1 AND active = 1 ORDER BY name",
     )?;

@@ -101,7 +101,7 @@ pub fn review(
             reviewer.agency,
             &after,
             &id.to_string(),
-            &reviewer.name,
+            reviewer.name,
         )?;
     }
     tx.commit().map_err(db::DbError::from)?;

@@ -214,7 +214,7 @@ pub(super) fn facility_forms(
     f: &reg::Facility,
     permit: Option<&reg::Permit>,
     listings: &[reg::Facility],
-    users: &[(String, String, String, Option<String>)],
+    users: &[crate::db::desk::UserRow],
     assigned: &[crate::db::desk::Assignment],
 ) -> Markup {
     if !keeps_registry(s) {
