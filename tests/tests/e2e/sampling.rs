@@ -515,7 +515,13 @@ fn a_record_from_before_the_sampler_projections_is_projected_when_opened() {
     assert!(hal.sync().unwrap().rejected.is_empty());
     let conn = server.db();
     conn.execute_batch(
-        "DROP TABLE haulers_identified; DROP TABLE evaluation_pickups; PRAGMA user_version = 8;",
+        // schema 8 as it was: neither the sampler projections (9) nor the desk's tables (10)
+        "DROP TABLE haulers_identified; DROP TABLE evaluation_pickups;
+         DROP TABLE audit_log; DROP TABLE letter_approvals; DROP TABLE letters;
+         DROP TABLE letter_templates; DROP TABLE outbox_attempts; DROP TABLE outbox;
+         DROP TABLE assignments; ALTER TABLE users DROP COLUMN email;
+         DROP INDEX inspections_conflicts; ALTER TABLE inspections DROP COLUMN conflicts;
+         PRAGMA user_version = 8;",
     )
     .unwrap();
     let conn = db::open(server.data_dir()).unwrap();
