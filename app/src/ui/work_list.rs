@@ -175,12 +175,17 @@ pub struct DueOther {
     pub permit: String,
     pub subject: SubjectKind,
     pub due: Option<NaiveDate>,
+    /// Assigned to this device's user (listed first).
+    pub mine: bool,
 }
 
 /// Plants, stations and haulers of the reference data with their due dates (the intervals are
 /// the registry's, `shared::workload`).
 pub fn due_others(ctx: &AppCtx) -> Vec<DueOther> {
     let mut out = Vec::new();
+    let me = ctx
+        .with(|s| sync_client::enrollment(s).ok().map(|e| e.user_id))
+        .flatten();
     for table in [briefcase::PLANTS, briefcase::HAULERS] {
         let rows = ctx
             .with(|s| work::facilities(s, table).unwrap_or_default())
@@ -191,6 +196,7 @@ pub fn due_others(ctx: &AppCtx) -> Vec<DueOther> {
                 continue;
             };
             out.push(DueOther {
+                mine: f.assigned_to.is_some() && f.assigned_to == me,
                 due: work::routine_due(&f, table),
                 id: f.id.to_string(),
                 name: f.name,
@@ -199,7 +205,11 @@ pub fn due_others(ctx: &AppCtx) -> Vec<DueOther> {
             });
         }
     }
-    out.sort_by_key(|o| (o.due.unwrap_or(NaiveDate::MIN), o.name.clone()));
+    // the one work-list order (shared): the user's assignments first, then the most overdue
+    fn order(o: &DueOther) -> (bool, NaiveDate, &str) {
+        workload::work_order(o.mine.then_some(""), Some(""), o.due, &o.name)
+    }
+    out.sort_by(|a, b| order(a).cmp(&order(b)));
     out
 }
 

@@ -457,27 +457,6 @@ pub struct Assignment {
     pub reason: String,
 }
 
-/// Every facility's current assignment in the agency.
-pub fn assignments(conn: &Connection, agency: &str) -> Result<Vec<Assignment>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.facility_id, a.user_id, u.name, COALESCE(b.name, a.assigned_by), a.assigned_at, a.reason
-         FROM assignments a LEFT JOIN users u ON u.id = a.user_id LEFT JOIN users b ON b.id = a.assigned_by
-         WHERE a.agency_id = ?1 AND a.id = (SELECT MAX(id) FROM assignments x WHERE x.agency_id = a.agency_id AND x.facility_id = a.facility_id)
-         ORDER BY a.facility_id",
-    )?;
-    let rows = stmt.query_map(params![agency], |r| {
-        Ok(Assignment {
-            facility_id: r.get(0)?,
-            user_id: r.get(1)?,
-            user_name: r.get(2)?,
-            assigned_by: r.get(3)?,
-            assigned_at: r.get(4)?,
-            reason: r.get(5)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
 /// A facility's assignments, newest first.
 pub fn assignment_history(
     conn: &Connection,

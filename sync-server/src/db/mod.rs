@@ -800,6 +800,68 @@ pub fn import_lab_results(conn: &mut Connection, agency: &str, rows: &[LabRow]) 
     Ok(import_id)
 }
 
+/// A stored result as the ledger reads it: its day and its reading.
+fn lab_sample(
+    day: &str,
+    value: &str,
+    over: bool,
+    standard: &str,
+) -> Result<(chrono::NaiveDate, milkshed_shared::ledger::Reading)> {
+    use milkshed_shared::ledger::Reading;
+    let day = day
+        .parse()
+        .map_err(|e: chrono::ParseError| DbError::Damaged(e.to_string()))?;
+    let reading = match milkshed_shared::exact::parse_decimal(value) {
+        Some(v) if standard != "drug_residue" => Reading::Value(v),
+        _ => Reading::Positive(over),
+    };
+    Ok((day, reading))
+}
+
+/// One series of the ledger: subject, standard, whether the subject is a dairy farm, and its
+/// samples oldest first.
+pub type LabSeries = (
+    String,
+    String,
+    bool,
+    Vec<(chrono::NaiveDate, milkshed_shared::ledger::Reading)>,
+);
+
+/// Every series of the agency's ledger (of one subject when `only`), read in one query: the
+/// board reads thousands of farms' ledgers, never one query each.
+pub fn lab_samples_all(
+    conn: &Connection,
+    agency: &str,
+    only: Option<&str>,
+) -> Result<Vec<LabSeries>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.subject_id, l.standard, COALESCE(f.kind = 'dairy_farm', 0), l.sample_date, l.value, l.over
+         FROM lab_results l LEFT JOIN facilities f ON f.id = l.subject_id AND f.agency_id = l.agency_id
+         WHERE l.agency_id = ?1 AND (?2 IS NULL OR l.subject_id = ?2)
+         ORDER BY l.subject_id, l.standard, l.sample_date",
+    )?;
+    let rows = stmt.query_map(params![agency, only], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, bool>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, bool>(5)?,
+        ))
+    })?;
+    let mut out: Vec<LabSeries> = Vec::new();
+    for row in rows {
+        let (subject, standard, farm, day, value, over) = row?;
+        let sample = lab_sample(&day, &value, over, &standard)?;
+        match out.last_mut() {
+            Some(last) if last.0 == subject && last.1 == standard => last.3.push(sample),
+            _ => out.push((subject, standard, farm, vec![sample])),
+        }
+    }
+    Ok(out)
+}
+
 /// A subject's samples of one standard, oldest first, and whether the subject is a dairy farm
 /// (whose milk has the farm's standard). The ledger's counting is `service::lab::history`'s.
 pub fn lab_samples(
@@ -811,7 +873,6 @@ pub fn lab_samples(
     Vec<(chrono::NaiveDate, milkshed_shared::ledger::Reading)>,
     bool,
 )> {
-    use milkshed_shared::ledger::Reading;
     let mut stmt = conn.prepare_cached(
         "SELECT sample_date, value, over FROM lab_results WHERE agency_id = ?1 AND subject_id = ?2 AND standard = ?3 ORDER BY sample_date",
     )?;
@@ -825,14 +886,7 @@ pub fn lab_samples(
     let mut samples = Vec::new();
     for row in rows {
         let (d, value, over) = row?;
-        let day = d
-            .parse()
-            .map_err(|e: chrono::ParseError| DbError::Damaged(e.to_string()))?;
-        let reading = match milkshed_shared::exact::parse_decimal(&value) {
-            Some(v) if standard != "drug_residue" => Reading::Value(v),
-            _ => Reading::Positive(over),
-        };
-        samples.push((day, reading));
+        samples.push(lab_sample(&d, &value, over, standard)?);
     }
     let farm: bool = conn
         .query_row(

@@ -105,6 +105,22 @@ pub fn facilities(conn: &Connection, agency: &str) -> Result<Vec<Facility>> {
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
+/// The agency's facilities of the given kinds (e.g. the listings a farm may ship in), by kind
+/// and name.
+pub fn facilities_of_kinds(
+    conn: &Connection,
+    agency: &str,
+    kinds: &[&str],
+) -> Result<Vec<Facility>> {
+    let kinds = serde_json::to_string(kinds).map_err(|e| DbError::Damaged(e.to_string()))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {FACILITY_COLUMNS} FROM facilities f
+         WHERE f.agency_id = ?1 AND f.kind IN (SELECT value FROM json_each(?2)) ORDER BY f.kind, f.name"
+    ))?;
+    let rows = stmt.query_map(params![agency, kinds], facility_row)?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
 /// The farms of a listing (BTU or plant's attached supply).
 pub fn members(conn: &Connection, shipper: &str) -> Result<Vec<Facility>> {
     let mut stmt = conn.prepare_cached(&format!(

@@ -171,10 +171,14 @@ pub fn board(
     let all = reg::facilities(conn, agency)?;
     let mine = |id: &str| only.is_none_or(|o| o == id);
     let facilities: Vec<&reg::Facility> = all.iter().filter(|f| mine(&f.id)).collect();
+    let names: std::collections::HashMap<&str, &str> = all
+        .iter()
+        .map(|f| (f.id.as_str(), f.name.as_str()))
+        .collect();
     let name_of = |id: &str| {
-        all.iter()
-            .find(|f| f.id == id)
-            .map_or_else(|| id.to_string(), |f| f.name.clone())
+        names
+            .get(id)
+            .map_or_else(|| id.to_string(), |n| n.to_string())
     };
     let mut b = Board {
         today: today.to_string(),
@@ -227,61 +231,7 @@ pub fn board(
     }
 
     // lab ledger: an action the rules require and nobody recorded, and sampling gaps
-    let recorded_actions = db::recorded_actions(conn, agency)?;
-    for (subject, standard) in reg::lab_series(conn, agency)?
-        .into_iter()
-        .filter(|s| mine(&s.0))
-    {
-        let history = crate::service::lab::history(conn, agency, &subject, &standard)?;
-        let Some(last_date) = history.iter().map(|r| r.0).max() else {
-            continue;
-        };
-        let acted = |kind: &str| {
-            recorded_actions.iter().any(|(s, k, on)| {
-                *s == subject && k == kind && on.as_str() >= last_date.to_string().as_str()
-            })
-        };
-        // a notice sent today opens its resample window today
-        match ledger::action_after(&history, today) {
-            LedgerAction::WarningLetter { resample_by, .. } if !acted("warning_letter") => {
-                b.lab_breaches.push(LabBreach {
-                    subject: name_of(&subject),
-                    subject_id: subject.clone(),
-                    standard: standard.clone(),
-                    breach: "warning_letter".into(),
-                    since: last_date.to_string(),
-                    detail: format!("2 of the last 4 over: written notice owed; resample 3 to 21 days after it (by {resample_by} if sent today) (MMSR L8184-8186)"),
-                })
-            }
-            LedgerAction::Suspension if !acted("suspension") => b.lab_breaches.push(LabBreach {
-                subject: name_of(&subject),
-                subject_id: subject.clone(),
-                standard: standard.clone(),
-                breach: "suspension".into(),
-                since: last_date.to_string(),
-                detail: "3 of the last 5 over: suspension, stop sale or a monetary penalty in lieu (MMSR L8187-8193)".into(),
-            }),
-            _ => {}
-        }
-        if standard != "drug_residue" {
-            let from = today
-                .checked_sub_months(Months::new(6))
-                .unwrap_or(today)
-                .succ_opt()
-                .unwrap_or(today);
-            let dates: Vec<NaiveDate> = history.iter().map(|r| r.0).collect();
-            if let Some(gap) = ledger::first_frequency_gap(&dates, from, today) {
-                b.lab_breaches.push(LabBreach {
-                    subject: name_of(&subject),
-                    subject_id: subject.clone(),
-                    standard: standard.clone(),
-                    breach: "sampling_frequency".into(),
-                    since: gap.to_string(),
-                    detail: "fewer than 4 samples in 4 separate months of the 6 months from then (MMSR L8093-8105)".into(),
-                });
-            }
-        }
-    }
+    b.lab_breaches = lab_breaches(conn, agency, today, only, &|id| name_of(id))?;
 
     // Appendix N: notices owed, producers held, reports missing
     let events = reg::residue_events(conn, agency, None)?;
@@ -437,4 +387,69 @@ pub fn board(
         }
     }
     Ok(b)
+}
+
+/// The lab ledger's lines of the board (of one subject when `only`): an action the rules
+/// require and nobody recorded, and sampling gaps. The laboratory page shows these alone.
+pub fn lab_breaches(
+    conn: &rusqlite::Connection,
+    agency: &str,
+    today: NaiveDate,
+    only: Option<&str>,
+    name_of: &dyn Fn(&str) -> String,
+) -> Result<Vec<LabBreach>> {
+    let mut out = Vec::new();
+    let recorded_actions = db::recorded_actions(conn, agency)?;
+    for (subject, standard, history) in crate::service::lab::histories(conn, agency, only)? {
+        let Some(last_date) = history.iter().map(|r| r.0).max() else {
+            continue;
+        };
+        let acted = |kind: &str| {
+            recorded_actions.iter().any(|(s, k, on)| {
+                *s == subject && k == kind && on.as_str() >= last_date.to_string().as_str()
+            })
+        };
+        // a notice sent today opens its resample window today
+        match ledger::action_after(&history, today) {
+            LedgerAction::WarningLetter { resample_by, .. } if !acted("warning_letter") => {
+                out.push(LabBreach {
+                    subject: name_of(&subject),
+                    subject_id: subject.clone(),
+                    standard: standard.clone(),
+                    breach: "warning_letter".into(),
+                    since: last_date.to_string(),
+                    detail: format!("2 of the last 4 over: written notice owed; resample 3 to 21 days after it (by {resample_by} if sent today) (MMSR L8184-8186)"),
+                })
+            }
+            LedgerAction::Suspension if !acted("suspension") => out.push(LabBreach {
+                subject: name_of(&subject),
+                subject_id: subject.clone(),
+                standard: standard.clone(),
+                breach: "suspension".into(),
+                since: last_date.to_string(),
+                detail: "3 of the last 5 over: suspension, stop sale or a monetary penalty in lieu (MMSR L8187-8193)".into(),
+            }),
+            _ => {}
+        }
+        if standard != "drug_residue" {
+            let from = today
+                .checked_sub_months(Months::new(6))
+                .unwrap_or(today)
+                .succ_opt()
+                .unwrap_or(today);
+            let dates: Vec<NaiveDate> = history.iter().map(|r| r.0).collect();
+            if let Some(gap) = ledger::first_frequency_gap(&dates, from, today) {
+                out.push(LabBreach {
+                    subject: name_of(&subject),
+                    subject_id: subject.clone(),
+                    standard: standard.clone(),
+                    breach: "sampling_frequency".into(),
+                    since: gap.to_string(),
+                    detail: "fewer than 4 samples in 4 separate months of the 6 months from then (MMSR L8093-8105)".into(),
+                });
+            }
+        }
+    }
+
+    Ok(out)
 }

@@ -50,6 +50,23 @@ pub fn history(
     ))
 }
 
+/// Every series of the agency's ledger (of one subject when `only`) as [`history`] counts it:
+/// `(subject, standard, results)`, from one query.
+pub fn histories(
+    conn: &rusqlite::Connection,
+    agency: &str,
+    only: Option<&str>,
+) -> Result<Vec<(String, String, Vec<(chrono::NaiveDate, bool)>)>, crate::db::DbError> {
+    Ok(crate::db::lab_samples_all(conn, agency, only)?
+        .into_iter()
+        .map(|(subject, standard, farm, samples)| {
+            let daily =
+                milkshed_shared::ledger::daily_results(&samples, limit(&standard, farm).as_ref());
+            (subject, standard, daily)
+        })
+        .collect())
+}
+
 /// Judges each row against its subject's standard: dairy farms (as `is_farm` says) by the
 /// farm's, anything else (a plant's milk product) by the plant's.
 pub fn judge(rows: &mut [LabRow], is_farm: impl Fn(&str) -> bool) {

@@ -17,11 +17,17 @@ pub(super) fn keeps_registry(s: &WebSession) -> bool {
     )
 }
 
-fn listings_of(conn: &rusqlite::Connection, agency: &str) -> PageResult<Vec<reg::Facility>> {
-    Ok(reg::facilities(conn, agency)?
+/// The listings a farm may ship in (the kinds `FacilityKind::takes_farms` names).
+pub(super) fn listings_of(
+    conn: &rusqlite::Connection,
+    agency: &str,
+) -> PageResult<Vec<reg::Facility>> {
+    let kinds: Vec<&str> = FacilityKind::ALL
         .into_iter()
-        .filter(|f| FacilityKind::parse(&f.kind).is_some_and(FacilityKind::takes_farms))
-        .collect())
+        .filter(|k| k.takes_farms())
+        .map(FacilityKind::as_str)
+        .collect();
+    Ok(reg::facilities_of_kinds(conn, agency, &kinds)?)
 }
 
 fn facility_form(

@@ -161,10 +161,7 @@ pub async fn facility(
         };
         let today = reg::agency_today(&conn, &s.agency_id)?;
         let b = crate::service::board::board(&conn, &s.agency_id, today, Some(&id))?;
-        let listings: Vec<reg::Facility> = reg::facilities(&conn, &s.agency_id)?
-            .into_iter()
-            .filter(|l| milkshed_shared::registry::FacilityKind::parse(&l.kind).is_some_and(milkshed_shared::registry::FacilityKind::takes_farms))
-            .collect();
+        let listings = super::desk::listings_of(&conn, &s.agency_id)?;
         let users = crate::db::desk::users(&conn, &s.agency_id)?;
         let assigned = crate::db::desk::assignment_history(&conn, &s.agency_id, &id)?;
         let actions = crate::db::desk::actions(&conn, &s.agency_id, Some(&id), 50)?;
