@@ -457,6 +457,25 @@ pub struct Assignment {
     pub reason: String,
 }
 
+/// The last day the agency's digest was made (queued, or found with nothing to say).
+pub fn digest_day(conn: &Connection, agency: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            [format!("digest_day:{agency}")],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+pub fn set_digest_day(conn: &Connection, agency: &str, day: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![format!("digest_day:{agency}"), day],
+    )?;
+    Ok(())
+}
+
 /// A facility's assignments, newest first.
 pub fn assignment_history(
     conn: &Connection,

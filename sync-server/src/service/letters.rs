@@ -250,7 +250,10 @@ pub fn approve(db: &Db, caller: &Caller, letter_id: &str) -> ServiceResult<Value
                 subject: &subject,
                 body: &format!("{body}\n\n(The signed letter is attached as a PDF.)"),
                 attachment: Some((
-                    &format!("letter-{}.pdf", &letter_id[..8.min(letter_id.len())]),
+                    &format!(
+                        "letter-{}.pdf",
+                        letter_id.chars().take(8).collect::<String>()
+                    ),
                     &pdf,
                 )),
                 about: letter_id,

@@ -159,9 +159,22 @@ pub fn queue_digests(db: &Db) -> ServiceResult<usize> {
     for agency in desk::agency_ids(&tx)? {
         let today = db::registry::agency_today(&tx, &agency)?;
         let about = format!("digest:{today}");
-        if desk::mail_queued(&tx, &agency, &about)? {
+        if desk::digest_day(&tx, &agency)?.as_deref() == Some(today.to_string().as_str())
+            || desk::mail_queued(&tx, &agency, &about)?
+        {
             continue;
         }
+        // nobody to tell: look again when someone has an address (no board computed meanwhile)
+        let supervisors: Vec<String> = desk::users(&tx, &agency)?
+            .into_iter()
+            .filter(|u| u.2 == "supervisor" || u.2 == "rating_officer")
+            .filter_map(|u| u.3)
+            .collect();
+        if supervisors.is_empty() {
+            continue;
+        }
+        // the board once a day, under the writer: a day's look is recorded whatever it finds
+        desk::set_digest_day(&tx, &agency, &today.to_string())?;
         let b = crate::service::board::board(&tx, &agency, today, None)?;
         let overdue: Vec<String> = b
             .overdue_inspections
@@ -206,11 +219,6 @@ pub fn queue_digests(db: &Db) -> ServiceResult<usize> {
             ));
         }
         body.push_str("The board on the review pages lists each with its rule.");
-        let supervisors: Vec<String> = desk::users(&tx, &agency)?
-            .into_iter()
-            .filter(|u| u.2 == "supervisor" || u.2 == "rating_officer")
-            .filter_map(|u| u.3)
-            .collect();
         for to in &supervisors {
             desk::queue_mail(
                 &tx,

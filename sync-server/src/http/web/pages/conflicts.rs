@@ -52,7 +52,7 @@ pub async fn inspection(
         let st = state.clone();
         let names = conflicts::actor_names(&conn, &s.agency_id, &|u| st.web_actor(u))?;
         drop(conn);
-        let who = |a: &str| names.get(a).cloned().unwrap_or_else(|| format!("actor {}", &a[..12.min(a.len())]));
+        let who = |a: &str| names.get(a).cloned().unwrap_or_else(|| format!("actor {}", a.chars().take(12).collect::<String>()));
         let body = html! {
             p { a href={"/review/inspections/" (id)} { (view.header.subject.name) " — " (view.header.kind.as_str().replace('_', " ")) " by " (view.header.inspector.name) } " · " (status_pill(view.status.as_str())) }
             @if !view.status.editable() { p.muted { "This inspection is " (view.status.as_str()) ": the value shown may be confirmed; choosing another changes what was signed, so return it for its inspector to resolve." } }
