@@ -603,6 +603,8 @@ fn desk_forms(
     let today = now().date_naive().to_string();
     vec![
         ("/review/facilities/farm-2/pounds".into(), vec![("pounds_daily", "2200".into()), ("effective_on", today.clone())]),
+        ("/review/facilities/farm-2/appendix-p".into(), vec![("category", "12".into()), ("effective_on", today.clone())]),
+        ("/review/lab/laboratories".into(), vec![("lab_number", "55002".into()), ("name", "Matrix Lab".into()), ("classification", "F".into()), ("approved_until", "2027-12-31".into())]),
         (format!("/review/permits/{permit}/status"), vec![("status", "expired".into()), ("effective_on", today.clone()), ("reason", "matrix".into())]),
         ("/review/residue".into(), vec![("producer_id", "farm-4".into()), ("sampled_on", today.clone()), ("time", "06:00".into()), ("plant", "P".into()), ("test_method", "T".into()), ("result", "positive".into())]),
         (format!("/review/residue/{residue}/steps"), vec![("step", "notified".into()), ("party", "permit_holder".into()), ("how", "phone".into()), ("at", format!("{today}T07:00"))]),
@@ -709,6 +711,7 @@ fn the_authorization_matrix_of_the_desk_role_by_form_and_another_agency_by_id() 
                 | "/review/facilities/import"
                 | "/review/lab/import"
                 | "/review/lab/entry"
+                | "/review/lab/laboratories"
         ) {
             continue; // her own agency's forms, with no id in them
         }

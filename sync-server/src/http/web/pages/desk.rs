@@ -241,6 +241,17 @@ pub(super) fn facility_forms(
                 button type="submit" { "Change" }
             }
         }
+        @if f.kind == FacilityKind::DairyFarm.as_str() {
+            h2 { "Appendix P category" }
+            form method="post" action={"/review/facilities/" (f.id) "/appendix-p"} #appendix-p-form .filters {
+                (csrf_field(s))
+                label { "Inspected every" select name="category" {
+                    @for m in [12, 6, 4, 3] { option value=(m) selected[m == 6] { (m) " months" } }
+                } }
+                label { "From its re-categorization on" input type="date" name="effective_on" required; }
+                button type="submit" { "Record" }
+            }
+        }
         h2 { "Volume" }
         form method="post" action={"/review/facilities/" (f.id) "/pounds"} #pounds-form .filters {
             (csrf_field(s))
@@ -369,6 +380,52 @@ pub async fn set_pounds(
             .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
         svc::set_pounds(&state.db, &s.caller(), id.clone(), input)?;
         Ok(Redirect::to(&format!("/review/facilities/{id}")).into_response())
+    })
+    .await
+}
+
+/// `POST /review/facilities/{id}/appendix-p`: a farm's performance-based category.
+pub async fn set_appendix_p(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    Path(id): Path<String>,
+    form: WebForm,
+) -> PageResult<Response> {
+    check_csrf(&s, form.csrf())?;
+    let category: u32 = form
+        .text("category")
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| {
+            PageError::new(StatusCode::BAD_REQUEST, "Category: 12, 6, 4 or 3 months.")
+        })?;
+    let v = json!({"category": category, "effective_on": form.text("effective_on").unwrap_or_default()});
+    run(move || {
+        let input: svc::AppendixPIn = serde_json::from_value(v)
+            .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+        svc::set_appendix_p(&state.db, &s.caller(), id.clone(), input)?;
+        Ok(Redirect::to(&format!("/review/facilities/{id}")).into_response())
+    })
+    .await
+}
+
+/// `POST /review/lab/laboratories`: a laboratory's approval (a new record each time).
+pub async fn add_laboratory(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    form: WebForm,
+) -> PageResult<Response> {
+    check_csrf(&s, form.csrf())?;
+    let v = json!({
+        "lab_number": form.text("lab_number").unwrap_or_default(),
+        "name": form.text("name").unwrap_or_default(),
+        "classification": form.text("classification").unwrap_or_default(),
+        "approved_until": form.text("approved_until").unwrap_or_default(),
+    });
+    run(move || {
+        let input: svc::LaboratoryIn = serde_json::from_value(v)
+            .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+        svc::add_laboratory(&state.db, &s.caller(), input)?;
+        Ok(Redirect::to("/review/lab").into_response())
     })
     .await
 }

@@ -47,6 +47,7 @@ pub async fn lab_page(
         let conn = reader(&state)?;
         let farms = farms_of(&conn, &s.agency_id)?;
         let today = reg::agency_today(&conn, &s.agency_id)?;
+        let labs = reg::laboratories(&conn, &s.agency_id)?;
         // the board's lab lines alone (the same rule), not the whole board
         let names: std::collections::HashMap<&str, &str> = farms.iter().map(|f| (f.id.as_str(), f.name.as_str())).collect();
         let breaches = crate::service::board::lab_breaches(&conn, &s.agency_id, today, None, &|id| {
@@ -59,6 +60,19 @@ pub async fn lab_page(
                 ul #lab-breaches { @for l in breaches.iter().take(200) { li.breach { a href={"/review/lab/" (l.subject_id)} { (l.subject) } ": " (l.standard.replace('_', " ")) " — " (l.detail) } } }
             }
             (forms(&s, &farms))
+            h2 { "Approved laboratories" }
+            table #laboratories { thead { tr { th { "Number" } th { "Name" } th { "Classification" } th { "Approved until" } } }
+                tbody { @for l in &labs { tr { td { (l.lab_number) } td { (l.name) } td { (l.classification) } td { (l.approved_until) } } } } }
+            @if super::desk::keeps_registry(&s) {
+                form.filters method="post" action="/review/lab/laboratories" #laboratory-form {
+                    (csrf_field(&s))
+                    label { "Lab number (FIPS + 3)" input name="lab_number" required maxlength="5"; }
+                    label { "Name" input name="name" required; }
+                    label { "Classification" select name="classification" { option value="F" { "F — approved" } option value="C" { "C — conditional" } option value="N" { "N — removed" } } }
+                    label { "Approved until" input type="date" name="approved_until" required; }
+                    button type="submit" { "Record the approval" }
+                }
+            }
             h2 { "Farms' ledgers" }
             ul.grid { @for f in &farms { li { a href={"/review/lab/" (f.id)} { (f.name) } } } }
         };
