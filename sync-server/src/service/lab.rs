@@ -50,13 +50,16 @@ pub fn history(
     ))
 }
 
-/// Every series of the agency's ledger (of one subject when `only`) as [`history`] counts it:
-/// `(subject, standard, results)`, from one query.
+/// One series as the ledger counts it: `(subject, standard, daily results (date, over))`.
+pub type History = (String, String, Vec<(chrono::NaiveDate, bool)>);
+
+/// Every series of the agency's ledger (of one subject when `only`) as [`history`] counts it,
+/// from one query.
 pub fn histories(
     conn: &rusqlite::Connection,
     agency: &str,
     only: Option<&str>,
-) -> Result<Vec<(String, String, Vec<(chrono::NaiveDate, bool)>)>, crate::db::DbError> {
+) -> Result<Vec<History>, crate::db::DbError> {
     Ok(crate::db::lab_samples_all(conn, agency, only)?
         .into_iter()
         .map(|(subject, standard, farm, samples)| {
