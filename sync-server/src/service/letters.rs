@@ -144,6 +144,9 @@ pub fn draft_in(
     if let Some(r) = recipient {
         outbox::check_address(r).map_err(ServiceError::bad_request)?;
     }
+    // the permit holder's address on record when the action names none
+    let on_record = crate::service::registers::contact_email(tx, &action.subject_id)?;
+    let recipient = recipient.or(on_record.as_deref());
     let kind = parse_kind(&action.kind)?;
     let t = template_for(tx, agency, kind)?;
     let v = values(tx, agency, &action, findings)?;

@@ -309,13 +309,23 @@ fn a_bad_smtp_answer_is_retried_with_a_growing_wait_and_every_attempt_recorded()
         .port();
     let server = TestServer::start_mailing(&format!("smtp://127.0.0.1:{port}"));
     let mut c = signed_in(&server, "sue");
+    // the permit holder's address on record: the action's letter goes there
+    let a = c.submit(
+        "/review/facilities/farm-2/contact",
+        &[("email", "bad address")],
+    );
+    assert_eq!(a.status, 400);
+    let a = c.submit(
+        "/review/facilities/farm-2/contact",
+        &[("email", "henley@farm.example")],
+    );
+    assert_eq!(a.status, 303, "{}", a.body);
     let a = c.submit(
         "/review/facilities/farm-2/actions",
         &[
             ("kind", "warning_letter"),
             ("issued_on", &now().date_naive().to_string()),
             ("cause", "2 of the last 4 somatic cell counts over"),
-            ("recipient", "henley@farm.example"),
         ],
     );
     assert_eq!(a.status, 303, "{}", a.body);
@@ -354,6 +364,10 @@ fn a_bad_smtp_answer_is_retried_with_a_growing_wait_and_every_attempt_recorded()
     assert!(!sent && next.is_some());
     let outbox = c.get("/review/outbox");
     assert!(outbox.body.contains("retry at"), "{}", outbox.body);
+    assert!(
+        outbox.body.contains("henley@farm.example"),
+        "to the address on record"
+    );
 }
 
 #[test]
@@ -603,6 +617,7 @@ fn desk_forms(
     let today = now().date_naive().to_string();
     vec![
         ("/review/facilities/farm-2/pounds".into(), vec![("pounds_daily", "2200".into()), ("effective_on", today.clone())]),
+        ("/review/facilities/farm-2/contact".into(), vec![("email", "henley@farm.example".into())]),
         ("/review/facilities/farm-2/appendix-p".into(), vec![("category", "12".into()), ("effective_on", today.clone())]),
         ("/review/lab/laboratories".into(), vec![("lab_number", "55002".into()), ("name", "Matrix Lab".into()), ("classification", "F".into()), ("approved_until", "2027-12-31".into())]),
         (format!("/review/permits/{permit}/status"), vec![("status", "expired".into()), ("effective_on", today.clone()), ("reason", "matrix".into())]),

@@ -354,6 +354,53 @@ pub fn change_permit_in(
     }))
 }
 
+/// The permit holder's e-mail address (a dated facility event; the latest counts): where the
+/// approved letters of its enforcement actions go unless an action names another.
+pub fn set_contact_email(
+    db: &Db,
+    device: &Caller,
+    id: &str,
+    email: Option<&str>,
+) -> ServiceResult<()> {
+    allow(device, OFFICE, "change the facility registry")?;
+    if let Some(e) = email {
+        crate::service::outbox::check_address(e).map_err(ServiceError::bad_request)?;
+    }
+    let mut conn = db.write()?;
+    let tx = conn.transaction()?;
+    let agency = device.agency_id.clone();
+    let f = reg::facility(&tx, &agency, id)?.ok_or_else(|| not_found("facility"))?;
+    let today = reg::agency_today(&tx, &agency)?;
+    let email = email.map(str::trim);
+    reg::add_facility_event(
+        &tx,
+        id,
+        "contact_email",
+        email,
+        today,
+        device.user_id.as_str(),
+    )?;
+    audit(
+        &tx,
+        device,
+        "facility.contact_email",
+        id,
+        format!("{}: letters to {}", f.name, email.unwrap_or("nobody")),
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The permit holder's e-mail address, if the registry has one.
+pub fn contact_email(conn: &rusqlite::Connection, id: &str) -> ServiceResult<Option<String>> {
+    Ok(reg::facility_events(conn, id)?
+        .into_iter()
+        .filter(|e| e.event == "contact_email")
+        .max_by(|a, b| a.recorded_at.cmp(&b.recorded_at))
+        .and_then(|e| e.value)
+        .filter(|v| !v.is_empty()))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LaboratoryIn {

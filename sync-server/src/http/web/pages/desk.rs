@@ -219,6 +219,7 @@ pub(super) fn facility_forms(
     s: &WebSession,
     f: &reg::Facility,
     permit: Option<&reg::Permit>,
+    contact: Option<&str>,
     listings: &[reg::Facility],
     users: &[crate::db::desk::UserRow],
     assigned: &[crate::db::desk::Assignment],
@@ -251,6 +252,12 @@ pub(super) fn facility_forms(
                 label { "From its re-categorization on" input type="date" name="effective_on" required; }
                 button type="submit" { "Record" }
             }
+        }
+        h2 { "Permit holder's e-mail" }
+        form method="post" action={"/review/facilities/" (f.id) "/contact"} #contact-form .filters {
+            (csrf_field(s))
+            label { "Letters go to" input type="email" name="email" value=(contact.unwrap_or_default()); }
+            button type="submit" { "Save" }
         }
         h2 { "Volume" }
         form method="post" action={"/review/facilities/" (f.id) "/pounds"} #pounds-form .filters {
@@ -426,6 +433,22 @@ pub async fn add_laboratory(
             .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
         svc::add_laboratory(&state.db, &s.caller(), input)?;
         Ok(Redirect::to("/review/lab").into_response())
+    })
+    .await
+}
+
+/// `POST /review/facilities/{id}/contact`: the permit holder's e-mail address.
+pub async fn set_contact(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    Path(id): Path<String>,
+    form: WebForm,
+) -> PageResult<Response> {
+    check_csrf(&s, form.csrf())?;
+    let email = form.text("email");
+    run(move || {
+        svc::set_contact_email(&state.db, &s.caller(), &id, email.as_deref())?;
+        Ok(Redirect::to(&format!("/review/facilities/{id}")).into_response())
     })
     .await
 }

@@ -24,7 +24,7 @@ pub(super) fn action_form(s: &WebSession, f: &reg::Facility, today: NaiveDate) -
                 } }
                 label { "Issued on" input type="date" name="issued_on" value=(today) required; }
                 label { "Cause (finding or lab result)" input name="cause" required; }
-                label { "Permit holder's e-mail (the approved letter is sent there)" input type="email" name="recipient"; }
+                label { "Permit holder's e-mail, if not the one on record" input type="email" name="recipient"; }
             }
             label { "Findings stated in the letter" textarea name="findings" {} }
             p { button type="submit" { "Record the action and draft its letter" } }

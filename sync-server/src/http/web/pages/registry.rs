@@ -163,6 +163,7 @@ pub async fn facility(
         let b = crate::service::board::board(&conn, &s.agency_id, today, Some(&id))?;
         let listings = super::desk::listings_of(&conn, &s.agency_id)?;
         let users = crate::db::desk::users(&conn, &s.agency_id)?;
+        let contact = crate::service::registers::contact_email(&conn, &id)?;
         let assigned = crate::db::desk::assignment_history(&conn, &s.agency_id, &id)?;
         let actions = crate::db::desk::actions(&conn, &s.agency_id, Some(&id), 50)?;
         let card = if f.kind == milkshed_shared::registry::FacilityKind::Hauler.as_str() {
@@ -204,7 +205,7 @@ pub async fn facility(
                     } } } }
             }
             (super::enforcement::action_form(&s, &f, today))
-            (super::desk::facility_forms(&s, &f, permits.last(), &listings, &users, &assigned))
+            (super::desk::facility_forms(&s, &f, permits.last(), contact.as_deref(), &listings, &users, &assigned))
             @if f.kind == "dairy_farm" { p { a href={"/review/lab/" (f.id)} { "Laboratory ledger" } } }
             @if let Some(card) = &card { (super::samplers::history_card(card)) }
             @if !members.is_empty() {
