@@ -70,7 +70,9 @@ fn facility_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Facility> {
     })
 }
 
-const FACILITY_COLUMNS: &str = "f.id, f.kind, f.name, f.number, f.permit_state,
+const FACILITY_COLUMNS: &str = "f.id, f.kind,
+    COALESCE((SELECT e.value FROM facility_events e WHERE e.facility_id = f.id AND e.event = 'renamed' ORDER BY e.recorded_at DESC, e.rowid DESC LIMIT 1), f.name),
+    f.number, f.permit_state,
     COALESCE((SELECT CAST(e.value AS INTEGER) FROM facility_events e WHERE e.facility_id = f.id AND e.event = 'pounds_daily' ORDER BY e.effective_on DESC, e.recorded_at DESC LIMIT 1), f.pounds_daily),
     (SELECT m.shipper_id FROM listing_members m WHERE m.farm_id = f.id),
     f.created_at, f.created_by";

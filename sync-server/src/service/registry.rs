@@ -111,14 +111,7 @@ pub fn add_facility_in(
             FacilityKind::ALL.map(|k| k.as_str()).join(", ")
         ))
     })?;
-    if f.name.trim().is_empty() {
-        return Err(ServiceError::bad_request("name: give the facility's name"));
-    }
-    if kind.is_shipper() && f.name.chars().count() > 34 {
-        return Err(ServiceError::bad_request(
-            "name: a listed shipper's name is at most 34 characters with spaces (FORM 2359i, MMSR L2297-2298)",
-        ));
-    }
+    check_name(kind, &f.name)?;
     if kind == FacilityKind::DairyFarm && f.number.as_deref().is_none_or(|n| n.trim().is_empty()) {
         return Err(ServiceError::bad_request(
             "number: a dairy farm needs its producer number",
@@ -217,6 +210,20 @@ pub fn add_facility_in(
     crate::service::publish::publish_reference(tx, agency, &id)?;
     let warnings = warnings_for(tx, f.listing.as_deref())?;
     Ok((id, warnings))
+}
+
+/// A facility's name as the registry takes it, at entry and at a rename: not blank; a listed
+/// shipper's at most 34 characters with spaces (FORM 2359i, MMSR L2297-2298).
+pub fn check_name(kind: FacilityKind, name: &str) -> ServiceResult<()> {
+    if name.trim().is_empty() {
+        return Err(ServiceError::bad_request("name: give the facility's name"));
+    }
+    if kind.is_shipper() && name.trim().chars().count() > 34 {
+        return Err(ServiceError::bad_request(
+            "name: a listed shipper's name is at most 34 characters with spaces (FORM 2359i, MMSR L2297-2298)",
+        ));
+    }
+    Ok(())
 }
 
 /// A facility as submitted (opaque outside this module; the demo builds it from JSON).

@@ -130,6 +130,30 @@ fn a_csv_of_200_farms_is_checked_then_imported_and_a_bad_row_writes_nothing() {
     assert_eq!(a.status, 303, "{}", a.body);
     let page = c.get(a.location.as_deref().unwrap());
     assert!(page.body.contains("Form Farm") && page.body.contains("FF-1"));
+    // renamed: the registry shows the new name, its history the change
+    let farm = a
+        .location
+        .as_deref()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let a = c.submit(&format!("{farm}/name"), &[("name", "  ")]);
+    assert_eq!(a.status, 400);
+    let a = c.submit(&format!("{farm}/name"), &[("name", "Form Farm & Sons")]);
+    assert_eq!(a.status, 303, "{}", a.body);
+    let page = c.get(&farm);
+    assert!(
+        page.body.contains("<h1>Form Farm &amp; Sons</h1>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("renamed"));
+    assert!(c
+        .get("/review/facilities")
+        .body
+        .contains("Form Farm &amp; Sons"));
 
     // the audit log names who did it, through what
     let log = c.get("/review/audit?action=facility");
@@ -617,6 +641,7 @@ fn desk_forms(
     let today = now().date_naive().to_string();
     vec![
         ("/review/facilities/farm-2/pounds".into(), vec![("pounds_daily", "2200".into()), ("effective_on", today.clone())]),
+        ("/review/facilities/farm-2/name".into(), vec![("name", "James Henley & Sons".into())]),
         ("/review/facilities/farm-2/contact".into(), vec![("email", "henley@farm.example".into())]),
         ("/review/facilities/farm-2/appendix-p".into(), vec![("category", "12".into()), ("effective_on", today.clone())]),
         ("/review/lab/laboratories".into(), vec![("lab_number", "55002".into()), ("name", "Matrix Lab".into()), ("classification", "F".into()), ("approved_until", "2027-12-31".into())]),

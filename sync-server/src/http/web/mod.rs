@@ -68,6 +68,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/facilities/{id}/assign", post(pages::assign))
         .route("/facilities/{id}/pounds", post(pages::set_pounds))
         .route("/facilities/{id}/contact", post(pages::set_contact))
+        .route("/facilities/{id}/name", post(pages::rename))
         .route("/facilities/{id}/appendix-p", post(pages::set_appendix_p))
         .route("/lab/laboratories", post(pages::add_laboratory))
         .route("/permits/{id}/status", post(pages::permit_status))

@@ -391,6 +391,41 @@ pub fn set_contact_email(
     Ok(())
 }
 
+/// A facility's new name (a dated event, the old name kept in its history; inspections keep the
+/// name they were made under).
+pub fn rename(db: &Db, device: &Caller, id: &str, name: &str) -> ServiceResult<()> {
+    allow(device, OFFICE, "change the facility registry")?;
+    let mut conn = db.write()?;
+    let tx = conn.transaction()?;
+    let agency = device.agency_id.clone();
+    let f = reg::facility(&tx, &agency, id)?.ok_or_else(|| not_found("facility"))?;
+    let kind = FacilityKind::parse(&f.kind).ok_or_else(|| ServiceError::internal("stored kind"))?;
+    check_name(kind, name)?;
+    let name = name.trim();
+    if name == f.name {
+        return Err(conflict(format!("{} is named so already", f.name)));
+    }
+    let today = reg::agency_today(&tx, &agency)?;
+    reg::add_facility_event(
+        &tx,
+        id,
+        "renamed",
+        Some(name),
+        today,
+        device.user_id.as_str(),
+    )?;
+    publish_reference(&tx, &agency, id)?;
+    audit(
+        &tx,
+        device,
+        "facility.renamed",
+        id,
+        format!("{} → {name}", f.name),
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
 /// The permit holder's e-mail address, if the registry has one.
 pub fn contact_email(conn: &rusqlite::Connection, id: &str) -> ServiceResult<Option<String>> {
     Ok(reg::facility_events(conn, id)?

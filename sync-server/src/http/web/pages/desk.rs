@@ -253,6 +253,12 @@ pub(super) fn facility_forms(
                 button type="submit" { "Record" }
             }
         }
+        h2 { "Name" }
+        form method="post" action={"/review/facilities/" (f.id) "/name"} #name-form .filters {
+            (csrf_field(s))
+            label { "Name" input name="name" value=(f.name) required maxlength="120"; }
+            button type="submit" { "Rename" }
+        }
         h2 { "Permit holder's e-mail" }
         form method="post" action={"/review/facilities/" (f.id) "/contact"} #contact-form .filters {
             (csrf_field(s))
@@ -433,6 +439,22 @@ pub async fn add_laboratory(
             .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
         svc::add_laboratory(&state.db, &s.caller(), input)?;
         Ok(Redirect::to("/review/lab").into_response())
+    })
+    .await
+}
+
+/// `POST /review/facilities/{id}/name`: a new name (its history keeps the old one).
+pub async fn rename(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    Path(id): Path<String>,
+    form: WebForm,
+) -> PageResult<Response> {
+    check_csrf(&s, form.csrf())?;
+    let name = form.get("name").unwrap_or_default().to_string();
+    run(move || {
+        svc::rename(&state.db, &s.caller(), &id, &name)?;
+        Ok(Redirect::to(&format!("/review/facilities/{id}")).into_response())
     })
     .await
 }

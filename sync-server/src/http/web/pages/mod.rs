@@ -33,7 +33,7 @@ mod samplers;
 pub use audit::{audit_log, outbox, set_email, AuditQuery};
 pub use desk::{
     add_facility, add_laboratory, assign, import_facilities, import_page, move_farm, new_facility,
-    permit_status, set_appendix_p, set_contact, set_pounds,
+    permit_status, rename, set_appendix_p, set_contact, set_pounds,
 };
 pub use enforcement::{
     action, actions, add_action, approve_letter, draft_letter, letter_pdf, save_template, template,
