@@ -585,3 +585,9 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for WebForm {
         }
     }
 }
+
+/// A form's fields, gathered as JSON, as a service's input type (the same type the API
+/// deserializes): a field the type refuses is a 400 with serde's sentence.
+pub fn service_input<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> PageResult<T> {
+    serde_json::from_value(v).map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.to_string()))
+}

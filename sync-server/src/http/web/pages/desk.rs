@@ -362,8 +362,7 @@ pub async fn permit_status(
         "reason": form.text("reason").unwrap_or_default(),
     });
     run(move || {
-        let input: svc::PermitStatusIn = serde_json::from_value(v)
-            .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+        let input: svc::PermitStatusIn = crate::http::web::service_input(v)?;
         let conn = reader(&state)?;
         let facility = reg::permit(&conn, &s.agency_id, &id)?
             .map(|p| p.facility_id)
@@ -389,8 +388,7 @@ pub async fn set_pounds(
         .ok_or_else(|| PageError::new(StatusCode::BAD_REQUEST, "Pounds daily: a whole number."))?;
     let v = json!({"pounds_daily": pounds, "effective_on": form.text("effective_on").unwrap_or_default()});
     run(move || {
-        let input: svc::PoundsIn = serde_json::from_value(v)
-            .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+        let input: svc::PoundsIn = crate::http::web::service_input(v)?;
         svc::set_pounds(&state.db, &s.caller(), id.clone(), input)?;
         Ok(Redirect::to(&format!("/review/facilities/{id}")).into_response())
     })
@@ -413,8 +411,7 @@ pub async fn set_appendix_p(
         })?;
     let v = json!({"category": category, "effective_on": form.text("effective_on").unwrap_or_default()});
     run(move || {
-        let input: svc::AppendixPIn = serde_json::from_value(v)
-            .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+        let input: svc::AppendixPIn = crate::http::web::service_input(v)?;
         svc::set_appendix_p(&state.db, &s.caller(), id.clone(), input)?;
         Ok(Redirect::to(&format!("/review/facilities/{id}")).into_response())
     })
@@ -435,8 +432,7 @@ pub async fn add_laboratory(
         "approved_until": form.text("approved_until").unwrap_or_default(),
     });
     run(move || {
-        let input: svc::LaboratoryIn = serde_json::from_value(v)
-            .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+        let input: svc::LaboratoryIn = crate::http::web::service_input(v)?;
         svc::add_laboratory(&state.db, &s.caller(), input)?;
         Ok(Redirect::to("/review/lab").into_response())
     })

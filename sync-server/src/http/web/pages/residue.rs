@@ -126,8 +126,7 @@ pub async fn add_residue(
         "result": form.text("result").unwrap_or_default(),
     });
     run(move || {
-        let e: svc::ResidueIn = serde_json::from_value(v)
-            .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+        let e: svc::ResidueIn = crate::http::web::service_input(v)?;
         svc::add_residue(&state.db, &s.caller(), e)?;
         Ok(Redirect::to("/review/residue").into_response())
     })
@@ -158,8 +157,7 @@ pub async fn residue_step(
             local_time(&conn, &s.agency_id, &at)?
         };
         let st: svc::StepIn =
-            serde_json::from_value(json!({"step": step, "at": at, "detail": detail}))
-                .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+            crate::http::web::service_input(json!({"step": step, "at": at, "detail": detail}))?;
         svc::residue_step(&state.db, &s.caller(), id, st)?;
         Ok(Redirect::to("/review/residue").into_response())
     })
@@ -214,8 +212,7 @@ pub async fn listing_event(
     }
     let v = json!({"event": form.text("event").unwrap_or_default(), "on": form.text("on").unwrap_or_default(), "detail": detail});
     run(move || {
-        let e: svc::ListingEventIn = serde_json::from_value(v)
-            .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+        let e: svc::ListingEventIn = crate::http::web::service_input(v)?;
         svc::listing_event(&state.db, &s.caller(), id, e)?;
         Ok(Redirect::to("/review/listings").into_response())
     })
