@@ -101,6 +101,28 @@ pub fn add_facility_in(
     by: &str,
     f: &FacilityInput,
 ) -> ServiceResult<(String, Vec<String>)> {
+    let id = enter_facility(tx, agency, by, f)?;
+    crate::service::publish::publish_reference(tx, agency, &id)?;
+    let warnings = warnings_for(tx, f.0.listing.as_deref())?;
+    Ok((id, warnings))
+}
+
+/// The listing a facility as submitted ships in, if any.
+impl FacilityInput {
+    pub fn listing(&self) -> Option<&str> {
+        self.0.listing.as_deref()
+    }
+}
+
+/// A facility's entry without its publication: every check, then its rows. The bulk import
+/// enters every row first, then publishes what it keeps (a preview publishes nothing) and
+/// computes each listing's warnings once, not once a row.
+pub fn enter_facility(
+    tx: &rusqlite::Transaction<'_>,
+    agency: &str,
+    by: &str,
+    f: &FacilityInput,
+) -> ServiceResult<String> {
     let FacilityInput(f) = f;
     if let Some(id) = &f.id {
         check_facility_id(id)?;
@@ -207,9 +229,7 @@ pub fn add_facility_in(
     if let Some(d) = f.last_inspection {
         reg::add_facility_event(tx, &id, "inspected", None, d, by)?;
     }
-    crate::service::publish::publish_reference(tx, agency, &id)?;
-    let warnings = warnings_for(tx, f.listing.as_deref())?;
-    Ok((id, warnings))
+    Ok(id)
 }
 
 /// A facility's name as the registry takes it, at entry and at a rename: not blank; a listed

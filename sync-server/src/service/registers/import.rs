@@ -31,6 +31,8 @@ pub struct ImportedRow {
     pub name: String,
     pub kind: String,
     pub warnings: Vec<String>,
+    #[serde(skip)]
+    listing: Option<String>,
 }
 
 /// What a file would do (preview) or did (import).
@@ -191,15 +193,16 @@ pub fn import_facilities(
                 continue;
             }
         };
-        // add_facility_in checks everything before it writes: a refused row leaves nothing
-        match add_facility_in(&tx, &caller.agency_id, caller.user_id.as_str(), &f) {
-            Ok((id, warnings)) => {
+        // enter_facility checks everything before it writes: a refused row leaves nothing
+        match enter_facility(&tx, &caller.agency_id, caller.user_id.as_str(), &f) {
+            Ok(id) => {
                 rows.push(ImportedRow {
                     line,
                     id,
                     name: get("name").unwrap_or_default(),
                     kind: get("kind").unwrap_or_else(|| "dairy_farm".into()),
-                    warnings,
+                    warnings: Vec::new(),
+                    listing: f.listing().map(str::to_string),
                 });
             }
             Err(e) if e.code != ErrorCode::Internal => {
@@ -215,8 +218,25 @@ pub fn import_facilities(
             message: "the file has no rows".into(),
         });
     }
+    // each listing's 40 % warning once, on the rows that join it
+    let mut listings: Vec<&str> = rows.iter().filter_map(|r| r.listing.as_deref()).collect();
+    listings.sort_unstable();
+    listings.dedup();
+    let mut warned = std::collections::HashMap::new();
+    for l in listings {
+        warned.insert(l.to_string(), warnings_for(&tx, Some(l))?);
+    }
+    for r in rows.iter_mut() {
+        if let Some(w) = r.listing.as_ref().and_then(|l| warned.get(l)) {
+            r.warnings = w.clone();
+        }
+    }
     let written = write && problems.is_empty();
     if written {
+        // the devices' briefcase gets every facility kept
+        for r in &rows {
+            crate::service::publish::publish_reference(&tx, &caller.agency_id, &r.id)?;
+        }
         audit(
             &tx,
             caller,
