@@ -877,15 +877,6 @@ pub fn reevaluations_owed(
     rows.into_iter().map(|(s, d)| Ok((s, date(d)?))).collect()
 }
 
-/// Every `(subject, standard)` with lab results in the agency.
-pub fn lab_series(conn: &Connection, agency: &str) -> Result<Vec<(String, String)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT subject_id, standard FROM lab_results WHERE agency_id = ?1 ORDER BY subject_id, standard",
-    )?;
-    let rows = stmt.query_map([agency], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
-}
-
 /// The reinspections owed in the agency (or for `only`): routine farm and plant inspections
 /// sent in with a violation that no inspection follows — the rule of
 /// `shared::calendar::reinspections_owed`, over the projection. `(inspection, subject id,
