@@ -23,9 +23,16 @@ struct Cli {
 enum Command {
     /// Serve devices and supervisors from a data directory (SQLite and photo files).
     Serve {
-        /// The data directory (created if missing).
+        /// The data directory (created if missing): the photos, and the agency record's
+        /// SQLite file unless `--database` names a PostgreSQL database.
         #[arg(long)]
         data: PathBuf,
+        /// The agency record on PostgreSQL, shared by every server instance given the same
+        /// URL: `postgres://user:password@host:5432/milkshed` (libpq's parameters, such as
+        /// `?sslmode=`, are not read: use a loopback or private network). Without it the
+        /// record is `DATA/agency.db`.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
@@ -57,6 +64,9 @@ enum Command {
     Admin {
         #[arg(long)]
         data: PathBuf,
+        /// The agency record on PostgreSQL (as `serve --database`).
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
         #[command(subcommand)]
         action: Admin,
     },
@@ -128,8 +138,9 @@ fn read_password() -> anyhow::Result<String> {
     Ok(p)
 }
 
-fn admin(data: PathBuf, action: Admin) -> anyhow::Result<()> {
-    let conn = db::open(&data).with_context(|| format!("opening {}", data.display()))?;
+fn admin(location: db::Location, action: Admin) -> anyhow::Result<()> {
+    let conn =
+        db::open_at(&location).with_context(|| format!("opening {}", location.describe()))?;
     match action {
         Admin::CreateAgency { id, name } => {
             db::create_agency(&conn, &id, &name)?;
@@ -200,13 +211,15 @@ struct Mail {
 
 async fn serve(
     data: PathBuf,
+    location: db::Location,
     listen: SocketAddr,
     with_demo: bool,
     tls: Option<(PathBuf, PathBuf)>,
     allow_plain_http: bool,
     mail: Mail,
 ) -> anyhow::Result<()> {
-    let mut state = AppState::open(&data).with_context(|| format!("opening {}", data.display()))?;
+    let mut state = AppState::open_at(&data, &location)
+        .with_context(|| format!("opening {}", location.describe()))?;
     state.secure_cookies = tls.is_some();
     if let Some((url, from)) = &mail.smtp {
         let smtp = milkshed_sync_server::service::outbox::Smtp::new(url, from)
@@ -234,7 +247,7 @@ async fn serve(
         Some((cert, key)) => {
             eprintln!(
                 "milkshed-server: serving https://{listen} from {}",
-                data.display()
+                location.describe()
             );
             milkshed_sync_server::http::server::serve_tls(state, listen, &cert, &key).await?;
         }
@@ -248,7 +261,7 @@ async fn serve(
             eprintln!(
                 "milkshed-server: serving http://{} from {}",
                 listener.local_addr()?,
-                data.display()
+                location.describe()
             );
             milkshed_sync_server::http::server::launch_with_listener(state, listener, async {
                 let _ = tokio::signal::ctrl_c().await;
@@ -281,9 +294,17 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Admin { data, action } => admin(data, action),
+        Command::Admin {
+            data,
+            database,
+            action,
+        } => match db::Location::from_args(database.as_deref(), &data) {
+            Ok(location) => admin(location, action),
+            Err(e) => Err(anyhow::anyhow!(e)),
+        },
         Command::Serve {
             data,
+            database,
             listen,
             demo,
             tls_cert,
@@ -292,9 +313,15 @@ fn main() -> ExitCode {
             smtp,
             mail_from,
             mail_every,
-        } => match tokio::runtime::Runtime::new() {
-            Ok(rt) => rt.block_on(serve(
+        } => match (
+            tokio::runtime::Runtime::new(),
+            db::Location::from_args(database.as_deref(), &data),
+        ) {
+            (_, Err(e)) => Err(anyhow::anyhow!(e)),
+            (Err(e), _) => Err(e.into()),
+            (Ok(rt), Ok(location)) => rt.block_on(serve(
                 data,
+                location,
                 listen,
                 demo,
                 tls_cert.zip(tls_key),
@@ -304,7 +331,6 @@ fn main() -> ExitCode {
                     every: mail_every,
                 },
             )),
-            Err(e) => Err(e.into()),
         },
     };
     match result {

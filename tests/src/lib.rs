@@ -32,6 +32,93 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// The PostgreSQL cluster the end-to-end tests run against, when `MILKSHED_TEST_DATABASE`
+/// names one (`postgres://postgres@127.0.0.1:PORT/postgres`, as `scripts/pg-cluster` prints);
+/// without it they run on SQLite. The test command runs the suite both ways.
+pub const TEST_DATABASE: &str = "MILKSHED_TEST_DATABASE";
+
+/// The cluster's administrative URL, if the tests run on PostgreSQL.
+pub fn postgres_cluster() -> Option<String> {
+    std::env::var(TEST_DATABASE).ok().filter(|u| !u.is_empty())
+}
+
+/// Whether this run of the tests is on PostgreSQL.
+pub fn on_postgres() -> bool {
+    postgres_cluster().is_some()
+}
+
+fn database_name(dir: &Path) -> String {
+    let h = sha2::Sha256::digest(dir.to_string_lossy().as_bytes());
+    format!(
+        "milkshed_{}",
+        &milkshed_shared::document::sha256_hex(&h)[..20]
+    )
+}
+
+fn database_url(cluster: &str, name: &str) -> String {
+    match cluster.rfind('/') {
+        Some(i) if i > "postgres://".len() => format!("{}/{name}", &cluster[..i]),
+        _ => format!("{cluster}/{name}"),
+    }
+}
+
+/// Where the record of a test server on `dir` lives: its own PostgreSQL database (created on
+/// first use, named after the directory, so a child server and its restart find it again) or
+/// `dir`'s SQLite file.
+pub fn location_for(dir: &Path) -> milkshed_sync_server::db::Location {
+    use milkshed_sync_server::db::Location;
+    let Some(cluster) = postgres_cluster() else {
+        return Location::Sqlite(dir.to_path_buf());
+    };
+    let name = database_name(dir);
+    let admin = milkshed_sync_server::db::Conn::connect_postgres(&cluster)
+        .unwrap_or_else(|e| panic!("{TEST_DATABASE}={cluster}: the cluster does not answer: {e}"));
+    let exists: Option<i64> = admin
+        .query_row(
+            "SELECT 1 FROM pg_database WHERE datname = ?1",
+            [&name],
+            |r| r.get(0),
+        )
+        .ok();
+    if exists.is_none() {
+        if let Err(e) = admin.execute_batch(&format!("CREATE DATABASE {name}")) {
+            // another thread of the same test made it first
+            assert!(
+                e.to_string().contains("already exists"),
+                "creating {name}: {e}"
+            );
+        }
+    }
+    Location::Postgres(database_url(&cluster, &name))
+}
+
+/// Drops a test server's PostgreSQL database (nothing on SQLite: the directory goes).
+pub fn drop_database(dir: &Path) {
+    if let Some(cluster) = postgres_cluster() {
+        if let Ok(admin) = milkshed_sync_server::db::Conn::connect_postgres(&cluster) {
+            let _ = admin.execute_batch(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                database_name(dir)
+            ));
+        }
+    }
+}
+
+/// A connection of its own to the record of a server on `dir` (as an administrator would
+/// open it), on whichever engine the tests run.
+pub fn record_of(dir: &Path) -> milkshed_sync_server::db::Conn {
+    match location_for(dir) {
+        milkshed_sync_server::db::Location::Sqlite(d) => {
+            milkshed_sync_server::db::Conn::from_sqlite(
+                rusqlite::Connection::open(d.join("agency.db")).unwrap(),
+            )
+        }
+        milkshed_sync_server::db::Location::Postgres(url) => {
+            milkshed_sync_server::db::Conn::connect_postgres(&url).unwrap()
+        }
+    }
+}
+
 /// A server in this process on 127.0.0.1:0 with the demo agency; stopped on drop.
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -72,7 +159,7 @@ impl TestServer {
         prepare: impl FnOnce(&Arc<server::AppState>),
     ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let mut state = server::AppState::open(dir.path()).unwrap();
+        let mut state = server::AppState::open_at(dir.path(), &location_for(dir.path())).unwrap();
         configure(&mut state);
         let state = Arc::new(state);
         prepare(&state);
@@ -131,8 +218,8 @@ impl TestServer {
     }
 
     /// Opens the server's database (read-write, as an administrator would).
-    pub fn db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(self.dir.path().join("agency.db")).unwrap()
+    pub fn db(&self) -> milkshed_sync_server::db::Conn {
+        record_of(self.dir.path())
     }
 }
 
@@ -144,14 +231,15 @@ impl Drop for TestServer {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+        drop_database(self.dir.path());
     }
 }
 
 /// A large registry for the benches, through the registry's own path: 10 BTUs
 /// (`bench-btu-N`) and `farms` farms (`bench-farm-N`) with permits, spread over them.
-pub fn bench_registry(conn: &mut rusqlite::Connection, farms: usize) {
+pub fn bench_registry(conn: &mut milkshed_sync_server::db::Conn, farms: usize) {
     use milkshed_sync_server::service::registry as record;
-    let add = |conn: &mut rusqlite::Connection, v: serde_json::Value| {
+    let add = |conn: &mut milkshed_sync_server::db::Conn, v: serde_json::Value| {
         let f = record::FacilityInput::from_json(&v).unwrap();
         record::add_facility_record(conn, demo::AGENCY, "bench", &f)
             .map_err(|e| format!("{e:?}"))
@@ -558,10 +646,18 @@ pub fn jpeg(seed: u32, w: u32, h: u32) -> Vec<u8> {
 /// A digest of everything the server has stored for every agency: documents, projection,
 /// photos. Equal before and after a refused request means nothing changed.
 pub fn fingerprint(dir: &Path) -> String {
-    let conn = rusqlite::Connection::open(dir.join("agency.db")).unwrap();
+    let conn = record_of(dir);
     let mut h = sha2::Sha256::new();
+    let rows: Vec<(String, Vec<u8>)> = conn
+        .query_map("SELECT id, snapshot FROM documents ORDER BY id", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    for (id, snapshot) in rows {
+        h.update(id.as_bytes());
+        h.update(&snapshot);
+    }
     for sql in [
-        "SELECT id || hex(snapshot) FROM documents ORDER BY id",
         "SELECT id || status || violations FROM inspections ORDER BY id",
         "SELECT agency_id || hash FROM photos ORDER BY hash",
         "SELECT id || coalesce(revoked_at, '') FROM devices ORDER BY id",
@@ -705,7 +801,7 @@ impl Drop for Proxy {
 
 /// Documents and photos the server holds for the demo agency.
 pub fn server_counts(dir: &Path) -> (i64, i64) {
-    let conn = rusqlite::Connection::open(dir.join("agency.db")).unwrap();
+    let conn = record_of(dir);
     milkshed_sync_server::db::counts(&conn, demo::AGENCY).unwrap()
 }
 

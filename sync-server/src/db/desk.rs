@@ -1,7 +1,7 @@
 //! The supervisor's desk in the record: the audit log, letter templates and letters, the
 //! outbox with its attempts, and assignments. Every table is append-only (migration 0010).
 
-use rusqlite::{params, Connection, OptionalExtension};
+use super::sql::{params, Conn, OptionalExtension};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -23,7 +23,7 @@ pub struct AuditEntry {
 
 /// Records a change in the audit log: call it inside the change's own transaction.
 pub fn audit(
-    conn: &Connection,
+    conn: &Conn,
     caller: &Caller,
     action: &str,
     subject: &str,
@@ -59,7 +59,7 @@ pub struct AuditFilter {
 
 /// The agency's audit log, newest first, `limit` lines from `offset`.
 pub fn audit_log(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     f: &AuditFilter,
     limit: i64,
@@ -105,7 +105,7 @@ pub fn audit_log(
             })
         },
     )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::sql::Result<_>>()?)
 }
 
 /// A letter template's version.
@@ -120,7 +120,7 @@ pub struct Template {
 }
 
 /// The latest version of the agency's template for an action kind, if it saved one.
-pub fn template(conn: &Connection, agency: &str, kind: &str) -> Result<Option<Template>> {
+pub fn template(conn: &Conn, agency: &str, kind: &str) -> Result<Option<Template>> {
     Ok(conn
         .query_row(
             "SELECT kind, version, subject, body, created_by, created_at FROM letter_templates
@@ -142,7 +142,7 @@ pub fn template(conn: &Connection, agency: &str, kind: &str) -> Result<Option<Te
 
 /// Saves a new version of a template; answers its version number.
 pub fn add_template(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     kind: &str,
     subject: &str,
@@ -187,7 +187,7 @@ pub struct NewLetter<'a> {
     pub by: &'a str,
 }
 
-pub fn add_letter(conn: &Connection, agency: &str, l: &NewLetter<'_>) -> Result<String> {
+pub fn add_letter(conn: &Conn, agency: &str, l: &NewLetter<'_>) -> Result<String> {
     let id = Uuid::now_v7().to_string();
     conn.execute(
         "INSERT INTO letters (id, agency_id, action_id, template_version, recipient, subject, body, drafted_by, drafted_at)
@@ -202,7 +202,7 @@ const LETTER_COLUMNS: &str =
     (SELECT name FROM users WHERE id = l.drafted_by), l.drafted_at,
     (SELECT name FROM users WHERE id = a.approved_by), a.approved_at, a.dated_on";
 
-fn letter_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Letter> {
+fn letter_row(r: &super::sql::Row) -> super::sql::Result<Letter> {
     Ok(Letter {
         id: r.get(0)?,
         action_id: r.get(1)?,
@@ -219,7 +219,7 @@ fn letter_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Letter> {
 }
 
 /// A letter of the agency.
-pub fn letter(conn: &Connection, agency: &str, id: &str) -> Result<Option<Letter>> {
+pub fn letter(conn: &Conn, agency: &str, id: &str) -> Result<Option<Letter>> {
     Ok(conn
         .query_row(
             &format!("SELECT {LETTER_COLUMNS} FROM letters l LEFT JOIN letter_approvals a ON a.letter_id = l.id WHERE l.agency_id = ?1 AND l.id = ?2"),
@@ -230,18 +230,18 @@ pub fn letter(conn: &Connection, agency: &str, id: &str) -> Result<Option<Letter
 }
 
 /// The letters of an action, oldest first.
-pub fn letters_of(conn: &Connection, agency: &str, action: &str) -> Result<Vec<Letter>> {
+pub fn letters_of(conn: &Conn, agency: &str, action: &str) -> Result<Vec<Letter>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {LETTER_COLUMNS} FROM letters l LEFT JOIN letter_approvals a ON a.letter_id = l.id
          WHERE l.agency_id = ?1 AND l.action_id = ?2 ORDER BY l.drafted_at, l.id"
     ))?;
     let rows = stmt.query_map(params![agency, action], letter_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::sql::Result<_>>()?)
 }
 
 /// Approves a letter with its PDF as approved (refused by the key if already approved).
 pub fn approve_letter(
-    conn: &Connection,
+    conn: &Conn,
     letter: &str,
     by: &str,
     dated_on: &str,
@@ -255,7 +255,7 @@ pub fn approve_letter(
 }
 
 /// The approved PDF of a letter of the agency.
-pub fn letter_pdf(conn: &Connection, agency: &str, letter: &str) -> Result<Option<Vec<u8>>> {
+pub fn letter_pdf(conn: &Conn, agency: &str, letter: &str) -> Result<Option<Vec<u8>>> {
     Ok(conn
         .query_row(
             "SELECT a.pdf FROM letter_approvals a JOIN letters l ON l.id = a.letter_id
@@ -285,7 +285,7 @@ const ACTION_COLUMNS: &str =
     COALESCE((SELECT name FROM users WHERE id = a.issued_by), a.issued_by),
     (SELECT MIN(on_date) FROM action_events e WHERE e.action_id = a.id AND e.event = 'completed')";
 
-fn action_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActionRow> {
+fn action_row(r: &super::sql::Row) -> super::sql::Result<ActionRow> {
     Ok(ActionRow {
         id: r.get(0)?,
         subject_id: r.get(1)?,
@@ -301,7 +301,7 @@ fn action_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ActionRow> {
 
 /// The agency's enforcement actions, newest first (of one subject when given).
 pub fn actions(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     subject: Option<&str>,
     limit: i64,
@@ -312,10 +312,10 @@ pub fn actions(
          ORDER BY a.created_at DESC, a.id DESC LIMIT ?3"
     ))?;
     let rows = stmt.query_map(params![agency, subject, limit], action_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::sql::Result<_>>()?)
 }
 
-pub fn action(conn: &Connection, agency: &str, id: &str) -> Result<Option<ActionRow>> {
+pub fn action(conn: &Conn, agency: &str, id: &str) -> Result<Option<ActionRow>> {
     Ok(conn
         .query_row(
             &format!("SELECT {ACTION_COLUMNS} FROM enforcement_actions a LEFT JOIN facilities f ON f.id = a.subject_id WHERE a.agency_id = ?1 AND a.id = ?2"),
@@ -355,7 +355,7 @@ pub struct NewMail<'a> {
 }
 
 /// Queues an e-mail (in the caller's transaction, so it is queued only if the change is kept).
-pub fn queue_mail(conn: &Connection, agency: &str, m: &NewMail<'_>) -> Result<String> {
+pub fn queue_mail(conn: &Conn, agency: &str, m: &NewMail<'_>) -> Result<String> {
     let id = Uuid::now_v7().to_string();
     conn.execute(
         "INSERT INTO outbox (id, agency_id, kind, recipient, subject, body, attachment_name, attachment, about, created_at)
@@ -371,7 +371,7 @@ const MAIL_COLUMNS: &str = "o.id, o.agency_id, o.kind, o.recipient, o.subject, o
     (SELECT detail FROM outbox_attempts t WHERE t.outbox_id = o.id ORDER BY at DESC, rowid DESC LIMIT 1),
     (SELECT next_at FROM outbox_attempts t WHERE t.outbox_id = o.id ORDER BY at DESC, rowid DESC LIMIT 1)";
 
-fn mail_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Mail> {
+fn mail_row(r: &super::sql::Row) -> super::sql::Result<Mail> {
     Ok(Mail {
         id: r.get(0)?,
         agency_id: r.get(1)?,
@@ -391,17 +391,17 @@ fn mail_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Mail> {
 }
 
 /// The agency's outbox, newest first.
-pub fn outbox(conn: &Connection, agency: &str, limit: i64) -> Result<Vec<Mail>> {
+pub fn outbox(conn: &Conn, agency: &str, limit: i64) -> Result<Vec<Mail>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {MAIL_COLUMNS} FROM outbox o WHERE o.agency_id = ?1 ORDER BY o.created_at DESC, o.id DESC LIMIT ?2"
     ))?;
     let rows = stmt.query_map(params![agency, limit], mail_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::sql::Result<_>>()?)
 }
 
 /// E-mails of every agency not yet sent whose next attempt is due at `now` (RFC 3339), oldest
 /// first.
-pub fn mail_due(conn: &Connection, now: &str, limit: i64) -> Result<Vec<Mail>> {
+pub fn mail_due(conn: &Conn, now: &str, limit: i64) -> Result<Vec<Mail>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {MAIL_COLUMNS} FROM outbox o
          WHERE NOT EXISTS (SELECT 1 FROM outbox_attempts t WHERE t.outbox_id = o.id AND (t.sent = 1 OR t.next_at IS NULL))
@@ -409,12 +409,12 @@ pub fn mail_due(conn: &Connection, now: &str, limit: i64) -> Result<Vec<Mail>> {
          ORDER BY o.created_at, o.id LIMIT ?2"
     ))?;
     let rows = stmt.query_map(params![now, limit], mail_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::sql::Result<_>>()?)
 }
 
 /// Records an attempt to send: sent, or failed with the next try (none: given up).
 pub fn mail_attempt(
-    conn: &Connection,
+    conn: &Conn,
     mail: &str,
     sent: bool,
     detail: &str,
@@ -428,14 +428,14 @@ pub fn mail_attempt(
 }
 
 /// Every agency's id.
-pub fn agency_ids(conn: &Connection) -> Result<Vec<String>> {
+pub fn agency_ids(conn: &Conn) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached("SELECT id FROM agencies ORDER BY id")?;
     let rows = stmt.query_map([], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::sql::Result<_>>()?)
 }
 
 /// Whether an e-mail about `about` was queued already (a day's digest is queued once).
-pub fn mail_queued(conn: &Connection, agency: &str, about: &str) -> Result<bool> {
+pub fn mail_queued(conn: &Conn, agency: &str, about: &str) -> Result<bool> {
     Ok(conn
         .query_row(
             "SELECT 1 FROM outbox WHERE agency_id = ?1 AND about = ?2 LIMIT 1",
@@ -458,7 +458,7 @@ pub struct Assignment {
 }
 
 /// The last day the agency's digest was made (queued, or found with nothing to say).
-pub fn digest_day(conn: &Connection, agency: &str) -> Result<Option<String>> {
+pub fn digest_day(conn: &Conn, agency: &str) -> Result<Option<String>> {
     Ok(conn
         .query_row(
             "SELECT value FROM settings WHERE key = ?1",
@@ -468,7 +468,7 @@ pub fn digest_day(conn: &Connection, agency: &str) -> Result<Option<String>> {
         .optional()?)
 }
 
-pub fn set_digest_day(conn: &Connection, agency: &str, day: &str) -> Result<()> {
+pub fn set_digest_day(conn: &Conn, agency: &str, day: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         params![format!("digest_day:{agency}"), day],
@@ -477,11 +477,7 @@ pub fn set_digest_day(conn: &Connection, agency: &str, day: &str) -> Result<()> 
 }
 
 /// A facility's assignments, newest first.
-pub fn assignment_history(
-    conn: &Connection,
-    agency: &str,
-    facility: &str,
-) -> Result<Vec<Assignment>> {
+pub fn assignment_history(conn: &Conn, agency: &str, facility: &str) -> Result<Vec<Assignment>> {
     let mut stmt = conn.prepare_cached(
         "SELECT a.facility_id, a.user_id, u.name, COALESCE(b.name, a.assigned_by), a.assigned_at, a.reason
          FROM assignments a LEFT JOIN users u ON u.id = a.user_id LEFT JOIN users b ON b.id = a.assigned_by
@@ -497,11 +493,11 @@ pub fn assignment_history(
             reason: r.get(5)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::sql::Result<_>>()?)
 }
 
 pub fn assign(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     facility: &str,
     user: Option<&str>,
@@ -519,22 +515,17 @@ pub fn assign(
 pub type UserRow = (String, String, String, Option<String>);
 
 /// The agency's active users for the desk's pickers.
-pub fn users(conn: &Connection, agency: &str) -> Result<Vec<UserRow>> {
+pub fn users(conn: &Conn, agency: &str) -> Result<Vec<UserRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, name, role, email FROM users WHERE agency_id = ?1 AND active = 1 ORDER BY name",
     )?;
     let rows = stmt.query_map(params![agency], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<super::sql::Result<_>>()?)
 }
 
-pub fn set_user_email(
-    conn: &Connection,
-    agency: &str,
-    user: &str,
-    email: Option<&str>,
-) -> Result<usize> {
+pub fn set_user_email(conn: &Conn, agency: &str, user: &str, email: Option<&str>) -> Result<usize> {
     Ok(conn.execute(
         "UPDATE users SET email = ?3 WHERE agency_id = ?1 AND id = ?2",
         params![agency, user, email],

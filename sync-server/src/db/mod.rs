@@ -2,52 +2,44 @@
 //! belong together (a sync's documents and their projection) are one transaction, so a server
 //! killed mid-merge leaves the record as it was before or after, never between.
 
-use std::path::Path;
-
 use chrono::{DateTime, Utc};
+pub use engine::{open, open_at, redact, Db, Location, PG_SESSIONS, READERS};
 use milkshed_shared::document::InspectionDoc;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+pub use sql::{params, Conn, Dialect, OptionalExtension, SqlError, Tx};
 use uuid::Uuid;
 
 use milkshed_shared::authority::Role;
 use milkshed_shared::ids::{DeviceId, UserId};
 
 pub mod desk;
+mod engine;
 mod projection;
 pub mod registry;
 pub mod sampling;
+pub mod sql;
 pub mod web;
-
-const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/0001_init.sql"),
-    include_str!("../../migrations/0002_lab_results.sql"),
-    include_str!("../../migrations/0003_enforcement_actions.sql"),
-    include_str!("../../migrations/0004_registry.sql"),
-    include_str!("../../migrations/0005_web_sessions.sql"),
-    include_str!("../../migrations/0006_security.sql"),
-    include_str!("../../migrations/0007_reference_versions.sql"),
-    include_str!("../../migrations/0008_sampling_surveillance.sql"),
-    include_str!("../../migrations/0009_sampler_records.sql"),
-    include_str!("../../migrations/0010_supervisors_desk.sql"),
-];
-
-/// The first schema with the sampler projections: documents stored before it are projected
-/// again when it is applied.
-const SAMPLER_RECORDS_SCHEMA: i64 = 9;
-/// The first schema that counts each document's conflicting fields.
-const CONFLICTS_SCHEMA: i64 = 10;
 
 /// A database failure, or a record that cannot be read back.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sql(#[from] SqlError),
     #[error("the data directory was written by a newer milkshed-server (schema {0})")]
     NewerSchema(i64),
     #[error("stored record is damaged: {0}")]
     Damaged(String),
-    #[error("no database connection could be had: {0}")]
-    Pool(#[from] r2d2::Error),
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        DbError::Sql(e.into())
+    }
+}
+
+impl From<r2d2::Error> for DbError {
+    fn from(e: r2d2::Error) -> Self {
+        DbError::Sql(e.into())
+    }
 }
 
 pub type Result<T> = std::result::Result<T, DbError>;
@@ -125,118 +117,24 @@ pub struct StoredDoc {
     pub doc: InspectionDoc,
 }
 
-/// Opens (creating and migrating) the database in `dir`.
-pub fn open(dir: &Path) -> Result<Connection> {
-    let mut conn = Connection::open(dir.join("agency.db"))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    let known = MIGRATIONS.len() as i64;
-    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if found > known {
-        return Err(DbError::NewerSchema(found));
-    }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", i as i64 + 1)?;
-        tx.commit()?;
-    }
-    if found > 0 && found < SAMPLER_RECORDS_SCHEMA {
-        projection::reproject(&mut conn, &["hauler_sampler", "rating_visit_farm"])?;
-    }
-    if found > 0 && found < CONFLICTS_SCHEMA {
-        projection::recount_conflicts(&mut conn)?;
-    }
-    Ok(conn)
-}
-
-/// A connection from the pool; it goes back when dropped, also while a panic unwinds (an open
-/// transaction rolls back first), so one failed request never takes the record from the others.
-pub type Conn = r2d2::PooledConnection<r2d2_sqlite::SqliteConnectionManager>;
-
-/// Read-only connections: WAL lets each read a consistent snapshot while a write goes on.
-pub const READERS: u32 = 4;
-
-/// The agency record's connections: one writer (SQLite writes one at a time, so the writer
-/// queue lives here rather than in SQLite's busy loop) and a pool of readers, so pages and
-/// status reads never wait for a sync or an upload.
-#[derive(Clone)]
-pub struct Db {
-    writer: r2d2::Pool<r2d2_sqlite::SqliteConnectionManager>,
-    readers: r2d2::Pool<r2d2_sqlite::SqliteConnectionManager>,
-}
-
-impl Db {
-    /// Opens `dir`'s record (creating and migrating it), then the pools.
-    pub fn open(dir: &Path) -> Result<Db> {
-        drop(open(dir)?);
-        let path = dir.join("agency.db");
-        let writer = r2d2::Pool::builder()
-            .max_size(1)
-            .connection_timeout(std::time::Duration::from_secs(30))
-            .build(
-                r2d2_sqlite::SqliteConnectionManager::file(&path).with_init(|c| {
-                    c.pragma_update(None, "synchronous", "FULL")?;
-                    c.pragma_update(None, "foreign_keys", "ON")?;
-                    c.busy_timeout(std::time::Duration::from_secs(10))
-                }),
-            )?;
-        let readers = r2d2::Pool::builder()
-            .max_size(READERS)
-            .min_idle(Some(1))
-            .connection_timeout(std::time::Duration::from_secs(30))
-            .build(
-                r2d2_sqlite::SqliteConnectionManager::file(&path)
-                    .with_flags(
-                        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                    )
-                    .with_init(|c| c.busy_timeout(std::time::Duration::from_secs(10))),
-            )?;
-        Ok(Db { writer, readers })
-    }
-
-    /// The writer: for anything that writes (or reads what it is about to write).
-    pub fn write(&self) -> Result<Conn> {
-        Ok(self.writer.get()?)
-    }
-
-    /// A reader: for a request that only reads.
-    pub fn read(&self) -> Result<Conn> {
-        Ok(self.readers.get()?)
-    }
-
-    /// Whether the record answers, for reading and for writing (`/health`).
-    pub fn check(&self) -> Result<()> {
-        self.read()?
-            .query_row("SELECT count(*) FROM agencies", [], |_| Ok(()))?;
-        self.writer
-            .get_timeout(std::time::Duration::from_secs(5))?
-            .query_row("SELECT 1", [], |_| Ok(()))?;
-        Ok(())
-    }
-}
-
 pub fn now() -> String {
     Utc::now().to_rfc3339()
 }
 
-pub fn create_agency(conn: &Connection, id: &str, name: &str) -> Result<()> {
+pub fn create_agency(conn: &Conn, id: &str, name: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO agencies (id, name, created_at) VALUES (?1, ?2, ?3)",
         params![id, name, now()],
     )?;
     conn.execute(
-        "INSERT OR IGNORE INTO reference_versions (agency_id, version) VALUES (?1, 1)",
+        "INSERT INTO reference_versions (agency_id, version) VALUES (?1, 1) ON CONFLICT DO NOTHING",
         [id],
     )?;
     Ok(())
 }
 
 /// The agency's name.
-pub fn agency_name(conn: &Connection, id: &str) -> Result<Option<String>> {
+pub fn agency_name(conn: &Conn, id: &str) -> Result<Option<String>> {
     Ok(conn
         .query_row("SELECT name FROM agencies WHERE id = ?1", [id], |r| {
             r.get(0)
@@ -244,19 +142,19 @@ pub fn agency_name(conn: &Connection, id: &str) -> Result<Option<String>> {
         .optional()?)
 }
 
-pub fn agency_exists(conn: &Connection, id: &str) -> Result<bool> {
+pub fn agency_exists(conn: &Conn, id: &str) -> Result<bool> {
     Ok(conn
         .query_row("SELECT 1 FROM agencies WHERE id = ?1", [id], |_| Ok(()))
         .optional()?
         .is_some())
 }
 
-pub fn is_empty(conn: &Connection) -> Result<bool> {
+pub fn is_empty(conn: &Conn) -> Result<bool> {
     Ok(conn.query_row("SELECT count(*) FROM agencies", [], |r| r.get::<_, i64>(0))? == 0)
 }
 
 pub fn add_user(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     username: &str,
     name: &str,
@@ -271,14 +169,14 @@ pub fn add_user(
     Ok(id)
 }
 
-pub fn set_password(conn: &Connection, agency: &str, username: &str, hash: &str) -> Result<bool> {
+pub fn set_password(conn: &Conn, agency: &str, username: &str, hash: &str) -> Result<bool> {
     Ok(conn.execute(
         "UPDATE users SET password_hash = ?3 WHERE agency_id = ?1 AND username = ?2",
         params![agency, username, hash],
     )? == 1)
 }
 
-pub fn user_by_name(conn: &Connection, agency: &str, username: &str) -> Result<Option<UserRow>> {
+pub fn user_by_name(conn: &Conn, agency: &str, username: &str) -> Result<Option<UserRow>> {
     let row = conn
         .query_row(
             "SELECT id, agency_id, name, role, password_hash, active FROM users WHERE agency_id = ?1 AND username = ?2",
@@ -310,7 +208,7 @@ pub fn user_by_name(conn: &Connection, agency: &str, username: &str) -> Result<O
 
 #[allow(clippy::too_many_arguments)]
 pub fn add_device(
-    conn: &Connection,
+    conn: &Conn,
     id: &str,
     user_id: &str,
     name: &str,
@@ -325,7 +223,7 @@ pub fn add_device(
     Ok(())
 }
 
-pub fn actor_taken(conn: &Connection, actor: &str) -> Result<bool> {
+pub fn actor_taken(conn: &Conn, actor: &str) -> Result<bool> {
     Ok(conn
         .query_row(
             "SELECT 1 FROM devices WHERE actor = ?1",
@@ -337,7 +235,7 @@ pub fn actor_taken(conn: &Connection, actor: &str) -> Result<bool> {
 }
 
 /// The longest wait before the next attempt at a throttled key, if any of them is locked.
-pub fn throttled(conn: &Connection, keys: &[String], now: DateTime<Utc>) -> Result<Option<u64>> {
+pub fn throttled(conn: &Conn, keys: &[String], now: DateTime<Utc>) -> Result<Option<u64>> {
     let mut wait = None;
     let mut stmt = conn.prepare_cached("SELECT locked_until FROM login_attempts WHERE key = ?1")?;
     for k in keys {
@@ -361,7 +259,7 @@ pub fn throttled(conn: &Connection, keys: &[String], now: DateTime<Utc>) -> Resu
 /// are remembered for `window`, and `backoff(key, failures)` says how long a key then waits
 /// (the policy is `service::auth`'s).
 pub fn login_failed(
-    conn: &Connection,
+    conn: &Conn,
     keys: &[String],
     now: DateTime<Utc>,
     window: chrono::Duration,
@@ -402,7 +300,7 @@ pub fn login_failed(
 }
 
 /// A successful sign-in clears its keys' failures.
-pub fn login_succeeded(conn: &Connection, keys: &[String]) -> Result<()> {
+pub fn login_succeeded(conn: &Conn, keys: &[String]) -> Result<()> {
     for k in keys {
         conn.execute("DELETE FROM login_attempts WHERE key = ?1", [k])?;
     }
@@ -410,7 +308,7 @@ pub fn login_succeeded(conn: &Connection, keys: &[String]) -> Result<()> {
 }
 
 /// Every enforcement action of the agency as `(subject, kind, issued on)`.
-pub fn recorded_actions(conn: &Connection, agency: &str) -> Result<Vec<(String, String, String)>> {
+pub fn recorded_actions(conn: &Conn, agency: &str) -> Result<Vec<(String, String, String)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT subject_id, kind, issued_on FROM enforcement_actions WHERE agency_id = ?1",
     )?;
@@ -420,7 +318,7 @@ pub fn recorded_actions(conn: &Connection, agency: &str) -> Result<Vec<(String, 
 
 /// A subject's enforcement actions not completed nor amended: `(kind, issued on, due on)`.
 pub fn open_actions(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     subject: &str,
 ) -> Result<Vec<(String, chrono::NaiveDate, Option<chrono::NaiveDate>)>> {
@@ -453,7 +351,7 @@ pub fn open_actions(
 
 /// The ids of a subject's signed or sent-in visits of `kind`, newest first.
 pub fn rating_visit_ids(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     kind: milkshed_shared::document::InspectionKind,
     subject: &str,
@@ -467,7 +365,7 @@ pub fn rating_visit_ids(
 }
 
 /// A server setting, created with `make` the first time it is asked for.
-pub fn setting_or_init(conn: &Connection, key: &str, make: &dyn Fn() -> String) -> Result<String> {
+pub fn setting_or_init(conn: &Conn, key: &str, make: &dyn Fn() -> String) -> Result<String> {
     let found: Option<String> = conn
         .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
             r.get(0)
@@ -476,24 +374,28 @@ pub fn setting_or_init(conn: &Connection, key: &str, make: &dyn Fn() -> String) 
     match found {
         Some(v) => Ok(v),
         None => {
-            let v = make();
+            // two instances starting together: the first one's value stands
             conn.execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2)",
-                params![key, v],
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                params![key, make()],
             )?;
-            Ok(v)
+            Ok(
+                conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                    r.get(0)
+                })?,
+            )
         }
     }
 }
 
 /// Every user's id, of every agency (to tell reserved actors).
-pub fn all_user_ids(conn: &Connection) -> Result<Vec<String>> {
+pub fn all_user_ids(conn: &Conn) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached("SELECT id FROM users")?;
     let rows = stmt.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
-pub fn revoke_device(conn: &Connection, device_id: &str) -> Result<bool> {
+pub fn revoke_device(conn: &Conn, device_id: &str) -> Result<bool> {
     Ok(conn.execute(
         "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
         params![device_id, now()],
@@ -510,7 +412,7 @@ pub struct DeviceRow {
 }
 
 /// Devices of an agency.
-pub fn devices(conn: &Connection, agency: &str) -> Result<Vec<DeviceRow>> {
+pub fn devices(conn: &Conn, agency: &str) -> Result<Vec<DeviceRow>> {
     let mut stmt = conn.prepare(
         "SELECT d.id, u.username, d.name, d.created_at, d.revoked_at IS NOT NULL FROM devices d JOIN users u ON u.id = d.user_id WHERE u.agency_id = ?1 ORDER BY d.created_at",
     )?;
@@ -526,7 +428,7 @@ pub fn devices(conn: &Connection, agency: &str) -> Result<Vec<DeviceRow>> {
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
-pub fn device_by_token(conn: &Connection, token_hash: &str) -> Result<Option<DeviceAuth>> {
+pub fn device_by_token(conn: &Conn, token_hash: &str) -> Result<Option<DeviceAuth>> {
     let row = conn
         .query_row(
             "SELECT d.id, u.id, u.name, u.agency_id, u.role, d.actor, d.expires_at, d.revoked_at IS NOT NULL OR u.active = 0
@@ -566,18 +468,21 @@ pub fn device_by_token(conn: &Connection, token_hash: &str) -> Result<Option<Dev
 }
 
 /// Records a request id; false when the device already sent it (a replay).
-pub fn first_use_of_request(tx: &Transaction<'_>, device: &str, request: &str) -> Result<bool> {
+pub fn first_use_of_request(tx: &Tx<'_>, device: &str, request: &str) -> Result<bool> {
     Ok(tx.execute(
-        "INSERT OR IGNORE INTO seen_requests (device_id, request_id, at) VALUES (?1, ?2, ?3)",
+        "INSERT INTO seen_requests (device_id, request_id, at) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
         params![device, request, now()],
     )? == 1)
 }
 
 pub fn load_doc(
-    conn: &Connection,
+    conn: &Conn,
     id: &milkshed_shared::ids::InspectionId,
     server_actor: &milkshed_shared::document::automerge::ActorId,
 ) -> Result<Option<StoredDoc>> {
+    // read to be written: in a transaction, the document's writers on every server instance
+    // take turns from here to the commit (a no-op on SQLite and outside a transaction)
+    conn.lock(&format!("document {id}"))?;
     let row = conn
         .query_row(
             "SELECT agency_id, inspector_id, snapshot FROM documents WHERE id = ?1",
@@ -604,7 +509,7 @@ pub fn load_doc(
 
 /// Ids of an inspector's documents in an agency.
 pub fn docs_of_inspector(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     inspector: &str,
 ) -> Result<Vec<milkshed_shared::ids::InspectionId>> {
@@ -623,7 +528,7 @@ pub fn docs_of_inspector(
 }
 
 /// Stores a document and rewrites its projection rows.
-pub fn store_doc(tx: &Transaction<'_>, agency: &str, doc: &mut InspectionDoc) -> Result<()> {
+pub fn store_doc(tx: &Tx<'_>, agency: &str, doc: &mut InspectionDoc) -> Result<()> {
     let i = doc.read().map_err(|e| DbError::Damaged(e.to_string()))?;
     let id = i.header.id.to_string();
     let snapshot = doc.save();
@@ -638,7 +543,7 @@ pub fn store_doc(tx: &Transaction<'_>, agency: &str, doc: &mut InspectionDoc) ->
 }
 
 /// Whether a document of the agency refers to the photo.
-pub fn photo_referenced(conn: &Connection, agency: &str, hash: &str) -> Result<bool> {
+pub fn photo_referenced(conn: &Conn, agency: &str, hash: &str) -> Result<bool> {
     Ok(conn
         .query_row(
             "SELECT 1 FROM inspection_photos p JOIN inspections i ON i.id = p.inspection_id WHERE i.agency_id = ?1 AND p.hash = ?2 LIMIT 1",
@@ -649,7 +554,7 @@ pub fn photo_referenced(conn: &Connection, agency: &str, hash: &str) -> Result<b
         .is_some())
 }
 
-pub fn photo_stored(conn: &Connection, agency: &str, hash: &str) -> Result<bool> {
+pub fn photo_stored(conn: &Conn, agency: &str, hash: &str) -> Result<bool> {
     Ok(conn
         .query_row(
             "SELECT 1 FROM photos WHERE agency_id = ?1 AND hash = ?2",
@@ -660,15 +565,15 @@ pub fn photo_stored(conn: &Connection, agency: &str, hash: &str) -> Result<bool>
         .is_some())
 }
 
-pub fn record_photo(conn: &Connection, agency: &str, hash: &str, size: u64) -> Result<()> {
+pub fn record_photo(conn: &Conn, agency: &str, hash: &str, size: u64) -> Result<()> {
     conn.execute(
-        "INSERT OR IGNORE INTO photos (agency_id, hash, size, created_at) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO photos (agency_id, hash, size, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
         params![agency, hash, size as i64, now()],
     )?;
     Ok(())
 }
 
-pub fn reference_version(conn: &Connection, agency: &str) -> Result<u64> {
+pub fn reference_version(conn: &Conn, agency: &str) -> Result<u64> {
     Ok(conn
         .query_row(
             "SELECT version FROM reference_versions WHERE agency_id = ?1",
@@ -682,7 +587,7 @@ pub fn reference_version(conn: &Connection, agency: &str) -> Result<u64> {
 /// The agency's reference data as one JSON object: `{kind: [records]}`.
 /// The agency's reference records changed after version `since` (all of them for 0).
 pub fn reference_delta(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     since: u64,
 ) -> Result<milkshed_shared::sync::ReferenceDelta> {
@@ -705,7 +610,7 @@ pub fn reference_delta(
 
 /// Adds or replaces a reference record and bumps the agency's reference version.
 pub fn put_reference(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     kind: &str,
     id: &str,
@@ -726,7 +631,7 @@ pub fn put_reference(
     }
     conn.execute(
         "INSERT INTO reference_versions (agency_id, version) VALUES (?1, 2)
-         ON CONFLICT(agency_id) DO UPDATE SET version = version + 1",
+         ON CONFLICT(agency_id) DO UPDATE SET version = reference_versions.version + 1",
         [agency],
     )?;
     conn.execute(
@@ -739,7 +644,7 @@ pub fn put_reference(
 }
 
 /// Counts for health and tests: `(documents, photos)` of an agency.
-pub fn counts(conn: &Connection, agency: &str) -> Result<(i64, i64)> {
+pub fn counts(conn: &Conn, agency: &str) -> Result<(i64, i64)> {
     let docs = conn.query_row(
         "SELECT count(*) FROM documents WHERE agency_id = ?1",
         [agency],
@@ -771,7 +676,7 @@ pub struct LabRow {
 }
 
 /// Imports results, all or nothing.
-pub fn import_lab_results(conn: &mut Connection, agency: &str, rows: &[LabRow]) -> Result<String> {
+pub fn import_lab_results(conn: &mut Conn, agency: &str, rows: &[LabRow]) -> Result<String> {
     let import_id = Uuid::now_v7().to_string();
     let tx = conn.transaction()?;
     {
@@ -829,13 +734,9 @@ pub type LabSeries = (
 
 /// Every series of the agency's ledger (of one subject when `only`), read in one query: the
 /// board reads thousands of farms' ledgers, never one query each.
-pub fn lab_samples_all(
-    conn: &Connection,
-    agency: &str,
-    only: Option<&str>,
-) -> Result<Vec<LabSeries>> {
+pub fn lab_samples_all(conn: &Conn, agency: &str, only: Option<&str>) -> Result<Vec<LabSeries>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT l.subject_id, l.standard, COALESCE(f.kind = 'dairy_farm', 0), l.sample_date, l.value, l.over
+        "SELECT l.subject_id, l.standard, CASE WHEN f.kind = 'dairy_farm' THEN 1 ELSE 0 END, l.sample_date, l.value, l.over
          FROM lab_results l LEFT JOIN facilities f ON f.id = l.subject_id AND f.agency_id = l.agency_id
          WHERE l.agency_id = ?1 AND (?2 IS NULL OR l.subject_id = ?2)
          ORDER BY l.subject_id, l.standard, l.sample_date",
@@ -865,7 +766,7 @@ pub fn lab_samples_all(
 /// A subject's samples of one standard, oldest first, and whether the subject is a dairy farm
 /// (whose milk has the farm's standard). The ledger's counting is `service::lab::history`'s.
 pub fn lab_samples(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     subject: &str,
     standard: &str,
@@ -900,7 +801,7 @@ pub fn lab_samples(
 }
 
 /// Number of lab results of an agency.
-pub fn lab_result_count(conn: &Connection, agency: &str) -> Result<i64> {
+pub fn lab_result_count(conn: &Conn, agency: &str) -> Result<i64> {
     Ok(conn.query_row(
         "SELECT count(*) FROM lab_results WHERE agency_id = ?1",
         [agency],
@@ -920,7 +821,7 @@ pub struct NewAction<'a> {
 }
 
 /// Records an enforcement action (append-only); returns its id.
-pub fn add_action(conn: &Connection, agency: &str, a: &NewAction<'_>) -> Result<String> {
+pub fn add_action(conn: &Conn, agency: &str, a: &NewAction<'_>) -> Result<String> {
     let id = Uuid::now_v7().to_string();
     conn.execute(
         "INSERT INTO enforcement_actions (id, agency_id, subject_id, kind, issued_on, due_on, cause, issued_by, amends, created_at)
@@ -932,7 +833,7 @@ pub fn add_action(conn: &Connection, agency: &str, a: &NewAction<'_>) -> Result<
 
 /// Whether an action of the agency exists.
 /// The subject an enforcement action is about.
-pub fn action_subject(conn: &Connection, id: &str) -> Result<Option<String>> {
+pub fn action_subject(conn: &Conn, id: &str) -> Result<Option<String>> {
     Ok(conn
         .query_row(
             "SELECT subject_id FROM enforcement_actions WHERE id = ?1",
@@ -942,7 +843,7 @@ pub fn action_subject(conn: &Connection, id: &str) -> Result<Option<String>> {
         .optional()?)
 }
 
-pub fn action_exists(conn: &Connection, agency: &str, id: &str) -> Result<bool> {
+pub fn action_exists(conn: &Conn, agency: &str, id: &str) -> Result<bool> {
     Ok(conn
         .query_row(
             "SELECT 1 FROM enforcement_actions WHERE agency_id = ?1 AND id = ?2",
@@ -954,7 +855,7 @@ pub fn action_exists(conn: &Connection, agency: &str, id: &str) -> Result<bool> 
 }
 
 /// Records that what an action required was done.
-pub fn complete_action(conn: &Connection, id: &str, on: chrono::NaiveDate, by: &str) -> Result<()> {
+pub fn complete_action(conn: &Conn, id: &str, on: chrono::NaiveDate, by: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO action_events (action_id, event, on_date, by_user, created_at) VALUES (?1, 'completed', ?2, ?3, ?4)",
         params![id, on.to_string(), by, now()],
@@ -967,7 +868,7 @@ pub type OverdueAction = (String, String, String, String, String);
 
 /// Actions past their deadline and not completed (nor superseded by an amendment).
 pub fn overdue_actions(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     today: chrono::NaiveDate,
 ) -> Result<Vec<OverdueAction>> {

@@ -3,14 +3,14 @@
 //! haulers identified) rewritten from the document each time it is stored, so a query never
 //! reads the Automerge bytes; and the back-fill when a new projection table arrives.
 
+use super::sql::{params, Conn, Tx};
 use milkshed_shared::document::{Inspection, InspectionDoc, ItemState};
-use rusqlite::{params, Connection, Transaction};
 
 use super::{now, DbError, Result};
 
 /// Projects again the stored documents of `kinds` (a new projection table's back-fill), in
 /// one transaction.
-pub(super) fn reproject(conn: &mut Connection, kinds: &[&str]) -> Result<()> {
+pub(super) fn reproject(conn: &mut Conn, kinds: &[&str]) -> Result<()> {
     let actor = milkshed_shared::document::automerge::ActorId::random();
     let tx = conn.transaction()?;
     let rows: Vec<(String, Vec<u8>)> = {
@@ -34,7 +34,7 @@ pub(super) fn reproject(conn: &mut Connection, kinds: &[&str]) -> Result<()> {
 }
 
 /// Records how many fields of a document hold conflicting values.
-pub(super) fn set_conflicts(tx: &Transaction<'_>, id: &str, n: usize) -> Result<()> {
+pub(super) fn set_conflicts(tx: &Tx<'_>, id: &str, n: usize) -> Result<()> {
     tx.execute(
         "UPDATE inspections SET conflicts = ?2 WHERE id = ?1",
         params![id, n as i64],
@@ -44,7 +44,7 @@ pub(super) fn set_conflicts(tx: &Transaction<'_>, id: &str, n: usize) -> Result<
 
 /// Counts the conflicting fields of every stored document (once, when the conflict queue's
 /// schema is applied to an older record).
-pub(super) fn recount_conflicts(conn: &mut Connection) -> Result<()> {
+pub(super) fn recount_conflicts(conn: &mut Conn) -> Result<()> {
     let actor = milkshed_shared::document::automerge::ActorId::random();
     let tx = conn.transaction()?;
     let rows: Vec<(String, Vec<u8>)> = {
@@ -65,7 +65,7 @@ pub(super) fn recount_conflicts(conn: &mut Connection) -> Result<()> {
 /// document typed.
 const UNKNOWN_USER: &str = "(no such account)";
 
-pub(super) fn project(tx: &Transaction<'_>, agency: &str, i: &Inspection, now: &str) -> Result<()> {
+pub(super) fn project(tx: &Tx<'_>, agency: &str, i: &Inspection, now: &str) -> Result<()> {
     let id = i.header.id.to_string();
     for table in [
         "findings",
@@ -139,7 +139,8 @@ pub(super) fn project(tx: &Transaction<'_>, agency: &str, i: &Inspection, now: &
     }
     {
         let mut stmt = tx.prepare_cached(
-            "INSERT OR REPLACE INTO haulers_identified (inspection_id, state, permit, name) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO haulers_identified (inspection_id, state, permit, name) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (inspection_id, state, permit) DO UPDATE SET name = excluded.name",
         )?;
         for h in &i.haulers_identified {
             stmt.execute(params![id, h.state, h.permit, h.name])?;

@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 
+use super::sql::{params, Conn, OptionalExtension, Tx};
 use chrono::NaiveDate;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -42,7 +42,7 @@ pub struct NewFacility<'a> {
 }
 
 pub fn add_facility(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     agency: &str,
     id: Option<&str>,
     f: &NewFacility<'_>,
@@ -56,7 +56,7 @@ pub fn add_facility(
     Ok(id)
 }
 
-fn facility_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Facility> {
+fn facility_row(r: &super::sql::Row) -> super::sql::Result<Facility> {
     Ok(Facility {
         id: r.get(0)?,
         kind: r.get(1)?,
@@ -78,7 +78,7 @@ const FACILITY_COLUMNS: &str = "f.id, f.kind,
     f.created_at, f.created_by";
 
 /// Whether any agency's facility has this id.
-pub fn facility_id_taken(conn: &Connection, id: &str) -> Result<bool> {
+pub fn facility_id_taken(conn: &Conn, id: &str) -> Result<bool> {
     Ok(conn
         .query_row("SELECT 1 FROM facilities WHERE id = ?1", [id], |_| Ok(()))
         .optional()?
@@ -86,7 +86,7 @@ pub fn facility_id_taken(conn: &Connection, id: &str) -> Result<bool> {
 }
 
 /// A facility of the agency (never another agency's, whatever the id).
-pub fn facility(conn: &Connection, agency: &str, id: &str) -> Result<Option<Facility>> {
+pub fn facility(conn: &Conn, agency: &str, id: &str) -> Result<Option<Facility>> {
     Ok(conn
         .query_row(
             &format!(
@@ -99,7 +99,7 @@ pub fn facility(conn: &Connection, agency: &str, id: &str) -> Result<Option<Faci
 }
 
 /// The agency's facilities, by kind and name.
-pub fn facilities(conn: &Connection, agency: &str) -> Result<Vec<Facility>> {
+pub fn facilities(conn: &Conn, agency: &str) -> Result<Vec<Facility>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {FACILITY_COLUMNS} FROM facilities f WHERE f.agency_id = ?1 ORDER BY f.kind, f.name"
     ))?;
@@ -109,11 +109,7 @@ pub fn facilities(conn: &Connection, agency: &str) -> Result<Vec<Facility>> {
 
 /// The agency's facilities of the given kinds (e.g. the listings a farm may ship in), by kind
 /// and name.
-pub fn facilities_of_kinds(
-    conn: &Connection,
-    agency: &str,
-    kinds: &[&str],
-) -> Result<Vec<Facility>> {
+pub fn facilities_of_kinds(conn: &Conn, agency: &str, kinds: &[&str]) -> Result<Vec<Facility>> {
     let kinds = serde_json::to_string(kinds).map_err(|e| DbError::Damaged(e.to_string()))?;
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {FACILITY_COLUMNS} FROM facilities f
@@ -124,7 +120,7 @@ pub fn facilities_of_kinds(
 }
 
 /// The farms of a listing (BTU or plant's attached supply).
-pub fn members(conn: &Connection, shipper: &str) -> Result<Vec<Facility>> {
+pub fn members(conn: &Conn, shipper: &str) -> Result<Vec<Facility>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {FACILITY_COLUMNS} FROM facilities f JOIN listing_members m ON m.farm_id = f.id WHERE m.shipper_id = ?1 ORDER BY f.name"
     ))?;
@@ -143,7 +139,7 @@ pub struct FacilityEvent {
 }
 
 pub fn add_facility_event(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     facility: &str,
     event: &str,
     value: Option<&str>,
@@ -159,7 +155,7 @@ pub fn add_facility_event(
 
 /// One kind of event of every facility of the agency, by facility, oldest first.
 pub fn events_by_facility(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     event: &str,
 ) -> Result<HashMap<String, Vec<FacilityEvent>>> {
@@ -187,7 +183,7 @@ pub fn events_by_facility(
     Ok(out)
 }
 
-pub fn facility_events(conn: &Connection, facility: &str) -> Result<Vec<FacilityEvent>> {
+pub fn facility_events(conn: &Conn, facility: &str) -> Result<Vec<FacilityEvent>> {
     let mut stmt = conn.prepare_cached(
         "SELECT event, value, effective_on, by_user, recorded_at FROM facility_events WHERE facility_id = ?1 ORDER BY recorded_at, rowid",
     )?;
@@ -206,7 +202,7 @@ pub fn facility_events(conn: &Connection, facility: &str) -> Result<Vec<Facility
 /// Puts a farm in a listing (leaving the one it was in): the one place `listing_members` is
 /// written, so the move is always in the facility's history.
 pub fn set_listing(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     agency: &str,
     farm: &str,
     shipper: &str,
@@ -254,7 +250,7 @@ pub struct PermitEvent {
 }
 
 pub fn add_permit(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     agency: &str,
     facility: &str,
     number: &str,
@@ -268,12 +264,7 @@ pub fn add_permit(
     Ok(id)
 }
 
-pub fn permit_number_taken(
-    conn: &Connection,
-    agency: &str,
-    state: &str,
-    number: &str,
-) -> Result<bool> {
+pub fn permit_number_taken(conn: &Conn, agency: &str, state: &str, number: &str) -> Result<bool> {
     Ok(conn
         .query_row(
             "SELECT 1 FROM permits WHERE agency_id = ?1 AND issuing_state = ?2 AND number = ?3",
@@ -285,7 +276,7 @@ pub fn permit_number_taken(
 }
 
 pub fn add_permit_event(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     permit: &str,
     status: &str,
     effective_on: NaiveDate,
@@ -301,7 +292,7 @@ pub fn add_permit_event(
 
 /// Permits and their histories, selected by `filter` (a `WHERE` on `permits p` with `?1`
 /// and `?2`): two queries whatever the number of permits.
-fn permits_where(conn: &Connection, filter: &str, a: &str, b: &str) -> Result<Vec<Permit>> {
+fn permits_where(conn: &Conn, filter: &str, a: &str, b: &str) -> Result<Vec<Permit>> {
     let mut heads = conn.prepare_cached(&format!(
         "SELECT p.id, p.facility_id, p.number, p.issuing_state FROM permits p WHERE {filter} ORDER BY p.created_at, p.rowid"
     ))?;
@@ -354,19 +345,16 @@ fn permits_where(conn: &Connection, filter: &str, a: &str, b: &str) -> Result<Ve
     Ok(out)
 }
 
-pub fn permits_of(conn: &Connection, facility: &str) -> Result<Vec<Permit>> {
+pub fn permits_of(conn: &Conn, facility: &str) -> Result<Vec<Permit>> {
     permits_where(conn, "p.facility_id = ?1 AND ?2 = ''", facility, "")
 }
 
-pub fn permit(conn: &Connection, agency: &str, id: &str) -> Result<Option<Permit>> {
+pub fn permit(conn: &Conn, agency: &str, id: &str) -> Result<Option<Permit>> {
     Ok(permits_where(conn, "p.agency_id = ?1 AND p.id = ?2", agency, id)?.pop())
 }
 
 /// Every permit of the agency, by facility.
-pub fn permits_by_facility(
-    conn: &Connection,
-    agency: &str,
-) -> Result<HashMap<String, Vec<Permit>>> {
+pub fn permits_by_facility(conn: &Conn, agency: &str) -> Result<HashMap<String, Vec<Permit>>> {
     let mut out: HashMap<String, Vec<Permit>> = HashMap::new();
     for p in permits_where(conn, "p.agency_id = ?1 AND ?2 = ''", agency, "")? {
         out.entry(p.facility_id.clone()).or_default().push(p);
@@ -383,7 +371,7 @@ pub struct Laboratory {
     pub approved_until: String,
 }
 
-pub fn add_laboratory(conn: &Connection, agency: &str, lab: &Laboratory, by: &str) -> Result<()> {
+pub fn add_laboratory(conn: &Conn, agency: &str, lab: &Laboratory, by: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO laboratories (agency_id, lab_number, name, classification, approved_until, recorded_by, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![agency, lab.lab_number, lab.name, lab.classification, lab.approved_until, by, now()],
@@ -392,7 +380,7 @@ pub fn add_laboratory(conn: &Connection, agency: &str, lab: &Laboratory, by: &st
 }
 
 /// The agency's laboratories, each at its latest recorded approval.
-pub fn laboratories(conn: &Connection, agency: &str) -> Result<Vec<Laboratory>> {
+pub fn laboratories(conn: &Conn, agency: &str) -> Result<Vec<Laboratory>> {
     let mut stmt = conn.prepare_cached(
         "SELECT l.lab_number, l.name, l.classification, l.approved_until FROM laboratories l
          WHERE l.agency_id = ?1 AND l.rowid = (SELECT max(m.rowid) FROM laboratories m WHERE m.agency_id = l.agency_id AND m.lab_number = l.lab_number)
@@ -447,7 +435,7 @@ pub struct NewResidue<'a> {
     pub by: &'a str,
 }
 
-pub fn add_residue_event(conn: &Connection, agency: &str, e: &NewResidue<'_>) -> Result<String> {
+pub fn add_residue_event(conn: &Conn, agency: &str, e: &NewResidue<'_>) -> Result<String> {
     let id = Uuid::now_v7().to_string();
     conn.execute(
         "INSERT INTO residue_events (id, agency_id, producer_id, sampled_on, sampled_at_time, load, tanker, plant, test_method, result, recorded_by, recorded_at)
@@ -458,7 +446,7 @@ pub fn add_residue_event(conn: &Connection, agency: &str, e: &NewResidue<'_>) ->
 }
 
 pub fn add_residue_step(
-    conn: &Connection,
+    conn: &Conn,
     event: &str,
     step: &str,
     at: &str,
@@ -472,7 +460,7 @@ pub fn add_residue_step(
     Ok(())
 }
 
-fn residue_steps(conn: &Connection, event: &str) -> Result<Vec<ResidueStep>> {
+fn residue_steps(conn: &Conn, event: &str) -> Result<Vec<ResidueStep>> {
     let mut stmt = conn.prepare_cached(
         "SELECT step, at, detail, by_user, recorded_at FROM residue_steps WHERE event_id = ?1 ORDER BY at, rowid",
     )?;
@@ -500,25 +488,17 @@ fn residue_steps(conn: &Connection, event: &str) -> Result<Vec<ResidueStep>> {
 }
 
 /// The agency's drug residue events (one producer's when given), newest first.
-pub fn residue_events(
-    conn: &Connection,
-    agency: &str,
-    id: Option<&str>,
-) -> Result<Vec<ResidueEvent>> {
+pub fn residue_events(conn: &Conn, agency: &str, id: Option<&str>) -> Result<Vec<ResidueEvent>> {
     residue_events_where(conn, agency, id, None)
 }
 
 /// One producer's drug residue events, newest first.
-pub fn residue_events_of(
-    conn: &Connection,
-    agency: &str,
-    producer: &str,
-) -> Result<Vec<ResidueEvent>> {
+pub fn residue_events_of(conn: &Conn, agency: &str, producer: &str) -> Result<Vec<ResidueEvent>> {
     residue_events_where(conn, agency, None, Some(producer))
 }
 
 fn residue_events_where(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     id: Option<&str>,
     producer: Option<&str>,
@@ -631,11 +611,7 @@ pub struct NewListingRating<'a> {
     pub by: &'a str,
 }
 
-pub fn add_listing_rating(
-    conn: &Connection,
-    agency: &str,
-    r: &NewListingRating<'_>,
-) -> Result<String> {
+pub fn add_listing_rating(conn: &Conn, agency: &str, r: &NewListingRating<'_>) -> Result<String> {
     let id = Uuid::now_v7().to_string();
     let dates: Vec<String> = r.rating_dates.iter().map(|d| d.to_string()).collect();
     conn.execute(
@@ -651,7 +627,7 @@ pub fn add_listing_rating(
 }
 
 pub fn add_listing_event(
-    conn: &Connection,
+    conn: &Conn,
     rating: &str,
     event: &str,
     on: NaiveDate,
@@ -671,11 +647,7 @@ fn json_col<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
 
 /// The current rating of each listed shipper (the newest by earliest rating date: a new rating
 /// replaces the old one, Procedures L301), or one rating by id.
-pub fn listing_ratings(
-    conn: &Connection,
-    agency: &str,
-    id: Option<&str>,
-) -> Result<Vec<ListingRating>> {
+pub fn listing_ratings(conn: &Conn, agency: &str, id: Option<&str>) -> Result<Vec<ListingRating>> {
     let mut stmt = conn.prepare_cached(
         "SELECT r.id, r.shipper_id, r.rating_dates, r.sanitation_rating, r.enforcement_rating, r.earliest_rating_date, r.expiry,
                 r.product_codes, r.reference_edition, r.triggers, r.recorded_by, r.recorded_at
@@ -765,7 +737,7 @@ pub struct AgencySettings {
     pub time_zone: chrono_tz::Tz,
 }
 
-pub fn agency_settings(conn: &Connection, agency: &str) -> Result<AgencySettings> {
+pub fn agency_settings(conn: &Conn, agency: &str) -> Result<AgencySettings> {
     Ok(conn.query_row(
         "SELECT reference_edition, retention_months, home_state, time_zone FROM agencies WHERE id = ?1",
         [agency],
@@ -783,7 +755,7 @@ pub fn agency_settings(conn: &Connection, agency: &str) -> Result<AgencySettings
 }
 
 /// Today in the agency's time zone (DR-8).
-pub fn agency_today(conn: &Connection, agency: &str) -> Result<NaiveDate> {
+pub fn agency_today(conn: &Conn, agency: &str) -> Result<NaiveDate> {
     let zone = agency_settings(conn, agency)?.time_zone;
     Ok(milkshed_shared::calendar::civil_date(
         chrono::Utc::now(),
@@ -793,7 +765,7 @@ pub fn agency_today(conn: &Connection, agency: &str) -> Result<NaiveDate> {
 
 /// Changes an agency's settings (each `None` left as it is). The caller has checked them.
 pub fn update_agency(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     reference_edition: Option<&str>,
     retention_months: Option<u32>,
@@ -808,7 +780,7 @@ pub fn update_agency(
     )? == 1)
 }
 
-pub fn set_home_state(conn: &Connection, agency: &str, state: &str) -> Result<()> {
+pub fn set_home_state(conn: &Conn, agency: &str, state: &str) -> Result<()> {
     conn.execute(
         "UPDATE agencies SET home_state = ?2 WHERE id = ?1",
         params![agency, state],
@@ -819,7 +791,7 @@ pub fn set_home_state(conn: &Connection, agency: &str, state: &str) -> Result<()
 /// The latest inspection of each subject (or of `only`), from the projection, counting those
 /// signed and sent in: `(subject_id, date)`.
 pub fn last_inspections(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     only: Option<&str>,
 ) -> Result<Vec<(String, NaiveDate)>> {
@@ -838,11 +810,7 @@ pub fn last_inspections(
 
 /// The violations of a subject's latest inspection sent in (submitted, accepted or returned,
 /// as [`last_inspections`] counts them): `(item, note)` in item order; none without one.
-pub fn last_violations(
-    conn: &Connection,
-    agency: &str,
-    subject: &str,
-) -> Result<Vec<(String, String)>> {
+pub fn last_violations(conn: &Conn, agency: &str, subject: &str) -> Result<Vec<(String, String)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT f.item, f.note FROM findings f
          WHERE f.state = 'violated' AND f.inspection_id = (
@@ -858,7 +826,7 @@ pub fn last_violations(
 /// Each hauler/sampler whose latest evaluation sent in was unsatisfactory: its re-evaluation
 /// date (the agency's, or `only`'s).
 pub fn reevaluations_owed(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     only: Option<&str>,
 ) -> Result<HashMap<String, NaiveDate>> {
@@ -882,7 +850,7 @@ pub fn reevaluations_owed(
 /// `shared::calendar::reinspections_owed`, over the projection. `(inspection, subject id,
 /// subject name, the day it ended)`.
 pub fn reinspections_owed(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     only: Option<&str>,
 ) -> Result<Vec<(String, String, String, NaiveDate)>> {

@@ -2,8 +2,8 @@
 //! evaluations toward a delegation, and the delegations they earned. Append-only (the
 //! migration's triggers refuse UPDATE and DELETE).
 
+use super::sql::{params, Conn, OptionalExtension};
 use chrono::NaiveDate;
-use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
 use super::{now, DbError, Result};
@@ -14,7 +14,7 @@ fn date(s: &str) -> Result<NaiveDate> {
 }
 
 /// A user of the agency, with their role (`None`: not one of the agency's).
-pub fn user_role(conn: &Connection, agency: &str, user: &str) -> Result<Option<String>> {
+pub fn user_role(conn: &Conn, agency: &str, user: &str) -> Result<Option<String>> {
     Ok(conn
         .query_row(
             "SELECT role FROM users WHERE agency_id = ?1 AND id = ?2",
@@ -25,7 +25,7 @@ pub fn user_role(conn: &Connection, agency: &str, user: &str) -> Result<Option<S
 }
 
 pub fn add_sso_certificate(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     user: &str,
     certified_on: NaiveDate,
@@ -40,7 +40,7 @@ pub fn add_sso_certificate(
 }
 
 /// The user's latest SSO certificate (the day it was issued).
-pub fn latest_sso_certificate(conn: &Connection, user: &str) -> Result<Option<NaiveDate>> {
+pub fn latest_sso_certificate(conn: &Conn, user: &str) -> Result<Option<NaiveDate>> {
     let d: Option<String> = conn
         .query_row(
             "SELECT max(certified_on) FROM sso_certificates WHERE user_id = ?1",
@@ -65,7 +65,7 @@ pub struct NewComparison<'a> {
     pub by: &'a str,
 }
 
-pub fn add_comparison(conn: &Connection, agency: &str, c: &NewComparison<'_>) -> Result<String> {
+pub fn add_comparison(conn: &Conn, agency: &str, c: &NewComparison<'_>) -> Result<String> {
     let id = Uuid::now_v7().to_string();
     conn.execute(
         "INSERT INTO comparison_evaluations (id, agency_id, user_id, sso_user_id, sampler_kind, sampler_id, evaluated_on, routine_pickup, sso_marks, candidate_marks, recorded_by, recorded_at)
@@ -94,7 +94,7 @@ pub type ComparisonRow = (String, NaiveDate, bool, String, String);
 
 /// The user's comparison evaluations after `after` (all when `None`), oldest first.
 pub fn comparisons_after(
-    conn: &Connection,
+    conn: &Conn,
     user: &str,
     after: Option<NaiveDate>,
 ) -> Result<Vec<ComparisonRow>> {
@@ -113,7 +113,7 @@ pub fn comparisons_after(
 }
 
 pub fn add_delegation(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     user: &str,
     granted_on: NaiveDate,
@@ -130,7 +130,7 @@ pub fn add_delegation(
 }
 
 /// The user's latest delegation `(granted on, valid until)`.
-pub fn latest_delegation(conn: &Connection, user: &str) -> Result<Option<(NaiveDate, NaiveDate)>> {
+pub fn latest_delegation(conn: &Conn, user: &str) -> Result<Option<(NaiveDate, NaiveDate)>> {
     let row: Option<(String, String)> = conn
         .query_row(
             "SELECT granted_on, valid_until FROM delegations WHERE user_id = ?1 ORDER BY granted_on DESC, id DESC LIMIT 1",
@@ -142,7 +142,7 @@ pub fn latest_delegation(conn: &Connection, user: &str) -> Result<Option<(NaiveD
 }
 
 /// Every evaluator of the agency with a certificate or a delegation: user ids.
-pub fn evaluators(conn: &Connection, agency: &str) -> Result<Vec<String>> {
+pub fn evaluators(conn: &Conn, agency: &str) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
         "SELECT user_id FROM sso_certificates WHERE agency_id = ?1
          UNION SELECT user_id FROM delegations WHERE agency_id = ?1 ORDER BY 1",
@@ -178,7 +178,7 @@ pub struct EvaluationRow {
 /// amendment, as `registry::last_inspections` counts them; never drafts), of one sampler or all, on local days `from..=to` when given,
 /// oldest first.
 pub fn evaluations(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     sampler: Option<&str>,
     days: Option<(NaiveDate, NaiveDate)>,
@@ -191,7 +191,7 @@ pub fn evaluations(
         "SELECT i.id, i.subject_id, i.subject_name, i.permit, i.started_at, i.status, i.inspector_id, i.inspector_name,
                 COALESCE(p.producer, ''), COALESCE(p.tank_truck, ''), COALESCE(p.permit_state, ''),
                 COALESCE(p.milk_temperature_f, ''), COALESCE(p.sample_id, ''), p.outcome, i.reevaluate_by,
-                (SELECT group_concat(f.item, char(10)) FROM findings f WHERE f.inspection_id = i.id AND f.state = 'violated')
+                (SELECT string_agg(f.item, ',') FROM findings f WHERE f.inspection_id = i.id AND f.state = 'violated')
          FROM inspections i LEFT JOIN evaluation_pickups p ON p.inspection_id = i.id
          WHERE i.agency_id = ?1 AND i.kind = 'hauler_sampler'
            AND i.status IN ('submitted', 'accepted', 'returned')
@@ -218,7 +218,7 @@ pub fn evaluations(
             reevaluate_by: r.get(14)?,
             deviations: r
                 .get::<_, Option<String>>(15)?
-                .map(|s| s.lines().map(str::to_string).collect())
+                .map(|s| s.split(',').map(str::to_string).collect())
                 .unwrap_or_default(),
         })
     })?;
@@ -226,7 +226,7 @@ pub fn evaluations(
 }
 
 /// The days enforcement actions on a subject's permit were issued.
-pub fn actions_issued(conn: &Connection, agency: &str, subject: &str) -> Result<Vec<NaiveDate>> {
+pub fn actions_issued(conn: &Conn, agency: &str, subject: &str) -> Result<Vec<NaiveDate>> {
     let mut stmt = conn.prepare_cached(
         "SELECT issued_on FROM enforcement_actions WHERE agency_id = ?1 AND subject_id = ?2 ORDER BY issued_on",
     )?;
@@ -239,10 +239,7 @@ pub fn actions_issued(conn: &Connection, agency: &str, subject: &str) -> Result<
 }
 
 /// The hauler/samplers the given visits identified: `(state, permit, name)`.
-pub fn haulers_identified(
-    conn: &Connection,
-    visits: &[String],
-) -> Result<Vec<(String, String, String)>> {
+pub fn haulers_identified(conn: &Conn, visits: &[String]) -> Result<Vec<(String, String, String)>> {
     let ids = serde_json::to_string(visits).map_err(|e| DbError::Damaged(e.to_string()))?;
     let mut stmt = conn.prepare_cached(
         "SELECT state, permit, name FROM haulers_identified

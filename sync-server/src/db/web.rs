@@ -1,8 +1,8 @@
 //! SQL of the review pages: sign-in sessions, and the queries over the projection that the
 //! queue and the detail pages show.
 
+use super::sql::{params, Conn, OptionalExtension};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{now, Result};
 use milkshed_shared::authority::Role;
@@ -33,7 +33,7 @@ impl WebSession {
 }
 
 pub fn create_session(
-    conn: &Connection,
+    conn: &Conn,
     token_hash: &str,
     user_id: &str,
     csrf: &str,
@@ -56,7 +56,7 @@ fn ts(s: &str) -> DateTime<Utc> {
 }
 
 /// The session of a token, with its (active) user.
-pub fn session(conn: &Connection, token_hash: &str) -> Result<Option<WebSession>> {
+pub fn session(conn: &Conn, token_hash: &str) -> Result<Option<WebSession>> {
     let row = conn
         .query_row(
             "SELECT u.id, u.name, u.agency_id, u.role, s.csrf, s.expires_at, s.last_seen FROM web_sessions s
@@ -90,7 +90,7 @@ pub fn session(conn: &Connection, token_hash: &str) -> Result<Option<WebSession>
     )
 }
 
-pub fn touch_session(conn: &Connection, token_hash: &str) -> Result<()> {
+pub fn touch_session(conn: &Conn, token_hash: &str) -> Result<()> {
     conn.execute(
         "UPDATE web_sessions SET last_seen = ?2 WHERE token_hash = ?1",
         params![token_hash, now()],
@@ -98,7 +98,7 @@ pub fn touch_session(conn: &Connection, token_hash: &str) -> Result<()> {
     Ok(())
 }
 
-pub fn end_session(conn: &Connection, token_hash: &str) -> Result<()> {
+pub fn end_session(conn: &Conn, token_hash: &str) -> Result<()> {
     conn.execute(
         "DELETE FROM web_sessions WHERE token_hash = ?1",
         [token_hash],
@@ -136,7 +136,7 @@ pub struct QueueFilter {
 
 const QUEUE_COLUMNS: &str = "id, kind, subject_kind, subject_id, subject_name, permit, inspector_id, inspector_name, status, integrity, started_at, violations, total_debits";
 
-fn queue_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<QueueRow> {
+fn queue_row(r: &super::sql::Row) -> super::sql::Result<QueueRow> {
     Ok(QueueRow {
         id: r.get(0)?,
         kind: r.get(1)?,
@@ -156,7 +156,7 @@ fn queue_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<QueueRow> {
 
 /// Inspections of the agency, newest first, filtered; `limit` rows from `offset`.
 pub fn queue(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     f: &QueueFilter,
     limit: i64,
@@ -171,7 +171,7 @@ pub fn queue(
            AND (?2 IS NULL OR inspector_id = ?2)
            AND (?3 IS NULL OR subject_name LIKE ?3 OR subject_id = ?4)
            AND (?5 IS NULL OR status = ?5)
-           AND (?6 IS NULL OR violations >= ?6)
+           AND (CAST(?6 AS BIGINT) IS NULL OR violations >= ?6)
            AND (?9 IS NULL OR kind = ?9)
          ORDER BY started_at DESC, id DESC LIMIT ?7 OFFSET ?8"
     ))?;
@@ -193,7 +193,7 @@ pub fn queue(
 }
 
 /// Inspections per status in the agency.
-pub fn status_counts(conn: &Connection, agency: &str) -> Result<Vec<(String, i64)>> {
+pub fn status_counts(conn: &Conn, agency: &str) -> Result<Vec<(String, i64)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT status, count(*) FROM inspections WHERE agency_id = ?1 GROUP BY status ORDER BY status",
     )?;
@@ -202,7 +202,7 @@ pub fn status_counts(conn: &Connection, agency: &str) -> Result<Vec<(String, i64
 }
 
 /// One inspection of the agency (never another agency's, whatever the id).
-pub fn inspection(conn: &Connection, agency: &str, id: &str) -> Result<Option<QueueRow>> {
+pub fn inspection(conn: &Conn, agency: &str, id: &str) -> Result<Option<QueueRow>> {
     Ok(conn
         .query_row(
             &format!("SELECT {QUEUE_COLUMNS} FROM inspections WHERE agency_id = ?1 AND id = ?2"),
@@ -213,7 +213,7 @@ pub fn inspection(conn: &Connection, agency: &str, id: &str) -> Result<Option<Qu
 }
 
 /// The agency's people: `(id, name, role)`.
-pub fn users(conn: &Connection, agency: &str) -> Result<Vec<(String, String, String)>> {
+pub fn users(conn: &Conn, agency: &str) -> Result<Vec<(String, String, String)>> {
     let mut stmt =
         conn.prepare_cached("SELECT id, name, role FROM users WHERE agency_id = ?1 ORDER BY name")?;
     let rows = stmt.query_map([agency], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
@@ -221,7 +221,7 @@ pub fn users(conn: &Connection, agency: &str) -> Result<Vec<(String, String, Str
 }
 
 /// The agency's enrolled devices by actor: `(actor, device name, user name)`.
-pub fn device_actors(conn: &Connection, agency: &str) -> Result<Vec<(String, String, String)>> {
+pub fn device_actors(conn: &Conn, agency: &str) -> Result<Vec<(String, String, String)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT d.actor, d.name, u.name FROM devices d JOIN users u ON u.id = d.user_id WHERE u.agency_id = ?1",
     )?;
@@ -231,7 +231,7 @@ pub fn device_actors(conn: &Connection, agency: &str) -> Result<Vec<(String, Str
 
 /// A subject's inspections, newest first (its history on the facility page).
 pub fn inspections_of(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     subject: &str,
     limit: i64,
@@ -245,7 +245,7 @@ pub fn inspections_of(
 
 /// The agency's inspections whose documents hold conflicting values, newest first, with how
 /// many fields conflict.
-pub fn conflicted(conn: &Connection, agency: &str, limit: i64) -> Result<Vec<(QueueRow, i64)>> {
+pub fn conflicted(conn: &Conn, agency: &str, limit: i64) -> Result<Vec<(QueueRow, i64)>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {QUEUE_COLUMNS}, conflicts FROM inspections WHERE agency_id = ?1 AND conflicts > 0 ORDER BY updated_at DESC LIMIT ?2"
     ))?;
@@ -255,7 +255,7 @@ pub fn conflicted(conn: &Connection, agency: &str, limit: i64) -> Result<Vec<(Qu
 
 /// A facility's inspections still open (draft, signed or returned): `(id, status, inspector)`.
 pub fn open_inspections_of(
-    conn: &Connection,
+    conn: &Conn,
     agency: &str,
     subject: &str,
 ) -> Result<Vec<(String, String, String)>> {
@@ -273,7 +273,7 @@ pub fn open_inspections_of(
 /// The findings of an inspection: `(item, state, points, products, note)`.
 pub type FindingRow = (String, String, Option<i64>, Option<String>, String);
 
-pub fn findings(conn: &Connection, inspection: &str) -> Result<Vec<FindingRow>> {
+pub fn findings(conn: &Conn, inspection: &str) -> Result<Vec<FindingRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT item, state, points, products, note FROM findings WHERE inspection_id = ?1 ORDER BY item",
     )?;
@@ -297,11 +297,7 @@ pub type ExportRow = (
     String,
 );
 
-pub fn export_findings(
-    conn: &Connection,
-    agency: &str,
-    mut each: impl FnMut(ExportRow),
-) -> Result<()> {
+pub fn export_findings(conn: &Conn, agency: &str, mut each: impl FnMut(ExportRow)) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "SELECT i.id, i.started_at, i.subject_name, i.inspector_name, i.status, f.item, f.state, f.points, f.note
          FROM inspections i JOIN findings f ON f.inspection_id = i.id
@@ -331,7 +327,7 @@ mod tests {
     use super::*;
 
     fn row(
-        conn: &Connection,
+        conn: &Conn,
         id: &str,
         kind: &str,
         status: &str,

@@ -49,8 +49,13 @@ pub enum StartError {
 impl AppState {
     /// Opens the data directory (creating it and the database).
     pub fn open(dir: &Path) -> Result<AppState, StartError> {
+        AppState::open_at(dir, &db::Location::Sqlite(dir.to_path_buf()))
+    }
+
+    /// The server over the record at `location`, with photos in `dir`.
+    pub fn open_at(dir: &Path, location: &db::Location) -> Result<AppState, StartError> {
         std::fs::create_dir_all(dir)?;
-        let pool = db::Db::open(dir)?;
+        let pool = db::Db::open_at(location)?;
         let conn = pool.write()?;
         let setting = |key: &str, make: &dyn Fn() -> String| -> Result<String, StartError> {
             Ok(db::setting_or_init(&conn, key, make)?)
@@ -86,11 +91,7 @@ impl AppState {
 
     /// Whether an actor id is one the server itself writes with (its own, or a reviewer's on
     /// the review pages): a device may never enroll with it.
-    pub fn reserved_actor(
-        &self,
-        conn: &rusqlite::Connection,
-        actor: &str,
-    ) -> Result<bool, db::DbError> {
+    pub fn reserved_actor(&self, conn: &crate::db::Conn, actor: &str) -> Result<bool, db::DbError> {
         if self.server_actor.to_hex_string() == actor {
             return Ok(true);
         }

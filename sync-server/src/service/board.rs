@@ -119,7 +119,7 @@ pub(crate) fn parse(s: &str) -> Option<NaiveDate> {
 /// Each facility's next routine inspection or evaluation, with its latest one (synced or
 /// recorded): `workload::work_due`, the one rule the tablet's work list applies too.
 pub fn routine_dues<'f>(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     agency: &str,
     facilities: &[&'f reg::Facility],
     only: Option<&str>,
@@ -163,7 +163,7 @@ pub fn routine_dues<'f>(
 
 /// The agency's board on `today`; with `only`, the lines of that one facility.
 pub fn board(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     agency: &str,
     today: NaiveDate,
     only: Option<&str>,
@@ -392,7 +392,7 @@ pub fn board(
 /// The lab ledger's lines of the board (of one subject when `only`): an action the rules
 /// require and nobody recorded, and sampling gaps. The laboratory page shows these alone.
 pub fn lab_breaches(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     agency: &str,
     today: NaiveDate,
     only: Option<&str>,

@@ -16,17 +16,14 @@ use crate::db::{self, Caller, Db};
 use crate::service::{audit, publish, ServiceError, ServiceResult};
 
 /// The agency's inspections with conflicting values, newest first.
-pub fn queue(
-    conn: &rusqlite::Connection,
-    agency: &str,
-) -> ServiceResult<Vec<(db::web::QueueRow, i64)>> {
+pub fn queue(conn: &crate::db::Conn, agency: &str) -> ServiceResult<Vec<(db::web::QueueRow, i64)>> {
     Ok(db::web::conflicted(conn, agency, 500)?)
 }
 
 /// Who wrote with each actor of the agency: its devices' users, and the review pages' actors
 /// of its users (`web_actor`), by hex.
 pub fn actor_names(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     agency: &str,
     web_actor: &dyn Fn(&str) -> ActorId,
 ) -> ServiceResult<HashMap<String, String>> {

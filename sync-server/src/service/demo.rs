@@ -2,12 +2,12 @@
 //! of every role, farms, plants, haulers, permits, lab results and due dates, and a few
 //! inspections already synced (submitted, returned with comments, accepted).
 
+use crate::db::Conn as Connection;
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use milkshed_shared::document::{
     Header, InspectionDoc, InspectionKind, ItemState, Person, Review, SignerRole, Subject,
     SubjectKind,
 };
-use rusqlite::Connection;
 use serde_json::json;
 
 use crate::db;

@@ -73,8 +73,8 @@ impl From<crate::db::DbError> for ServiceError {
     }
 }
 
-impl From<rusqlite::Error> for ServiceError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::db::SqlError> for ServiceError {
+    fn from(e: crate::db::SqlError) -> Self {
         ServiceError::internal(e)
     }
 }

@@ -38,7 +38,7 @@ pub fn limit(standard: &str, farm: bool) -> Option<milkshed_shared::exact::Exact
 /// oldest first — same-day samples of several tanks averaged (`shared::ledger::daily_results`)
 /// and judged by the subject's standard ([`limit`]).
 pub fn history(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     agency: &str,
     subject: &str,
     standard: &str,
@@ -56,7 +56,7 @@ pub type History = (String, String, Vec<(chrono::NaiveDate, bool)>);
 /// Every series of the agency's ledger (of one subject when `only`) as [`history`] counts it,
 /// from one query.
 pub fn histories(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     agency: &str,
     only: Option<&str>,
 ) -> Result<Vec<History>, crate::db::DbError> {
@@ -422,7 +422,7 @@ fn as_f64(v: &milkshed_shared::exact::Exact) -> f64 {
 /// A subject's ledger per standard: the last 4/5 with what they call for, and the year's
 /// samples for the chart.
 pub fn ledger_of(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     agency: &str,
     subject: &str,
     today: chrono::NaiveDate,

@@ -17,7 +17,7 @@ use crate::service::{audit, outbox, ServiceError, ServiceResult};
 
 /// An action kind's template: the agency's latest version, or the built-in one (version 0).
 pub fn template_for(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     agency: &str,
     kind: ActionKind,
 ) -> ServiceResult<desk::Template> {
@@ -79,7 +79,7 @@ pub fn save_template(
 /// The merge values of an action's letter; `approved_by` and `dated_on` stay as their fields
 /// until the approval fills them.
 fn values(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     agency: &str,
     action: &desk::ActionRow,
     findings: &str,
@@ -132,7 +132,7 @@ fn values(
 
 /// Drafts an action's letter from the current template, in the caller's transaction.
 pub fn draft_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::db::Tx<'_>,
     caller: &Caller,
     action_id: &str,
     findings: &str,

@@ -41,7 +41,7 @@ pub use error::{ServiceError, ServiceResult};
 
 /// Records a change in the audit log, in the change's own transaction (`db::desk::audit`).
 pub fn audit(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     caller: &crate::db::Caller,
     action: &str,
     subject: &str,

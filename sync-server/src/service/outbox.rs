@@ -63,7 +63,7 @@ pub fn set_user_email(
 /// Queues the e-mail that tells an inspector her inspection was returned (none when her user
 /// has no address).
 pub fn returned_inspection(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     agency: &str,
     doc: &Inspection,
     id: &str,

@@ -134,7 +134,7 @@ pub fn upload(
         ));
     }
     blobs.put(hash, &bytes).map_err(ServiceError::internal)?;
-    db::record_photo(&*db.write()?, agency, hash, received)?;
+    db::record_photo(&db.write()?, agency, hash, received)?;
     Ok(json!({"complete": true, "received": received}))
 }
 

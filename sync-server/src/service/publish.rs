@@ -10,7 +10,7 @@ use milkshed_shared::registry::FacilityKind;
 
 /// Keeps the devices' reference data in step with the registry and the synced inspections (the
 /// work list reads it): called after every registry write and every stored inspection.
-pub fn publish_reference(conn: &rusqlite::Connection, agency: &str, id: &str) -> ServiceResult<()> {
+pub fn publish_reference(conn: &crate::db::Conn, agency: &str, id: &str) -> ServiceResult<()> {
     publish_agency(conn, agency)?;
     let Some(f) = reg::facility(conn, agency, id)? else {
         return Ok(());
@@ -115,7 +115,7 @@ pub(crate) fn lab_standards() -> Vec<String> {
 /// as `(date, over)`, which the work list judges with `shared::ledger::action_after`, the rule
 /// the board applies. Called after every lab import.
 pub fn publish_lab_ledger(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     agency: &str,
     subject: &str,
 ) -> ServiceResult<()> {
@@ -145,7 +145,7 @@ pub fn publish_lab_ledger(
 
 /// A farm's Appendix P category (months) and the day it was last re-categorized.
 pub fn latest_appendix_p(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     id: &str,
 ) -> ServiceResult<Option<(u32, NaiveDate)>> {
     Ok(appendix_p_of(&reg::facility_events(conn, id)?))
@@ -167,7 +167,7 @@ pub fn appendix_p_of(events: &[reg::FacilityEvent]) -> Option<(u32, NaiveDate)> 
 
 /// Publishes the agency's own record (its time zone) to the devices; unchanged, it bumps
 /// nothing.
-pub fn publish_agency(conn: &rusqlite::Connection, agency: &str) -> ServiceResult<()> {
+pub fn publish_agency(conn: &crate::db::Conn, agency: &str) -> ServiceResult<()> {
     let zone = reg::agency_settings(conn, agency)?.time_zone;
     let record = briefcase::AgencyRecord {
         id: agency.to_string(),

@@ -3,11 +3,11 @@
 //! worksheet is built and rated by `shared::worksheet` exactly as `milkshed-server rate` and
 //! the field app do, so the review pages, the CLI and the tablet never disagree.
 
+use crate::db::Conn as Connection;
 use chrono::NaiveDate;
 use milkshed_shared::document::{Inspection, InspectionKind};
 use milkshed_shared::rating::table1;
 use milkshed_shared::worksheet::{self, WorksheetError};
-use rusqlite::Connection;
 
 use crate::db::{self, registry as reg, DbError};
 

@@ -56,7 +56,7 @@ pub fn check_state(edition: &Edition, state: &str) -> ServiceResult<()> {
 }
 
 /// The farms of a listing as `(id, pounds)`, and the producers at 40 % or more.
-pub fn forty_percent(conn: &rusqlite::Connection, shipper: &str) -> ServiceResult<Vec<String>> {
+pub fn forty_percent(conn: &crate::db::Conn, shipper: &str) -> ServiceResult<Vec<String>> {
     let farms: Vec<(String, u64)> = reg::members(conn, shipper)?
         .into_iter()
         .map(|f| (f.id, f.pounds_daily.unwrap_or(0).max(0) as u64))
@@ -67,10 +67,7 @@ pub fn forty_percent(conn: &rusqlite::Connection, shipper: &str) -> ServiceResul
         .collect())
 }
 
-pub fn warnings_for(
-    conn: &rusqlite::Connection,
-    shipper: Option<&str>,
-) -> ServiceResult<Vec<String>> {
+pub fn warnings_for(conn: &crate::db::Conn, shipper: Option<&str>) -> ServiceResult<Vec<String>> {
     let Some(shipper) = shipper else {
         return Ok(Vec::new());
     };
@@ -82,7 +79,7 @@ pub fn warnings_for(
 
 /// Adds a facility to the registry (with its permit and listing), in one transaction.
 pub fn add_facility_record(
-    conn: &mut rusqlite::Connection,
+    conn: &mut crate::db::Conn,
     agency: &str,
     by: &str,
     f: &FacilityInput,
@@ -96,7 +93,7 @@ pub fn add_facility_record(
 /// Adds a facility to the registry (with its permit and listing) in the caller's transaction:
 /// a bulk import adds all its rows in one, or none.
 pub fn add_facility_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::db::Tx<'_>,
     agency: &str,
     by: &str,
     f: &FacilityInput,
@@ -118,7 +115,7 @@ impl FacilityInput {
 /// enters every row first, then publishes what it keeps (a preview publishes nothing) and
 /// computes each listing's warnings once, not once a row.
 pub fn enter_facility(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::db::Tx<'_>,
     agency: &str,
     by: &str,
     f: &FacilityInput,
@@ -296,7 +293,7 @@ pub fn check_facility_id(id: &str) -> ServiceResult<()> {
 /// The registry's warnings about a listing's farms (the 40 % producer); none for a facility
 /// with no farms.
 pub fn listing_warnings(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     members: &[reg::Facility],
     id: &str,
 ) -> ServiceResult<Vec<String>> {
@@ -308,11 +305,7 @@ pub fn listing_warnings(
 }
 
 /// A facility with its history, permits, listing members and warnings.
-pub fn facility_detail(
-    conn: &rusqlite::Connection,
-    agency: &str,
-    id: &str,
-) -> ServiceResult<Value> {
+pub fn facility_detail(conn: &crate::db::Conn, agency: &str, id: &str) -> ServiceResult<Value> {
     let f = reg::facility(conn, agency, id)?.ok_or_else(|| ServiceError::not_found("facility"))?;
     let members = reg::members(conn, id)?;
     let warnings = listing_warnings(conn, &members, id)?;
@@ -325,7 +318,7 @@ pub fn facility_detail(
     }))
 }
 
-pub fn edition_of(conn: &rusqlite::Connection, agency: &str) -> ServiceResult<&'static Edition> {
+pub fn edition_of(conn: &crate::db::Conn, agency: &str) -> ServiceResult<&'static Edition> {
     let settings = reg::agency_settings(conn, agency)?;
     Edition::builtin(&settings.reference_edition).map_err(ServiceError::internal)
 }
@@ -341,7 +334,7 @@ pub struct AgencyChange<'a> {
 /// Checks and applies an agency's settings: a known reference edition, an IANA time zone, a
 /// State of the edition's FIPS table, retention of at least 24 months (MMSR L8240-8242).
 pub fn set_agency(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     agency: &str,
     c: &AgencyChange<'_>,
 ) -> Result<(), String> {

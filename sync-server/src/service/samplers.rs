@@ -64,7 +64,7 @@ pub struct HistoryCard {
 
 /// The history card of a hauler/sampler of the agency.
 pub fn history_card(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     agency: &str,
     sampler: &reg::Facility,
 ) -> ServiceResult<HistoryCard> {
@@ -101,7 +101,7 @@ pub struct ActionOwed {
 
 /// Every hauler/sampler (or `only`) whose repeat violation no action has answered.
 pub fn actions_owed(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     agency: &str,
     only: Option<&str>,
 ) -> db::Result<Vec<ActionOwed>> {
@@ -181,11 +181,7 @@ fn outcome_text(o: Option<Outcome>) -> String {
 }
 
 /// The notice's year: the one asked for, else the agency's current year.
-pub fn notice_year(
-    conn: &rusqlite::Connection,
-    agency: &str,
-    asked: Option<i32>,
-) -> ServiceResult<i32> {
+pub fn notice_year(conn: &crate::db::Conn, agency: &str, asked: Option<i32>) -> ServiceResult<i32> {
     match asked {
         Some(y) => Ok(y),
         None => Ok(chrono::Datelike::year(&reg::agency_today(conn, agency)?)),
@@ -195,7 +191,7 @@ pub fn notice_year(
 /// The agency's samplers (every hauler/sampler of the registry, and any evaluated sampler the
 /// registry lacks) with their evaluations of `year` — `records::in_year`, no other.
 pub fn annual_notice(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     agency: &str,
     year: i32,
 ) -> ServiceResult<AnnualNotice> {
@@ -406,7 +402,7 @@ pub fn notice_pdf(n: &AnnualNotice) -> Vec<u8> {
 
 /// The registry's holder of a permit, however the permit was written (`records::same_permit`).
 fn facility_of_permit(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     agency: &str,
     state: &str,
     permit: &str,
@@ -420,7 +416,7 @@ fn facility_of_permit(
 
 /// What the record holds of the sampler with permit `state`/`permit` on `on`.
 fn standing(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     agency: &str,
     state: &str,
     permit: &str,
@@ -470,7 +466,7 @@ fn permit_in_force(p: &reg::Permit, on: NaiveDate) -> bool {
 /// FORM 2359j Section C as the record shows it on `on`, over the hauler/samplers the given
 /// rating visits identified.
 pub fn section_c(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     agency: &str,
     visits: &[String],
     on: NaiveDate,
@@ -499,7 +495,7 @@ pub fn section_c(
 /// its permit makes (`records::sampler_id_for_permit`), with the permit as seen, in the sync's
 /// transaction; the refusal says why the evaluation cannot name that sampler.
 pub fn register_typed_sampler(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::db::Tx<'_>,
     device: &db::DeviceAuth,
     view: &milkshed_shared::document::Inspection,
 ) -> ServiceResult<Result<(), String>> {

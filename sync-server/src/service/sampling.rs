@@ -31,7 +31,7 @@ fn office(device: &Caller) -> ServiceResult<()> {
 }
 
 /// An evaluator's credentials as the record holds them now.
-pub fn credentials(conn: &rusqlite::Connection, user: &str) -> ServiceResult<EvaluatorCredentials> {
+pub fn credentials(conn: &crate::db::Conn, user: &str) -> ServiceResult<EvaluatorCredentials> {
     Ok(EvaluatorCredentials {
         sso_certified_on: sdb::latest_sso_certificate(conn, user)?,
         delegation: sdb::latest_delegation(conn, user)?.map(|(granted_on, valid_until)| {
@@ -44,7 +44,7 @@ pub fn credentials(conn: &rusqlite::Connection, user: &str) -> ServiceResult<Eva
 }
 
 /// Republishes an evaluator's record to the devices' briefcase.
-pub fn publish(conn: &rusqlite::Connection, agency: &str, user: &str) -> ServiceResult<()> {
+pub fn publish(conn: &crate::db::Conn, agency: &str, user: &str) -> ServiceResult<()> {
     let record = briefcase::EvaluatorRecord {
         user_id: user.into(),
         credentials: credentials(conn, user)?,
@@ -54,7 +54,7 @@ pub fn publish(conn: &rusqlite::Connection, agency: &str, user: &str) -> Service
     Ok(())
 }
 
-fn user_of_agency(conn: &rusqlite::Connection, agency: &str, user: &str) -> ServiceResult<()> {
+fn user_of_agency(conn: &crate::db::Conn, agency: &str, user: &str) -> ServiceResult<()> {
     sdb::user_role(conn, agency, user)?
         .map(|_| ())
         .ok_or_else(|| ServiceError::not_found("user"))
@@ -228,7 +228,7 @@ pub fn record_comparison(
 }
 
 fn stored_comparisons(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     user: &str,
     after: Option<NaiveDate>,
 ) -> ServiceResult<Vec<Comparison>> {
@@ -253,7 +253,7 @@ fn stored_comparisons(
         .collect()
 }
 
-fn evaluator_view(conn: &rusqlite::Connection, user: &str) -> ServiceResult<Value> {
+fn evaluator_view(conn: &crate::db::Conn, user: &str) -> ServiceResult<Value> {
     let c = credentials(conn, user)?;
     Ok(json!({
         "user_id": user,
@@ -272,7 +272,7 @@ pub fn evaluator(db: &Db, device: &Caller, user: String) -> ServiceResult<Value>
 /// Whether `user` may evaluate samplers on `on` — the check a hauler/sampler evaluation sent
 /// in meets; the refusal is the rule's sentence.
 pub fn check_evaluator(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     user: &str,
     on: NaiveDate,
 ) -> ServiceResult<Result<EvaluatingAs, String>> {

@@ -213,7 +213,7 @@ pub fn sync(
 /// properly delegated official evaluates (`shared::sampling::may_evaluate`, on the day the
 /// evaluation started) — the device checks the same before it starts one.
 fn evaluator_may(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::db::Tx<'_>,
     device: &DeviceAuth,
     view: &milkshed_shared::document::Inspection,
 ) -> ServiceResult<Result<(), String>> {

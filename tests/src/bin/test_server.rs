@@ -11,7 +11,12 @@ fn main() -> anyhow::Result<()> {
     let dir = std::env::args()
         .nth(1)
         .ok_or_else(|| anyhow::anyhow!("usage: milkshed-test-server DATA_DIR"))?;
-    let state = Arc::new(server::AppState::open(std::path::Path::new(&dir))?);
+    let dir = std::path::Path::new(&dir);
+    // the same record the test reads: the directory's SQLite, or its PostgreSQL database
+    let state = Arc::new(server::AppState::open_at(
+        dir,
+        &milkshed_tests::location_for(dir),
+    )?);
     demo::seed(&state.db, &state.server_actor).map_err(|e| anyhow::anyhow!("{e}"))?;
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {

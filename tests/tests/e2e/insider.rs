@@ -289,7 +289,11 @@ fn reserved_actors_cannot_be_enrolled() {
     let server = TestServer::start();
     let before = fingerprint(server.dir.path());
     // a second handle on the same record tells the actors the server writes with
-    let state = server::AppState::open(server.dir.path()).unwrap();
+    let state = server::AppState::open_at(
+        server.dir.path(),
+        &milkshed_tests::location_for(server.dir.path()),
+    )
+    .unwrap();
     let sue: String = server
         .db()
         .query_row("SELECT id FROM users WHERE username = 'sue'", [], |r| {

@@ -276,7 +276,7 @@ fn an_inspection_altered_at_rest_is_flagged_tampered() {
     }
     conn.execute(
         "UPDATE documents SET snapshot = ?1 WHERE id = ?2",
-        rusqlite::params![stored.doc.save(), id],
+        milkshed_sync_server::db::params![stored.doc.save(), id],
     )
     .unwrap();
     let mut sue = signed_in(&server, "sue");

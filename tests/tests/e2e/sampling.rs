@@ -514,17 +514,21 @@ fn a_record_from_before_the_sampler_projections_is_projected_when_opened() {
     );
     assert!(hal.sync().unwrap().rejected.is_empty());
     let conn = server.db();
-    conn.execute_batch(
+    conn.execute_batch(&format!(
         // schema 8 as it was: neither the sampler projections (9) nor the desk's tables (10)
         "DROP TABLE haulers_identified; DROP TABLE evaluation_pickups;
          DROP TABLE audit_log; DROP TABLE letter_approvals; DROP TABLE letters;
          DROP TABLE letter_templates; DROP TABLE outbox_attempts; DROP TABLE outbox;
          DROP TABLE assignments; ALTER TABLE users DROP COLUMN email;
          DROP INDEX inspections_conflicts; ALTER TABLE inspections DROP COLUMN conflicts;
-         PRAGMA user_version = 8;",
-    )
+         {}",
+        match conn.dialect() {
+            db::Dialect::Sqlite => "PRAGMA user_version = 8;",
+            db::Dialect::Postgres => "DELETE FROM schema_version WHERE version > 8;",
+        }
+    ))
     .unwrap();
-    let conn = db::open(server.data_dir()).unwrap();
+    let conn = db::open_at(&milkshed_tests::location_for(server.data_dir())).unwrap();
     let truck: String = conn
         .query_row(
             "SELECT tank_truck FROM evaluation_pickups WHERE inspection_id = ?1",

@@ -101,9 +101,7 @@ pub fn neutralize(cell: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 fn stream_csv(
     state: Arc<AppState>,
     name: &'static str,
-    produce: impl FnOnce(&rusqlite::Connection, &mut ChunkWriter) -> Result<(), DbError>
-        + Send
-        + 'static,
+    produce: impl FnOnce(&crate::db::Conn, &mut ChunkWriter) -> Result<(), DbError> + Send + 'static,
 ) -> Response {
     let (tx, rx) = mpsc::channel(8);
     tokio::task::spawn_blocking(move || {

@@ -327,7 +327,7 @@ async fn require_session(
     let st = state.clone();
     let found = blocking(move || {
         let hash = session_hash(&token);
-        let s = wdb::session(&*st.db.read()?, &hash)?;
+        let s = wdb::session(&st.db.read()?, &hash)?;
         let now = Utc::now();
         match s {
             Some(s)
@@ -336,12 +336,12 @@ async fn require_session(
                     && may_sign_in(s.role) =>
             {
                 if now - s.last_seen > Duration::seconds(TOUCH_SECONDS) {
-                    wdb::touch_session(&*st.db.write()?, &hash)?;
+                    wdb::touch_session(&st.db.write()?, &hash)?;
                 }
                 Ok(Some(s))
             }
             Some(_) => {
-                wdb::end_session(&*st.db.write()?, &hash)?;
+                wdb::end_session(&st.db.write()?, &hash)?;
                 Ok(None)
             }
             None => Ok(None),

@@ -262,7 +262,7 @@ pub fn permit_status(
 /// against the permit's current status and its last change; reinstatement after a lab
 /// suspension against the reinstating accelerated samples in the lab ledger.
 pub fn change_permit_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::db::Tx<'_>,
     device: &Caller,
     id: &str,
     next: PermitStatus,
@@ -427,7 +427,7 @@ pub fn rename(db: &Db, device: &Caller, id: &str, name: &str) -> ServiceResult<(
 }
 
 /// The permit holder's e-mail address, if the registry has one.
-pub fn contact_email(conn: &rusqlite::Connection, id: &str) -> ServiceResult<Option<String>> {
+pub fn contact_email(conn: &crate::db::Conn, id: &str) -> ServiceResult<Option<String>> {
     Ok(reg::facility_events(conn, id)?
         .into_iter()
         .filter(|e| e.event == "contact_email")

@@ -21,7 +21,7 @@ pub struct ResidueIn {
 
 /// An event with what the rules say of it now.
 pub fn residue_view(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     agency: &str,
     e: &reg::ResidueEvent,
     today: NaiveDate,

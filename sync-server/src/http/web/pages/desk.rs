@@ -18,10 +18,7 @@ pub(super) fn keeps_registry(s: &WebSession) -> bool {
 }
 
 /// The listings a farm may ship in (the kinds `FacilityKind::takes_farms` names).
-pub(super) fn listings_of(
-    conn: &rusqlite::Connection,
-    agency: &str,
-) -> PageResult<Vec<reg::Facility>> {
+pub(super) fn listings_of(conn: &crate::db::Conn, agency: &str) -> PageResult<Vec<reg::Facility>> {
     let kinds: Vec<&str> = FacilityKind::ALL
         .into_iter()
         .filter(|k| k.takes_farms())

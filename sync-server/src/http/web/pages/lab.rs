@@ -31,7 +31,7 @@ fn forms(s: &WebSession, farms: &[reg::Facility]) -> Markup {
     }
 }
 
-fn farms_of(conn: &rusqlite::Connection, agency: &str) -> PageResult<Vec<reg::Facility>> {
+fn farms_of(conn: &crate::db::Conn, agency: &str) -> PageResult<Vec<reg::Facility>> {
     Ok(reg::facilities(conn, agency)?
         .into_iter()
         .filter(|f| f.kind == "dairy_farm")

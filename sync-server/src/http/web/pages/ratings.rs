@@ -176,7 +176,7 @@ pub async fn rating_sheet(
         let section_c = if c.form == "2359k" {
             let visits: Vec<String> = c.visits.iter().map(|v| v.to_string()).collect();
             Some(crate::service::samplers::section_c(
-                &*reader(&state)?,
+                &reader(&state)?,
                 &s.agency_id,
                 &visits,
                 c.rating_date,

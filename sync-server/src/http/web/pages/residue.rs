@@ -89,7 +89,7 @@ pub async fn residue(
 }
 
 /// A `datetime-local` value (no offset) as RFC 3339 in the agency's time zone.
-fn local_time(conn: &rusqlite::Connection, agency: &str, v: &str) -> PageResult<String> {
+fn local_time(conn: &crate::db::Conn, agency: &str, v: &str) -> PageResult<String> {
     if chrono::DateTime::parse_from_rfc3339(v).is_ok() {
         return Ok(v.to_string());
     }

@@ -68,7 +68,7 @@ pub struct YearQuery {
 
 fn year_of(state: &AppState, s: &WebSession, q: &YearQuery) -> PageResult<i32> {
     Ok(samplers::notice_year(
-        &*reader(state)?,
+        &reader(state)?,
         &s.agency_id,
         q.year,
     )?)
@@ -83,7 +83,7 @@ pub async fn samplers_notice(
 ) -> PageResult<Html<String>> {
     run(move || {
         let year = year_of(&state, &s, &q)?;
-        let n = samplers::annual_notice(&*reader(&state)?, &s.agency_id, year)?;
+        let n = samplers::annual_notice(&reader(&state)?, &s.agency_id, year)?;
         let body = html! {
             p { "Annual notice to the proper agencies of all samplers and all evaluations (MMSR L8682-8683): "
                 strong #notice-count { (n.samplers.len()) " samplers, " (n.evaluation_count()) " evaluations in " (year) } "." }
@@ -119,7 +119,7 @@ pub async fn samplers_notice_pdf(
 ) -> PageResult<Response> {
     run(move || {
         let year = year_of(&state, &s, &q)?;
-        let n = samplers::annual_notice(&*reader(&state)?, &s.agency_id, year)?;
+        let n = samplers::annual_notice(&reader(&state)?, &s.agency_id, year)?;
         Ok(pdf_response(
             &format!("samplers-{year}.pdf"),
             samplers::notice_pdf(&n),
