@@ -475,14 +475,35 @@ pub fn first_use_of_request(tx: &Tx<'_>, device: &str, request: &str) -> Result<
     )? == 1)
 }
 
+/// Takes a document's lock until the transaction ends: whoever reads a document to write it
+/// (a sync's merge, a review, a resolved conflict) on any server instance waits here for the
+/// one before to commit, so no change is lost between a read and a write. A sync locks all of
+/// its documents at once, in order, so two syncs never wait on each other in a circle.
+pub fn lock_documents(tx: &Tx<'_>, ids: &[milkshed_shared::ids::InspectionId]) -> Result<()> {
+    let mut ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    ids.sort();
+    ids.dedup();
+    for id in ids {
+        tx.lock(&format!("document {id}"))?;
+    }
+    Ok(())
+}
+
+/// A document to be changed: its lock, then the document (see [`lock_documents`]).
+pub fn load_doc_for_update(
+    tx: &Tx<'_>,
+    id: &milkshed_shared::ids::InspectionId,
+    server_actor: &milkshed_shared::document::automerge::ActorId,
+) -> Result<Option<StoredDoc>> {
+    lock_documents(tx, std::slice::from_ref(id))?;
+    load_doc(tx, id, server_actor)
+}
+
 pub fn load_doc(
     conn: &Conn,
     id: &milkshed_shared::ids::InspectionId,
     server_actor: &milkshed_shared::document::automerge::ActorId,
 ) -> Result<Option<StoredDoc>> {
-    // read to be written: in a transaction, the document's writers on every server instance
-    // take turns from here to the commit (a no-op on SQLite and outside a transaction)
-    conn.lock(&format!("document {id}"))?;
     let row = conn
         .query_row(
             "SELECT agency_id, inspector_id, snapshot FROM documents WHERE id = ?1",

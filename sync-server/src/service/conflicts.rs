@@ -72,7 +72,7 @@ pub fn resolve(
     }
     let mut conn = db.write()?;
     let tx = conn.transaction()?;
-    let mut stored = db::load_doc(&tx, &id, actor)?
+    let mut stored = db::load_doc_for_update(&tx, &id, actor)?
         .filter(|s| s.agency_id == caller.agency_id)
         .ok_or_else(|| ServiceError::not_found("inspection"))?;
     let details = stored.doc.conflict_details();

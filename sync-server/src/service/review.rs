@@ -36,7 +36,8 @@ pub fn review(
         ));
     }
     let mut conn = db.write()?;
-    let mut stored = db::load_doc(&conn, &id, actor)?
+    let tx = conn.transaction().map_err(db::DbError::from)?;
+    let mut stored = db::load_doc_for_update(&tx, &id, actor)?
         .filter(|s| s.agency_id == reviewer.agency)
         .ok_or_else(|| ServiceError::not_found("inspection"))?;
     let known = stored.doc.read().map_err(ServiceError::internal)?;
@@ -72,7 +73,6 @@ pub fn review(
         }
         Err(r) => return Err(ServiceError::forbidden(format!("Not saved: {r}."))),
     }
-    let tx = conn.transaction().map_err(db::DbError::from)?;
     db::store_doc(&tx, reviewer.agency, &mut stored.doc)?;
     // an accepted or returned inspection changes what the devices' work lists owe
     publish::publish_reference(&tx, reviewer.agency, after.header.subject.id.as_str())?;

@@ -39,6 +39,9 @@ pub fn sync(
             "this request was already received; send a new one",
         ));
     }
+    // the offered documents' locks, all at once and in order (another instance may be merging
+    // some of them now)
+    db::lock_documents(&tx, &req.docs.iter().map(|o| o.id).collect::<Vec<_>>())?;
     let mut replies = Vec::with_capacity(req.docs.len());
     let mut offered = Vec::with_capacity(req.docs.len());
     for offer in &req.docs {

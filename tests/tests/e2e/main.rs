@@ -7,6 +7,7 @@ mod browser;
 mod desk;
 mod hostile;
 mod insider;
+mod instances;
 mod one_rule;
 mod rate_examples;
 mod review_pages;
