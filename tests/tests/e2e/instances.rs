@@ -16,6 +16,9 @@ use rand::{Rng, SeedableRng};
 const DEVICES: usize = 50;
 const ROUNDS: usize = 3;
 
+/// A document's heads on a device when a sync of its edits was acknowledged.
+type Acknowledged = Vec<(InspectionId, Vec<ChangeHash>)>;
+
 /// The record's copy of each document.
 fn record_docs(dir: &std::path::Path) -> BTreeMap<String, InspectionDoc> {
     let rows: Vec<(String, Vec<u8>)> = record_of(dir)
@@ -68,7 +71,7 @@ fn two_servers_on_one_postgres_converge_and_a_killed_one_loses_nothing() {
         })
         .collect();
     // what each acknowledged sync carried: the device's heads of the documents it edited
-    let acknowledged: Arc<Mutex<Vec<(InspectionId, Vec<ChangeHash>)>>> = Arc::default();
+    let acknowledged: Arc<Mutex<Acknowledged>> = Arc::default();
     let created: Arc<Mutex<BTreeSet<InspectionId>>> = Arc::default();
     for d in &devices {
         let d = d.lock().unwrap();
@@ -132,7 +135,7 @@ fn two_servers_on_one_postgres_converge_and_a_killed_one_loses_nothing() {
                                 .unwrap();
                             edited.push(id);
                         }
-                        let heads: Vec<(InspectionId, Vec<ChangeHash>)> = edited
+                        let heads: Acknowledged = edited
                             .iter()
                             .map(|id| (*id, d.store.document(*id).unwrap().automerge().get_heads()))
                             .collect();
