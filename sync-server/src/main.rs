@@ -33,6 +33,12 @@ enum Command {
         /// record is `DATA/agency.db`.
         #[arg(long, value_name = "URL")]
         database: Option<String>,
+        /// The photos' object store, shared by every server instance given the same URL:
+        /// `s3://bucket/prefix` (credentials, region and `AWS_ENDPOINT` for an S3-compatible
+        /// service from the usual `AWS_*` environment variables) or `file:///shared/dir`.
+        /// Without it photos are kept in the data directory.
+        #[arg(long, value_name = "URL")]
+        photos: Option<String>,
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
@@ -209,17 +215,36 @@ struct Mail {
     every: u64,
 }
 
-async fn serve(
+/// Where the server keeps what it stores: its data directory, the agency record, the photos.
+struct Storage {
     data: PathBuf,
     location: db::Location,
+    photos: Option<String>,
+}
+
+async fn serve(
+    Storage {
+        data,
+        location,
+        photos,
+    }: Storage,
     listen: SocketAddr,
     with_demo: bool,
     tls: Option<(PathBuf, PathBuf)>,
     allow_plain_http: bool,
     mail: Mail,
 ) -> anyhow::Result<()> {
-    let mut state = AppState::open_at(&data, &location)
-        .with_context(|| format!("opening {}", location.describe()))?;
+    // opening and seeding wait on the database: on a blocking thread (PostgreSQL's client
+    // may not block an async one)
+    let opened = {
+        let (data, location, photos) = (data.clone(), location.clone(), photos.clone());
+        tokio::task::spawn_blocking(move || {
+            AppState::open_with(&data, &location, photos.as_deref())
+        })
+        .await?
+    };
+    let mut state = opened.with_context(|| format!("opening {}", location.describe()))?;
+    eprintln!("milkshed-server: photos in {}", state.blobs.describe());
     state.secure_cookies = tls.is_some();
     if let Some((url, from)) = &mail.smtp {
         let smtp = milkshed_sync_server::service::outbox::Smtp::new(url, from)
@@ -228,20 +253,25 @@ async fn serve(
         eprintln!("milkshed-server: sending the outbox as {from}");
     }
     let state = Arc::new(state);
-    if with_demo
-        && demo::seed(&state.db, &state.server_actor)
-            .map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?
-    {
-        eprintln!(
-            "seeded the demo agency `{}`: users {} (password `{}`)",
-            demo::AGENCY,
-            demo::USERS
-                .iter()
-                .map(|u| u.0)
-                .collect::<Vec<_>>()
-                .join(", "),
-            demo::PASSWORD
-        );
+    if with_demo {
+        let st = state.clone();
+        let seeded = tokio::task::spawn_blocking(move || {
+            demo::seed(&st.db, &st.server_actor).map_err(|e| e.to_string())
+        })
+        .await?
+        .map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
+        if seeded {
+            eprintln!(
+                "seeded the demo agency `{}`: users {} (password `{}`)",
+                demo::AGENCY,
+                demo::USERS
+                    .iter()
+                    .map(|u| u.0)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                demo::PASSWORD
+            );
+        }
     }
     match tls {
         Some((cert, key)) => {
@@ -305,6 +335,7 @@ fn main() -> ExitCode {
         Command::Serve {
             data,
             database,
+            photos,
             listen,
             demo,
             tls_cert,
@@ -320,8 +351,11 @@ fn main() -> ExitCode {
             (_, Err(e)) => Err(anyhow::anyhow!(e)),
             (Err(e), _) => Err(e.into()),
             (Ok(rt), Ok(location)) => rt.block_on(serve(
-                data,
-                location,
+                Storage {
+                    data,
+                    location,
+                    photos,
+                },
                 listen,
                 demo,
                 tls_cert.zip(tls_key),

@@ -275,9 +275,22 @@ impl ChildServer {
 
     /// Starts on a given port (0: any), e.g. to come back on the same address after a kill.
     pub fn start_on(exe: &str, dir: &Path, port: u16) -> ChildServer {
-        let mut child = Command::new(exe)
-            .arg(dir)
-            .arg(port.to_string())
+        Self::spawn(Command::new(exe).arg(dir).arg(port.to_string()))
+    }
+
+    /// Another instance of the server whose record is `record_of`'s, on a data directory of
+    /// its own, with the photos in the object store at `photos` (`file:///…`).
+    pub fn start_instance(exe: &str, dir: &Path, record_of: &Path, photos: &str) -> ChildServer {
+        Self::spawn(
+            Command::new(exe)
+                .arg(dir)
+                .env("MILKSHED_TEST_RECORD_OF", record_of)
+                .env("MILKSHED_TEST_PHOTOS", photos),
+        )
+    }
+
+    fn spawn(command: &mut Command) -> ChildServer {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

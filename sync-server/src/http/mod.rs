@@ -163,15 +163,26 @@ async fn security_headers(req: Request, next: Next) -> Response {
     r
 }
 
-/// `GET /health`: whether this server can read and write the agency record (503 when not).
+/// `GET /health`: whether this instance can read and write the agency record and reach the
+/// photo store (503 when either fails; a load balancer takes the instance out).
 async fn health(State(state): State<Arc<AppState>>) -> Response {
-    match blocking(move || Ok(state.db.check()?)).await {
-        Ok(()) => Json(json!({"status": "ok", "database": "ok"})).into_response(),
-        Err(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"status": "unavailable", "database": "unreachable"})),
-        )
-            .into_response(),
+    let checked = blocking(move || {
+        let database = state.db.check().is_ok();
+        let photos = state.blobs.check().is_ok();
+        Ok((database, photos))
+    })
+    .await;
+    let (database, photos) = checked.unwrap_or((false, false));
+    let word = |ok: bool| if ok { "ok" } else { "unreachable" };
+    let body = Json(json!({
+        "status": if database && photos { "ok" } else { "unavailable" },
+        "database": word(database),
+        "photos": word(photos),
+    }));
+    if database && photos {
+        body.into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
     }
 }
 

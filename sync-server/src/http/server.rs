@@ -8,7 +8,7 @@ use std::sync::Arc;
 use milkshed_shared::document::automerge::ActorId;
 
 use crate::db;
-use crate::service::blob::{BlobStore, FsBlobStore};
+use crate::service::blob::{BlobStore, ObjectBlobStore};
 
 /// Password hashes verified at the same time.
 pub const PASSWORD_CHECKS: usize = 2;
@@ -54,7 +54,21 @@ impl AppState {
 
     /// The server over the record at `location`, with photos in `dir`.
     pub fn open_at(dir: &Path, location: &db::Location) -> Result<AppState, StartError> {
+        AppState::open_with(dir, location, None)
+    }
+
+    /// The server over the record at `location`, with photos at `photos` (an object store's
+    /// URL, `s3://bucket/prefix` or `file:///dir`) or, without one, in `dir`.
+    pub fn open_with(
+        dir: &Path,
+        location: &db::Location,
+        photos: Option<&str>,
+    ) -> Result<AppState, StartError> {
         std::fs::create_dir_all(dir)?;
+        let blobs: Box<dyn BlobStore> = match photos {
+            Some(url) => Box::new(ObjectBlobStore::from_url(url)?),
+            None => Box::new(ObjectBlobStore::local(dir)?),
+        };
         let pool = db::Db::open_at(location)?;
         let conn = pool.write()?;
         let setting = |key: &str, make: &dyn Fn() -> String| -> Result<String, StartError> {
@@ -68,7 +82,7 @@ impl AppState {
         Ok(AppState {
             db: pool,
             actor_secret,
-            blobs: Box::new(FsBlobStore::new(dir)?),
+            blobs,
             server_actor,
             dir: dir.to_path_buf(),
             password_checks: tokio::sync::Semaphore::new(PASSWORD_CHECKS),

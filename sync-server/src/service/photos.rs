@@ -1,10 +1,8 @@
-//! Photos sent by the devices: a resumable upload per device (chunks appended to a partial
-//! file only that device can extend), checked whole (SHA-256, size, decodable image) before it
+//! Photos sent by the devices: a resumable upload per device (chunks kept in the photo store,
+//! where every server instance sees them, under a name only that device's upload uses), checked
+//! whole (SHA-256, size, decodable image) before it
 //! is stored; status and download. No database connection is held while bytes are hashed or
 //! decoded.
-
-use std::io::Write;
-use std::path::{Path, PathBuf};
 
 use milkshed_shared::document::sha256_hex;
 use milkshed_shared::sync::ErrorCode;
@@ -31,40 +29,43 @@ pub fn check_hash(hash: &str) -> ServiceResult<()> {
     }
 }
 
-/// Where a device's partial upload of a photo lives: one file per agency, device and photo, so
-/// no other device can append to (or spoil) an upload it did not start.
-pub fn partial_path(dir: &Path, device: &DeviceAuth, hash: &str) -> PathBuf {
-    dir.join("photos-partial").join(format!(
-        "{}-{}-{hash}.part",
+/// The name of a device's partial upload of a photo: one per agency, device and photo, so no
+/// other device can append to (or spoil) an upload it did not start.
+pub fn upload_name(device: &DeviceAuth, hash: &str) -> String {
+    format!(
+        "{}-{}-{hash}",
         auth::token_hash(&device.agency_id)
             .get(..16)
             .unwrap_or_default(),
         device.device_id
-    ))
+    )
 }
 
 /// Whether the photo is stored, or how many bytes of this device's upload arrived.
-pub fn status(db: &Db, dir: &Path, device: &DeviceAuth, hash: &str) -> ServiceResult<Value> {
+pub fn status(
+    db: &Db,
+    blobs: &dyn BlobStore,
+    device: &DeviceAuth,
+    hash: &str,
+) -> ServiceResult<Value> {
     check_hash(hash)?;
     let conn = db.read()?;
     if db::photo_stored(&conn, &device.agency_id, hash)? {
         return Ok(json!({"complete": true, "received": null}));
     }
     drop(conn);
-    let received = std::fs::metadata(partial_path(dir, device, hash))
-        .map(|m| m.len())
-        .unwrap_or(0);
+    let received = blobs
+        .received(&upload_name(device, hash))
+        .map_err(ServiceError::internal)?;
     Ok(json!({"complete": false, "received": received}))
 }
 
 /// `PUT /api/photos/{hash}?offset=&total=`: one chunk of a resumable upload. The database is
 /// consulted only to check and to record; the chunk is written, and the whole photo hashed and
 /// decoded (within the device's limits, header first), with no connection held.
-#[allow(clippy::too_many_arguments)]
 pub fn upload(
     db: &Db,
     blobs: &dyn BlobStore,
-    dir: &Path,
     device: &DeviceAuth,
     hash: &str,
     offset: u64,
@@ -91,11 +92,8 @@ pub fn upload(
             ));
         }
     }
-    let path = partial_path(dir, device, hash);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(ServiceError::internal)?;
-    }
-    let received = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let upload = upload_name(device, hash);
+    let received = blobs.received(&upload).map_err(ServiceError::internal)?;
     if offset != received {
         return Err(ServiceError::new(
             ErrorCode::WrongOffset,
@@ -103,24 +101,22 @@ pub fn upload(
         ));
     }
     if received.saturating_add(body.len() as u64) > total {
-        let _ = std::fs::remove_file(&path);
+        let _ = blobs.discard(&upload);
         return Err(ServiceError::bad_request(
             "more bytes than the total announced",
         ));
     }
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .map_err(ServiceError::internal)?;
-    f.write_all(body).map_err(ServiceError::internal)?;
-    f.sync_data().map_err(ServiceError::internal)?;
+    if !body.is_empty() {
+        blobs
+            .put_chunk(&upload, received, body)
+            .map_err(ServiceError::internal)?;
+    }
     let received = received + body.len() as u64;
     if received < total {
         return Ok(json!({"complete": false, "received": received}));
     }
-    let bytes = std::fs::read(&path).map_err(ServiceError::internal)?;
-    let _ = std::fs::remove_file(&path);
+    let bytes = blobs.assemble(&upload).map_err(ServiceError::internal)?;
+    let _ = blobs.discard(&upload);
     if sha256_hex(&bytes) != hash {
         return Err(ServiceError::new(
             ErrorCode::HashMismatch,

@@ -12,10 +12,14 @@ fn main() -> anyhow::Result<()> {
         .nth(1)
         .ok_or_else(|| anyhow::anyhow!("usage: milkshed-test-server DATA_DIR"))?;
     let dir = std::path::Path::new(&dir);
-    // the same record the test reads: the directory's SQLite, or its PostgreSQL database
-    let state = Arc::new(server::AppState::open_at(
+    // the same record the test reads: the directory's SQLite, or its PostgreSQL database (or
+    // another server's, to run as a second instance of it, with the photos at a shared URL)
+    let record_of = std::env::var_os("MILKSHED_TEST_RECORD_OF").map(std::path::PathBuf::from);
+    let photos = std::env::var("MILKSHED_TEST_PHOTOS").ok();
+    let state = Arc::new(server::AppState::open_with(
         dir,
-        &milkshed_tests::location_for(dir),
+        &milkshed_tests::location_for(record_of.as_deref().unwrap_or(dir)),
+        photos.as_deref(),
     )?);
     demo::seed(&state.db, &state.server_actor).map_err(|e| anyhow::anyhow!("{e}"))?;
     let rt = tokio::runtime::Runtime::new()?;

@@ -8,9 +8,10 @@ use std::sync::{Arc, Mutex};
 
 use milkshed_shared::document::automerge::{ActorId, ChangeHash};
 
+use milkshed_shared::document::PhotoRef;
 use milkshed_shared::document::{InspectionDoc, ItemState};
 use milkshed_shared::ids::InspectionId;
-use milkshed_tests::{now, on_postgres, record_of, ChildServer, TestDevice};
+use milkshed_tests::{agent, jpeg, json_of, now, on_postgres, record_of, ChildServer, TestDevice};
 use rand::{Rng, SeedableRng};
 
 const DEVICES: usize = 50;
@@ -209,4 +210,111 @@ fn two_servers_on_one_postgres_converge_and_a_killed_one_loses_nothing() {
         }
     }
     drop(a);
+}
+
+fn put_chunk(
+    url: &str,
+    token: &str,
+    hash: &str,
+    offset: usize,
+    total: usize,
+    body: &[u8],
+) -> serde_json::Value {
+    let (status, body) = json_of(
+        agent()
+            .put(&format!(
+                "{url}/api/photos/{hash}?offset={offset}&total={total}"
+            ))
+            .header("authorization", &format!("Bearer {token}"))
+            .send(body)
+            .unwrap(),
+    );
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// Two instances with data directories of their own share the record and the photo store: an
+/// upload begun on one is resumed on the other, and either serves the photo.
+#[test]
+fn an_upload_begun_on_one_instance_is_finished_on_the_other_and_both_serve_it() {
+    if !on_postgres() {
+        eprintln!("several instances share a PostgreSQL record: this test runs in the suite's PostgreSQL pass");
+        return;
+    }
+    let exe = env!("CARGO_BIN_EXE_milkshed-test-server");
+    let (record, a_dir, b_dir, photos) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let store = format!("file://{}", photos.path().display());
+    let a = ChildServer::start_instance(exe, a_dir.path(), record.path(), &store);
+    let b = ChildServer::start_instance(exe, b_dir.path(), record.path(), &store);
+    let mut d = TestDevice::enroll(&a.url(), "ann");
+    let id = d.inspect_farm("farm-1", &["3"]);
+    let photo = milkshed_app::device::process_photo(&jpeg(91, 1600, 1200)).unwrap();
+    d.store
+        .edit(id, &now(), |doc| {
+            doc.add_photo(
+                &PhotoRef {
+                    hash: photo.hash.clone(),
+                    item: Some("3".into()),
+                    caption: String::new(),
+                    taken_at: None,
+                    width: photo.width,
+                    height: photo.height,
+                    gps: None,
+                },
+                &now(),
+            )
+        })
+        .unwrap();
+    d.sync().unwrap();
+    let token = d.enrollment.token.clone();
+    let (bytes, half) = (&photo.jpeg, photo.jpeg.len() / 2);
+    let first = put_chunk(
+        &a.url(),
+        &token,
+        &photo.hash,
+        0,
+        bytes.len(),
+        &bytes[..half],
+    );
+    assert_eq!(first["received"], half as u64);
+    // the other instance sees how far the upload got, and takes the rest
+    let (_, status) = json_of(
+        agent()
+            .get(&format!("{}/api/photos/{}", b.url(), photo.hash))
+            .header("authorization", &format!("Bearer {token}"))
+            .call()
+            .unwrap(),
+    );
+    assert_eq!(status["received"], half as u64, "{status}");
+    let done = put_chunk(
+        &b.url(),
+        &token,
+        &photo.hash,
+        half,
+        bytes.len(),
+        &bytes[half..],
+    );
+    assert_eq!(done["complete"], true, "{done}");
+    // neither instance's data directory holds it: the shared store does, and both serve it
+    for dir in [a_dir.path(), b_dir.path()] {
+        assert!(!dir.join("photos").join(&photo.hash[..2]).exists());
+    }
+    for url in [a.url(), b.url()] {
+        let served = agent()
+            .get(&format!("{url}/api/photos/{}/data", photo.hash))
+            .header("authorization", &format!("Bearer {token}"))
+            .call()
+            .unwrap()
+            .into_body()
+            .read_to_vec()
+            .unwrap();
+        assert_eq!(&served, bytes);
+        let (_, health) = json_of(agent().get(&format!("{url}/health")).call().unwrap());
+        assert_eq!(health["photos"], "ok", "{health}");
+    }
 }

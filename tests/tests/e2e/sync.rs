@@ -205,13 +205,9 @@ fn a_server_killed_mid_merge_loses_nothing_and_sync_resumes() {
     }
     let (docs, photos) = server_counts(dir.path());
     if photos != 40 {
-        let conn = rusqlite::Connection::open(dir.path().join("agency.db")).unwrap();
-        let mut stmt = conn.prepare("SELECT p.hash, (SELECT count(*) FROM photos s WHERE s.hash = p.hash) FROM inspection_photos p").unwrap();
-        let rows: Vec<(String, i64)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .map(|r| r.unwrap())
-            .collect();
+        let rows: Vec<(String, i64)> = milkshed_tests::record_of(dir.path())
+            .query_map("SELECT p.hash, (SELECT count(*) FROM photos s WHERE s.hash = p.hash) FROM inspection_photos p", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
         let missing: Vec<_> = rows.iter().filter(|r| r.1 == 0).collect();
         eprintln!(
             "referenced {} missing {:?}; device photos {} to upload {:?}",

@@ -9,7 +9,7 @@ pub(super) async fn photo_status(
     Extension(device): Extension<DeviceAuth>,
     Path(hash): Path<String>,
 ) -> ServiceResult<Json<serde_json::Value>> {
-    blocking(move || photos::status(&state.db, &state.dir, &device, &hash))
+    blocking(move || photos::status(&state.db, state.blobs.as_ref(), &device, &hash))
         .await
         .map(Json)
 }
@@ -33,7 +33,6 @@ pub(super) async fn photo_upload(
         photos::upload(
             &state.db,
             state.blobs.as_ref(),
-            &state.dir,
             &device,
             &hash,
             q.offset,
