@@ -1,5 +1,5 @@
 //! The merge rate of the agency record on each engine, side by side in one run: the same work
-//! (16 devices, 400 inspections made offline, then an edit of every one) synced to one server
+//! (16 sanitarians' devices, 400 inspections made offline, then an edit of every one) synced to one server
 //! on SQLite, to one server on PostgreSQL, and to two server processes on one PostgreSQL (the
 //! devices split between them). Printed as a Markdown table with each rate as a ratio to SQLite
 //! and two instances' as a ratio to one.
@@ -14,7 +14,9 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use milkshed_shared::document::ItemState;
-use milkshed_tests::{now, workspace_root, ChildServer, TestDevice, TEST_DATABASE};
+use milkshed_sync_server::db;
+use milkshed_sync_server::service::{auth, demo};
+use milkshed_tests::{now, record_of, workspace_root, ChildServer, TestDevice, TEST_DATABASE};
 
 const DEVICES: usize = 16;
 const DOCS_PER_DEVICE: usize = 25;
@@ -66,10 +68,25 @@ fn changes_of(d: &mut TestDevice, ids: &[milkshed_shared::ids::InspectionId]) ->
         .sum()
 }
 
-/// The workload against servers at `urls`: new inspections, then an edit of each.
-fn run(urls: &[String]) -> Rate {
+/// The workload against servers at `urls` on the record of `dir`: a sanitarian per device
+/// (each with their own inspections, as in the field), new inspections, then an edit of each.
+fn run(dir: &Path, urls: &[String]) -> Rate {
+    let hash = auth::hash_password(demo::PASSWORD).unwrap();
+    let conn = record_of(dir);
+    for n in 0..DEVICES {
+        db::add_user(
+            &conn,
+            demo::AGENCY,
+            &format!("bench-{n}"),
+            &format!("Bench Sanitarian {n}"),
+            auth::Role::Sanitarian,
+            &hash,
+        )
+        .unwrap();
+    }
+    drop(conn);
     let mut devices: Vec<TestDevice> = (0..DEVICES)
-        .map(|n| TestDevice::enroll(&urls[n % urls.len()], ["ann", "sue"][n % 2]))
+        .map(|n| TestDevice::enroll(&urls[n % urls.len()], &format!("bench-{n}")))
         .collect();
     // each device holds its user's documents: the first sync brings the demo's down
     sync_all(&mut devices, urls);
@@ -163,7 +180,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = {
         let s = ChildServer::start(exe, dir.path());
-        run(&[s.url()])
+        run(dir.path(), &[s.url()])
     };
     let (data, url) = cluster();
     // the child servers read the cluster's URL from the environment
@@ -171,13 +188,13 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let pg_one = {
         let s = ChildServer::start(exe, dir.path());
-        run(&[s.url()])
+        run(dir.path(), &[s.url()])
     };
     let dir = tempfile::tempdir().unwrap();
     let pg_two = {
         let a = ChildServer::start(exe, dir.path());
         let b = ChildServer::start(exe, dir.path());
-        run(&[a.url(), b.url()])
+        run(dir.path(), &[a.url(), b.url()])
     };
     if let Some(data) = data {
         stop(&data);

@@ -412,6 +412,15 @@ pub fn mail_due(conn: &Conn, now: &str, limit: i64) -> Result<Vec<Mail>> {
     Ok(rows.collect::<super::sql::Result<_>>()?)
 }
 
+/// How many attempts an e-mail has had.
+pub fn mail_attempts(conn: &Conn, id: &str) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM outbox_attempts WHERE outbox_id = ?1",
+        [id],
+        |r| r.get(0),
+    )?)
+}
+
 /// Records an attempt to send: sent, or failed with the next try (none: given up).
 pub fn mail_attempt(
     conn: &Conn,

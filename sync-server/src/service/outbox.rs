@@ -155,6 +155,8 @@ fn message(from: &Mailbox, m: &desk::Mail) -> Result<Message, String> {
 pub fn queue_digests(db: &Db) -> ServiceResult<usize> {
     let mut conn = db.write()?;
     let tx = conn.transaction()?;
+    // one instance at a time looks at the day (each instance runs a sender)
+    tx.lock("outbox digests")?;
     let mut queued = 0;
     for agency in desk::agency_ids(&tx)? {
         let today = db::registry::agency_today(&tx, &agency)?;
@@ -255,23 +257,56 @@ pub fn send_due(db: &Db, smtp: &Smtp, now: DateTime<Utc>) -> ServiceResult<usize
         .build();
     let mut sent = 0;
     for m in due {
+        // Several instances each run a sender: on PostgreSQL an e-mail is claimed for the
+        // send (its lock, held to the attempt's commit; another instance skips it) and looked
+        // at again, in case another instance sent it since the list was read. SQLite's server
+        // is one process, and its one writer is not held across a send.
+        let mut claim = match db.dialect() {
+            db::Dialect::Postgres => Some(db.write()?),
+            db::Dialect::Sqlite => None,
+        };
+        let claimed = match claim.as_mut() {
+            Some(c) => {
+                let tx = c.transaction()?;
+                if !tx.try_lock(&format!("outbox {}", m.id))?
+                    || desk::mail_attempts(&tx, &m.id)? != m.attempts
+                {
+                    continue;
+                }
+                Some(tx)
+            }
+            None => None,
+        };
         let outcome = message(&smtp.from, &m).and_then(|msg| {
             transport
                 .send(&msg)
                 .map(|r| format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" ")))
                 .map_err(|e| e.to_string())
         });
-        let conn = db.write()?;
-        match outcome {
-            Ok(reply) => {
-                desk::mail_attempt(&conn, &m.id, true, &reply, None)?;
-                sent += 1;
+        let record = |conn: &db::Conn| -> ServiceResult<bool> {
+            match &outcome {
+                Ok(reply) => {
+                    desk::mail_attempt(conn, &m.id, true, reply, None)?;
+                    Ok(true)
+                }
+                Err(e) => {
+                    let n = m.attempts + 1;
+                    let next = (n < MAX_ATTEMPTS).then(|| (now + backoff(n)).to_rfc3339());
+                    desk::mail_attempt(conn, &m.id, false, e, next.as_deref())?;
+                    Ok(false)
+                }
             }
-            Err(e) => {
-                let n = m.attempts + 1;
-                let next = (n < MAX_ATTEMPTS).then(|| (now + backoff(n)).to_rfc3339());
-                desk::mail_attempt(&conn, &m.id, false, &e, next.as_deref())?;
+        };
+        let ok = match claimed {
+            Some(tx) => {
+                let ok = record(&tx)?;
+                tx.commit()?;
+                ok
             }
+            None => record(&db.write()?)?,
+        };
+        if ok {
+            sent += 1;
         }
     }
     Ok(sent)

@@ -524,6 +524,19 @@ impl Conn {
         })
     }
 
+    /// Takes `key`'s lock until the transaction ends if no other session holds it (PostgreSQL;
+    /// `true` on SQLite, whose one writer is the only claimant).
+    pub fn try_lock(&self, key: &str) -> Result<bool> {
+        if self.pg().is_some() && self.in_tx.get() {
+            return self.query_row(
+                "SELECT pg_try_advisory_xact_lock(hashtextextended(?1, 0))",
+                [key],
+                |r| r.get(0),
+            );
+        }
+        Ok(true)
+    }
+
     /// Whether a transaction is open on this connection.
     pub fn in_transaction(&self) -> bool {
         self.in_tx.get()
