@@ -404,7 +404,7 @@ fn a_sanitarians_day_through_the_real_window() {
     // online again (the server comes back on its address): all reach the agency record
     let server = ChildServer::start_on(exe, server_dir.path(), port);
     app.tap("#sync-now");
-    let db = || rusqlite::Connection::open(server_dir.path().join("agency.db")).unwrap();
+    let db = || milkshed_tests::record_of(server_dir.path());
     wait_for(
         "the server to hold all three",
         Duration::from_secs(60),
@@ -745,7 +745,7 @@ fn a_sanitarians_day_through_the_real_window() {
     });
     app.tap("#nav-sync");
     app.tap("#sync-now");
-    let db = || rusqlite::Connection::open(server_dir.path().join("agency.db")).unwrap();
+    let db = || milkshed_tests::record_of(server_dir.path());
     wait_for(
         "the evaluation in the agency record",
         Duration::from_secs(60),
