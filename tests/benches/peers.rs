@@ -198,7 +198,7 @@ fn milkshed(fixture: &Path) -> Measured {
 
 fn automerge_repo(fixture: &Path) -> Measured {
     let store = tempfile::tempdir().unwrap();
-    let (mut server, line) = spawn_announcing(
+    let (server, line) = spawn_announcing(
         Command::new("node")
             .arg(peers_dir().join("automerge-server.mjs"))
             .arg(store.path()),
@@ -208,38 +208,23 @@ fn automerge_repo(fixture: &Path) -> Measured {
         ports.next().unwrap().parse().unwrap(),
         ports.next().unwrap(),
     );
-    let mut proxy = CountingProxy::start(port);
-    let out = Command::new("node")
-        .arg(peers_dir().join("client.mjs"))
-        .args(["automerge", &proxy.port.to_string(), control])
-        .arg(fixture)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let wall: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rss = peak_rss(server.id());
-    let m = measured(
-        proxy.stats(),
-        Duration::from_millis(wall["wall_ms"].as_u64().unwrap()),
-        rss,
-    );
-    let _ = server.kill();
-    let _ = server.wait();
-    m
+    client(server, port, "automerge", control, fixture)
 }
 
 fn pouchdb(fixture: &Path) -> Measured {
-    let (mut server, line) =
+    let (server, line) =
         spawn_announcing(Command::new("node").arg(peers_dir().join("pouch-server.mjs")));
     let port: u16 = line.strip_prefix("listening ").unwrap().parse().unwrap();
+    client(server, port, "pouchdb", "-", fixture)
+}
+
+/// A peer's client (`tests/peers/client.mjs KIND`) through the counting proxy to `server` on
+/// `port`, then the server's peak memory; the server is stopped.
+fn client(mut server: Child, port: u16, kind: &str, control: &str, fixture: &Path) -> Measured {
     let mut proxy = CountingProxy::start(port);
     let out = Command::new("node")
         .arg(peers_dir().join("client.mjs"))
-        .args(["pouchdb", &proxy.port.to_string(), "-"])
+        .args([kind, &proxy.port.to_string(), control])
         .arg(fixture)
         .output()
         .unwrap();

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0008_sampling_surveillance.sql"),
     include_str!("../../migrations/0009_sampler_records.sql"),
     include_str!("../../migrations/0010_supervisors_desk.sql"),
+    include_str!("../../migrations/0011_append_only_gaps.sql"),
 ];
 
 /// The same migrations in PostgreSQL's dialect, one for one.
@@ -31,6 +32,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0008_sampling_surveillance.sql"),
     include_str!("../../migrations/postgres/0009_sampler_records.sql"),
     include_str!("../../migrations/postgres/0010_supervisors_desk.sql"),
+    include_str!("../../migrations/postgres/0011_append_only_gaps.sql"),
 ];
 
 /// The first schema with the sampler projections: documents stored before it are projected

@@ -12,6 +12,7 @@ mod one_rule;
 mod rate_examples;
 mod review_pages;
 mod sampling;
+mod storage;
 mod sync;
 mod tidy;
 mod ui_desktop;
