@@ -17,7 +17,6 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use milkshed_app::device::process_photo;
-use milkshed_shared::document::PhotoRef;
 use milkshed_tests::{jpeg, now, workspace_root, ChildServer, TestDevice};
 
 const INSPECTIONS: usize = 400;
@@ -135,23 +134,7 @@ fn the_week(d: &mut TestDevice, fixture: &Path) {
             // the test image is noise, which JPEG cannot shrink: at 400 × 300 it weighs what a stored
             // 1600 × 1200 camera photo does (about 140 KB, BENCHMARKS.md's device table)
             let p = process_photo(&jpeg(7000 + n as u32, 400, 300)).unwrap();
-            let hash = d.store.put_photo(&p).unwrap();
-            d.store
-                .edit(id, &now(), |doc| {
-                    doc.add_photo(
-                        &PhotoRef {
-                            hash: hash.clone(),
-                            item: Some("3".into()),
-                            caption: format!("photo {n}"),
-                            taken_at: Some(now()),
-                            width: p.width,
-                            height: p.height,
-                            gps: None,
-                        },
-                        &now(),
-                    )
-                })
-                .unwrap();
+            let hash = d.attach_photo(id, "3", &p, &format!("photo {n}"));
             std::fs::write(fixture.join("photos").join(&hash), &p.jpeg).unwrap();
             photos.push(hash);
         }

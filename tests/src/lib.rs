@@ -611,14 +611,25 @@ impl TestDevice {
         h: u32,
     ) -> String {
         let p = process_photo(&jpeg(seed, w, h)).unwrap();
-        let hash = self.store.put_photo(&p).unwrap();
+        self.attach_photo(id, item, &p, &format!("photo {seed}"))
+    }
+
+    /// Stores a processed photo on the device and attaches it to `item`'s finding.
+    pub fn attach_photo(
+        &mut self,
+        id: milkshed_shared::ids::InspectionId,
+        item: &str,
+        p: &milkshed_app::device::ProcessedPhoto,
+        caption: &str,
+    ) -> String {
+        let hash = self.store.put_photo(p).unwrap();
         self.store
             .edit(id, &now(), |d| {
                 d.add_photo(
                     &PhotoRef {
                         hash: hash.clone(),
                         item: Some(item.into()),
-                        caption: format!("photo {seed}"),
+                        caption: caption.to_string(),
                         taken_at: Some(now()),
                         width: p.width,
                         height: p.height,
