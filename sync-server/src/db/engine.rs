@@ -58,9 +58,6 @@ impl Location {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 Ok(Location::Postgres(url.to_string()))
             }
-            Some(sqlite) if sqlite.starts_with("sqlite:") => Ok(Location::Sqlite(
-                std::path::PathBuf::from(sqlite.trim_start_matches("sqlite:")),
-            )),
             Some(other) => Err(format!(
                 "--database {other}: give a postgres://user@host/db URL (or leave it out for the data directory's SQLite)"
             )),

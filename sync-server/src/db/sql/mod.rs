@@ -360,6 +360,12 @@ enum Inner {
     Pg(Box<PgClient>),
 }
 
+/// The engine a connection talks to, borrowed.
+enum Engine<'c> {
+    Sqlite(&'c rusqlite::Connection),
+    Pg(&'c PgClient),
+}
+
 /// A connection to the agency record, on either engine; from a pool it goes back when dropped.
 pub struct Conn {
     inner: Inner,
@@ -399,27 +405,34 @@ impl Conn {
         })
     }
 
-    fn sqlite(&self) -> Option<&rusqlite::Connection> {
+    /// The engine underneath, whichever way the connection was had.
+    fn engine(&self) -> Engine<'_> {
         match &self.inner {
-            Inner::SqlitePooled(c) => Some(c),
-            Inner::Sqlite(c) => Some(c),
-            _ => None,
+            Inner::SqlitePooled(c) => Engine::Sqlite(c),
+            Inner::Sqlite(c) => Engine::Sqlite(c),
+            Inner::PgPooled(c) => Engine::Pg(c),
+            Inner::Pg(c) => Engine::Pg(c),
+        }
+    }
+
+    fn sqlite(&self) -> Option<&rusqlite::Connection> {
+        match self.engine() {
+            Engine::Sqlite(c) => Some(c),
+            Engine::Pg(_) => None,
         }
     }
 
     fn pg(&self) -> Option<&PgClient> {
-        match &self.inner {
-            Inner::PgPooled(c) => Some(c),
-            Inner::Pg(c) => Some(c),
-            _ => None,
+        match self.engine() {
+            Engine::Pg(c) => Some(c),
+            Engine::Sqlite(_) => None,
         }
     }
 
     pub fn dialect(&self) -> Dialect {
-        if self.sqlite().is_some() {
-            Dialect::Sqlite
-        } else {
-            Dialect::Postgres
+        match self.engine() {
+            Engine::Sqlite(_) => Dialect::Sqlite,
+            Engine::Pg(_) => Dialect::Postgres,
         }
     }
 
@@ -429,46 +442,40 @@ impl Conn {
     }
 
     fn rows(&self, sql: &str, params: Vec<Value>) -> Result<Vec<Row>> {
-        if let Some(c) = self.sqlite() {
-            let mut stmt = c.prepare_cached(sql)?;
-            let columns = stmt.column_count();
-            let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                let values = (0..columns)
-                    .map(|i| r.get_ref(i).map(Value::from))
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                out.push(Row { values });
-            }
-            Ok(out)
-        } else if let Some(c) = self.pg() {
-            c.query(sql, &params, self.in_tx.get())
-        } else {
-            unreachable!("a connection is to one engine or the other")
+        let c = match self.engine() {
+            Engine::Pg(c) => return c.query(sql, &params, self.in_tx.get()),
+            Engine::Sqlite(c) => c,
+        };
+        let mut stmt = c.prepare_cached(sql)?;
+        let columns = stmt.column_count();
+        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let values = (0..columns)
+                .map(|i| r.get_ref(i).map(Value::from))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            out.push(Row { values });
         }
+        Ok(out)
     }
 
     /// Runs one statement; the number of rows it changed.
     pub fn execute<P: Params>(&self, sql: &str, params: P) -> Result<usize> {
         let params = params.into_values();
-        if let Some(c) = self.sqlite() {
-            let mut stmt = c.prepare_cached(sql)?;
-            Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))?)
-        } else if let Some(c) = self.pg() {
-            c.execute(sql, &params, self.in_tx.get())
-        } else {
-            unreachable!("a connection is to one engine or the other")
+        match self.engine() {
+            Engine::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                Ok(stmt.execute(rusqlite::params_from_iter(params.iter()))?)
+            }
+            Engine::Pg(c) => c.execute(sql, &params, self.in_tx.get()),
         }
     }
 
     /// Runs statements separated by `;`, without parameters.
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
-        if let Some(c) = self.sqlite() {
-            Ok(c.execute_batch(sql)?)
-        } else if let Some(c) = self.pg() {
-            c.batch(sql)
-        } else {
-            unreachable!("a connection is to one engine or the other")
+        match self.engine() {
+            Engine::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Engine::Pg(c) => c.batch(sql),
         }
     }
 
