@@ -7,7 +7,9 @@
 //! resident memory. Each as a ratio to Milkshed.
 //!
 //! Run: `cargo bench -p milkshed-tests --bench peers` (needs Node.js; installs the peers with
-//! `npm ci --prefix tests/peers` the first time).
+//! `npm install --no-save --prefix tests/peers` the first time, at the lock file's versions:
+//! `npm ci` refuses the lock where the registry leaves out cbor-extract's optional platform
+//! builds, which the peers do not need).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -231,11 +233,17 @@ fn client(mut server: Child, port: u16, kind: &str, control: &str, fixture: &Pat
 fn main() {
     if !peers_dir().join("node_modules").exists() {
         let ok = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+            .args([
+                "install",
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+            ])
             .arg(peers_dir())
             .status()
             .unwrap();
-        assert!(ok.success(), "npm ci --prefix tests/peers");
+        assert!(ok.success(), "npm install --no-save --prefix tests/peers");
     }
     let fixture = tempfile::tempdir().unwrap();
     let ours = milkshed(fixture.path());

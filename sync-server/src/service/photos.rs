@@ -60,6 +60,50 @@ pub fn status(
     Ok(json!({"complete": false, "received": received}))
 }
 
+/// Most photos asked about in one [`statuses`] request (a week offline is a few hundred).
+pub const MAX_STATUS_HASHES: usize = 2000;
+
+/// [`status`] of many photos in one round trip: what a device asks before it uploads, so a
+/// week's photos cost one question instead of one per photo.
+pub fn statuses(
+    db: &Db,
+    blobs: &dyn BlobStore,
+    device: &DeviceAuth,
+    hashes: &[String],
+) -> ServiceResult<Value> {
+    if hashes.len() > MAX_STATUS_HASHES {
+        return Err(ServiceError::new(
+            ErrorCode::TooLarge,
+            format!("ask about at most {MAX_STATUS_HASHES} photos at a time"),
+        ));
+    }
+    for hash in hashes {
+        check_hash(hash)?;
+    }
+    let mut stored = std::collections::BTreeSet::new();
+    {
+        let conn = db.read()?;
+        for hash in hashes {
+            if db::photo_stored(&conn, &device.agency_id, hash)? {
+                stored.insert(hash.as_str());
+            }
+        }
+    }
+    let mut out = serde_json::Map::new();
+    for hash in hashes {
+        let status = if stored.contains(hash.as_str()) {
+            json!({"complete": true, "received": null})
+        } else {
+            let received = blobs
+                .received(&upload_name(device, hash))
+                .map_err(ServiceError::internal)?;
+            json!({"complete": false, "received": received})
+        };
+        out.insert(hash.clone(), status);
+    }
+    Ok(json!({ "photos": out }))
+}
+
 /// `PUT /api/photos/{hash}?offset=&total=`: one chunk of a resumable upload. The database is
 /// consulted only to check and to record; the chunk is written, and the whole photo hashed and
 /// decoded (within the device's limits, header first), with no connection held.
@@ -94,6 +138,11 @@ pub fn upload(
     }
     let upload = upload_name(device, hash);
     let received = blobs.received(&upload).map_err(ServiceError::internal)?;
+    if offset == 0 && received == 0 && body.len() as u64 == total {
+        // the whole photo in one request (the usual case: a stored photo is smaller than a
+        // chunk): nothing to keep for a resume, so it is checked and stored straight away
+        return keep(db, blobs, agency, hash, body);
+    }
     if offset != received {
         return Err(ServiceError::new(
             ErrorCode::WrongOffset,
@@ -117,21 +166,32 @@ pub fn upload(
     }
     let bytes = blobs.assemble(&upload).map_err(ServiceError::internal)?;
     let _ = blobs.discard(&upload);
-    if sha256_hex(&bytes) != hash {
+    keep(db, blobs, agency, hash, &bytes)
+}
+
+/// Checks a whole photo (hash, decodable image) and stores it.
+fn keep(
+    db: &Db,
+    blobs: &dyn BlobStore,
+    agency: &str,
+    hash: &str,
+    bytes: &[u8],
+) -> ServiceResult<Value> {
+    if sha256_hex(bytes) != hash {
         return Err(ServiceError::new(
             ErrorCode::HashMismatch,
             "the bytes received do not match the photo's hash; upload it again",
         ));
     }
-    if let Err(e) = crate::service::photo::decode_stored(&bytes) {
+    if let Err(e) = crate::service::photo::decode_stored(bytes) {
         return Err(ServiceError::new(
             ErrorCode::NotAnImage,
             format!("not kept: {e}"),
         ));
     }
-    blobs.put(hash, &bytes).map_err(ServiceError::internal)?;
-    db::record_photo(&db.write()?, agency, hash, received)?;
-    Ok(json!({"complete": true, "received": received}))
+    blobs.put(hash, bytes).map_err(ServiceError::internal)?;
+    db::record_photo(&db.write()?, agency, hash, bytes.len() as u64)?;
+    Ok(json!({"complete": true, "received": bytes.len()}))
 }
 
 /// A stored photo's bytes (JPEG), if it is the caller's agency's.

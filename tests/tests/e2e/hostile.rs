@@ -8,7 +8,7 @@ use milkshed_shared::document::{
 use milkshed_shared::sync::{self, SyncRequest};
 use milkshed_sync_server::{db, service::auth};
 use milkshed_tests::{agent, fingerprint, jpeg, json_of, now, TestDevice, TestServer};
-use serde_json::Value;
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 fn post_sync(server: &TestServer, token: &str, body: &[u8]) -> (u16, Value) {
@@ -36,6 +36,17 @@ fn put_photo(
                 server.url()
             ))
             .header("authorization", &format!("Bearer {token}"))
+            .send(body)
+            .unwrap(),
+    )
+}
+
+fn photo_statuses(server: &TestServer, token: &str, body: &[u8]) -> (u16, Value) {
+    json_of(
+        agent()
+            .post(&format!("{}/api/photos/status", server.url()))
+            .header("authorization", &format!("Bearer {token}"))
+            .header("content-type", "application/json")
             .send(body)
             .unwrap(),
     )
@@ -478,6 +489,36 @@ fn bad_photo_uploads_are_refused_and_a_cut_upload_resumes() {
             .unwrap(),
     );
     assert_eq!(status_now.1["received"], half as u64);
+    // the batch question answers the same, for every photo asked about
+    let (status, batch) = photo_statuses(
+        &server,
+        &token,
+        json!({"hashes": [good.hash, stray]}).to_string().as_bytes(),
+    );
+    assert_eq!(status, 200, "{batch}");
+    assert_eq!(batch["photos"][&good.hash]["received"], half as u64);
+    assert_eq!(batch["photos"][&good.hash]["complete"], false);
+    assert_eq!(batch["photos"][&stray]["received"], 0);
+    let before_batch = fingerprint(server.dir.path());
+    for (body, code) in [
+        (b"{\"hashes\": [\"../x\"]}".to_vec(), "bad_request"),
+        (b"{\"hashes\": 7}".to_vec(), "bad_request"),
+        (b"not json".to_vec(), "bad_request"),
+        (b"{\"hashes\": [], \"extra\": 1}".to_vec(), "bad_request"),
+        (
+            json!({"hashes": vec![stray.clone(); 2001]})
+                .to_string()
+                .into_bytes(),
+            "too_large",
+        ),
+    ] {
+        refused(
+            &server,
+            &before_batch,
+            photo_statuses(&server, &token, &body),
+            code,
+        );
+    }
     let (status, body) = put_photo(
         &server,
         &token,
@@ -500,6 +541,12 @@ fn bad_photo_uploads_are_refused_and_a_cut_upload_resumes() {
         .read_to_vec()
         .unwrap();
     assert_eq!(stored, good.jpeg);
+    let (_, batch) = photo_statuses(
+        &server,
+        &token,
+        json!({"hashes": [good.hash]}).to_string().as_bytes(),
+    );
+    assert_eq!(batch["photos"][&good.hash]["complete"], true);
 }
 
 #[test]

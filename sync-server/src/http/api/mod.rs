@@ -53,6 +53,7 @@ pub(super) fn routes() -> Router<Arc<AppState>> {
                 .put(photo_upload)
                 .layer(DefaultBodyLimit::max(MAX_CHUNK_BYTES)),
         )
+        .route("/photos/status", post(photo_statuses))
         .route("/photos/{hash}/data", get(photo_data))
         .route("/me", get(me))
         .route(

@@ -16,6 +16,25 @@ pub(super) async fn photo_status(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct StatusesRequest {
+    hashes: Vec<String>,
+}
+
+/// `POST /api/photos/status` `{"hashes": [...]}`: the status of each photo in one round trip.
+pub(super) async fn photo_statuses(
+    State(state): State<Arc<AppState>>,
+    Extension(device): Extension<DeviceAuth>,
+    body: Bytes,
+) -> ServiceResult<Json<serde_json::Value>> {
+    let req: StatusesRequest = serde_json::from_slice(&body)
+        .map_err(|e| ServiceError::bad_request(format!("photo status request: {e}")))?;
+    blocking(move || photos::statuses(&state.db, state.blobs.as_ref(), &device, &req.hashes))
+        .await
+        .map(Json)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct UploadQuery {
     offset: u64,
     total: u64,
