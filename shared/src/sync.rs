@@ -58,11 +58,13 @@ pub enum ErrorCode {
     HashMismatch,
     NotAnImage,
     InvalidCsv,
+    /// A rating's gate is shut (each refusal names its MMSR or Procedures line).
+    GateShut,
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::Unauthorized,
         ErrorCode::Revoked,
         ErrorCode::Expired,
@@ -83,6 +85,7 @@ impl ErrorCode {
         ErrorCode::HashMismatch,
         ErrorCode::NotAnImage,
         ErrorCode::InvalidCsv,
+        ErrorCode::GateShut,
         ErrorCode::Internal,
     ];
 
@@ -108,6 +111,7 @@ impl ErrorCode {
             ErrorCode::HashMismatch => "hash_mismatch",
             ErrorCode::NotAnImage => "not_an_image",
             ErrorCode::InvalidCsv => "invalid_csv",
+            ErrorCode::GateShut => "gate_shut",
             ErrorCode::Internal => "internal",
         }
     }

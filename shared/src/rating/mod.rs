@@ -5,7 +5,9 @@
 //! from 100. Rating functions take validated input and cannot fail.
 
 pub mod combined;
+pub mod draw;
 pub mod enforcement;
+pub mod gates;
 pub mod inspection;
 pub mod lab;
 pub mod plant;

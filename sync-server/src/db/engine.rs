@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0009_sampler_records.sql"),
     include_str!("../../migrations/0010_supervisors_desk.sql"),
     include_str!("../../migrations/0011_append_only_gaps.sql"),
+    include_str!("../../migrations/0012_ims_ratings.sql"),
 ];
 
 /// The same migrations in PostgreSQL's dialect, one for one.
@@ -33,6 +34,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0009_sampler_records.sql"),
     include_str!("../../migrations/postgres/0010_supervisors_desk.sql"),
     include_str!("../../migrations/postgres/0011_append_only_gaps.sql"),
+    include_str!("../../migrations/postgres/0012_ims_ratings.sql"),
 ];
 
 /// The first schema with the sampler projections: documents stored before it are projected

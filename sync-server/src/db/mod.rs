@@ -13,6 +13,7 @@ use milkshed_shared::ids::{DeviceId, UserId};
 
 pub mod desk;
 mod engine;
+pub mod ims;
 mod projection;
 pub mod registry;
 pub mod sampling;

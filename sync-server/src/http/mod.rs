@@ -49,7 +49,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::ActorTaken
         | ErrorCode::ActorReserved
         | ErrorCode::Unreferenced
-        | ErrorCode::WrongOffset => StatusCode::CONFLICT,
+        | ErrorCode::WrongOffset
+        | ErrorCode::GateShut => StatusCode::CONFLICT,
         ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::HashMismatch | ErrorCode::NotAnImage => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,

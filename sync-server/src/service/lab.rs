@@ -5,6 +5,7 @@
 
 use milkshed_shared::catalog::{Catalog, DEFAULT_CATALOG};
 use milkshed_shared::exact::parse_decimal;
+use milkshed_shared::rating::gates;
 
 use crate::db::LabRow;
 
@@ -250,6 +251,19 @@ pub fn parse(text: &str) -> Result<Vec<LabRow>, Vec<CsvProblem>> {
     }
 }
 
+/// A register entry as the shared laboratory rule reads it.
+pub fn lab_used(
+    lab: &crate::db::registry::Laboratory,
+    edition: &milkshed_shared::reference::Edition,
+) -> gates::LabUsed {
+    gates::LabUsed {
+        lab_number: lab.lab_number.clone(),
+        name: lab.name.clone(),
+        usable: edition.classification_usable(&lab.classification) == Some(true),
+        approved_until: lab.approved_until.parse().ok(),
+    }
+}
+
 /// Checks each result's laboratory against the agency's register: the laboratory must be
 /// listed, of a classification usable for official IMS tests (F or C, seed 001 L290-295) and
 /// approved on the sample date (ratings may not use results of an unapproved laboratory, MMSR
@@ -272,27 +286,17 @@ pub fn check_laboratories(
             bad(m);
             continue;
         }
-        let Some(lab) = labs.iter().find(|l| l.lab_number == r.lab_number) else {
+        let lab = labs.iter().find(|l| l.lab_number == r.lab_number);
+        if let Err(why) =
+            gates::laboratory_usable(lab.map(|l| lab_used(l, edition)).as_ref(), r.sample_date)
+        {
             bad(format!(
-                "laboratory {} is not in this agency's register of approved laboratories",
-                r.lab_number
-            ));
-            continue;
-        };
-        if edition.classification_usable(&lab.classification) != Some(true) {
-            bad(format!(
-                "laboratory {} ({}) is classified {}: not usable for official tests",
-                r.lab_number, lab.name, lab.classification
+                "laboratory {} {why} (sample of {})",
+                r.lab_number, r.sample_date
             ));
             continue;
         }
-        if lab.approved_until.as_str() < r.sample_date.to_string().as_str() {
-            bad(format!(
-                "laboratory {} ({}) was approved until {}, before the sample of {}",
-                r.lab_number, lab.name, lab.approved_until, r.sample_date
-            ));
-            continue;
-        }
+        let Some(lab) = lab else { continue };
         if let Some(code) = &r.procedure {
             if !edition.lab_procedures.iter().any(|p| &p.code == code) {
                 // the fault is the procedure column's, not the laboratory's

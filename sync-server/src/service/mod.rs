@@ -9,6 +9,8 @@
 //! - [`lab`]: laboratory CSVs checked whole-or-nothing and judged against the standards.
 //! - [`sampling`]: who may evaluate samplers; [`samplers`]: each sampler's history card,
 //!   repeat violations, the annual notice and FORM 2359j Section C from the record.
+//! - [`ims`]: an IMS rating opened behind its gates, its draw fixed by a seed kept here,
+//!   announced day by day.
 //! - [`ratings`]: each BTU's 2359k and plant's 2359L from the synced rating visits.
 //! - [`blob`], [`photo`], [`pdf`]: photo storage, decoding, and PDF rendering.
 //! - [`demo`]: the demo agency of `serve --demo`; [`rate`]: `milkshed-server rate`.
@@ -20,6 +22,7 @@ pub mod board;
 pub mod conflicts;
 pub mod demo;
 pub mod error;
+pub mod ims;
 pub mod lab;
 pub mod letters;
 pub mod office;

@@ -6,6 +6,7 @@ mod agency_record;
 mod browser;
 mod desk;
 mod hostile;
+mod ims_rating;
 mod insider;
 mod instances;
 mod one_rule;

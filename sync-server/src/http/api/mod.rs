@@ -24,6 +24,7 @@ use crate::http::{blocking, check_credentials, ApiQuery, ClientAddr};
 use crate::service::auth;
 use crate::service::{ServiceError, ServiceResult};
 
+mod ims;
 mod merge;
 mod office;
 mod photos;
@@ -56,6 +57,13 @@ pub(super) fn routes() -> Router<Arc<AppState>> {
         .route("/photos/status", post(photo_statuses))
         .route("/photos/{hash}/data", get(photo_data))
         .route("/me", get(me))
+        .route("/ratings", post(ims::open_rating))
+        .route("/ratings/overrides", post(ims::override_gate))
+        .route("/ratings/certificates", post(ims::record_certificate))
+        .route("/ratings/{id}", get(ims::rating))
+        .route("/ratings/{id}/days", post(ims::announce_day))
+        .route("/ratings/{id}/replacements", post(ims::replace))
+        .route("/ratings/{id}/reveal", post(ims::reveal))
         .route(
             "/lab-results",
             post(import_lab).layer(DefaultBodyLimit::max(MAX_SYNC_BYTES)),

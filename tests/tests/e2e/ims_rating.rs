@@ -1,0 +1,334 @@
+//! The IMS rating as one record (issue #18): the gates refuse and name their lines, a
+//! supervisor's override is kept with its reason, the seed is fixed by the server and never
+//! shown until the draw closes, a re-draw is impossible (in the service and in the database),
+//! farms are announced one day's work at a time, and the revealed seed recomputes the draw.
+
+use milkshed_shared::rating::draw::{self, Draw, Population};
+use milkshed_sync_server::db;
+use milkshed_tests::{get_json, post_json, TestDevice, TestServer};
+use serde_json::{json, Value};
+
+fn refused(r: &(u16, Value), status: u16, code: &str) {
+    assert_eq!(r.0, status, "{}", r.1);
+    assert_eq!(r.1["error"], code, "{}", r.1);
+}
+
+fn ratings(server: &TestServer) -> i64 {
+    server
+        .db()
+        .query_row("SELECT count(*) FROM ims_ratings", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_rating_opens_behind_its_gates_and_its_draw_is_fixed_by_the_server() {
+    let server = TestServer::start();
+    let url = server.url();
+    let sam = TestDevice::enroll(&url, "sam");
+    let sue = TestDevice::enroll(&url, "sue");
+    let ann = TestDevice::enroll(&url, "ann");
+    let (sam_t, sue_t, ann_t) = (
+        sam.enrollment.token.clone(),
+        sue.enrollment.token.clone(),
+        ann.enrollment.token.clone(),
+    );
+    let sam_id = sam.enrollment.user_id.clone();
+    let open = json!({"shipper_id": "btu-1"});
+
+    // only a rating officer opens a rating
+    refused(
+        &post_json(&url, &ann_t, "/api/ratings", &open),
+        403,
+        "forbidden",
+    );
+    refused(
+        &post_json(&url, &sue_t, "/api/ratings", &open),
+        403,
+        "forbidden",
+    );
+
+    // the demo's BTU: a positive load with the permit holder's notice owed, and Sam holds no
+    // SRO certificate — both gates refuse, each naming its line; nothing is recorded
+    let r = post_json(&url, &sam_t, "/api/ratings", &open);
+    refused(&r, 409, "gate_shut");
+    let m = r.1["message"].as_str().unwrap();
+    assert!(
+        m.contains("Appendix N program") && m.contains("MMSR L159-163"),
+        "{m}"
+    );
+    assert!(m.contains("farm-10"), "names the producer: {m}");
+    assert!(
+        m.contains("Rating officer's certificate") && m.contains("Procedures L110, L446"),
+        "{m}"
+    );
+    assert_eq!(ratings(&server), 0);
+
+    // certificates are the supervisor's to record, from the FDA's certificate
+    let cert = json!({"user_id": sam_id, "issued_on": "2025-03-01", "categories": ["dairy_farms"]});
+    refused(
+        &post_json(&url, &ann_t, "/api/ratings/certificates", &cert),
+        403,
+        "forbidden",
+    );
+    refused(
+        &post_json(
+            &url,
+            &sue_t,
+            "/api/ratings/certificates",
+            &json!({"user_id": sam_id, "issued_on": "2025-03-01", "categories": ["farms"]}),
+        ),
+        400,
+        "bad_request",
+    );
+    let (s, b) = post_json(&url, &sue_t, "/api/ratings/certificates", &cert);
+    assert_eq!(s, 200, "{b}");
+    let r = post_json(&url, &sam_t, "/api/ratings", &open);
+    refused(&r, 409, "gate_shut");
+    let m = r.1["message"].as_str().unwrap();
+    assert!(
+        !m.contains("certificate"),
+        "the certificate gate is open now: {m}"
+    );
+
+    // independence: the officer assigned as a farm's inspector may not rate its BTU
+    {
+        let conn = server.db();
+        db::desk::assign(&conn, "demo", "farm-3", Some(&sam_id), "admin", "test").unwrap();
+    }
+    let m = post_json(&url, &sam_t, "/api/ratings", &open).1["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        m.contains("Rating officer's independence")
+            && m.contains("assigned inspector of farm-3")
+            && m.contains("Procedures L110, L470"),
+        "{m}"
+    );
+    {
+        let conn = server.db();
+        let ann_id = ann.enrollment.user_id.clone();
+        db::desk::assign(&conn, "demo", "farm-3", Some(&ann_id), "admin", "back").unwrap();
+    }
+
+    // an override: a supervisor's, with a reason of substance, for this officer and shipper
+    let over = |reason: &str| json!({"shipper_id": "btu-1", "officer_id": sam_id, "gate": "appendix_n", "reason": reason});
+    refused(
+        &post_json(
+            &url,
+            &sam_t,
+            "/api/ratings/overrides",
+            &over("I say so, really"),
+        ),
+        403,
+        "forbidden",
+    );
+    refused(
+        &post_json(&url, &sue_t, "/api/ratings/overrides", &over("ok")),
+        400,
+        "bad_request",
+    );
+    refused(
+        &post_json(
+            &url,
+            &sue_t,
+            "/api/ratings/overrides",
+            &json!({"shipper_id": "btu-1", "officer_id": sam_id, "gate": "luck", "reason": "because of reasons"}),
+        ),
+        400,
+        "bad_request",
+    );
+    let reason = "permit holder told by phone 06:40, written notice follows";
+    let (s, b) = post_json(&url, &sue_t, "/api/ratings/overrides", &over(reason));
+    assert_eq!(s, 200, "{b}");
+
+    // now it opens: the population, TABLE 1 size and commitment — but neither the seed nor the
+    // order of the draw
+    let (s, rating) = post_json(
+        &url,
+        &sam_t,
+        "/api/ratings",
+        &json!({"shipper_id": "btu-1", "method": "shuffle"}),
+    );
+    assert_eq!(s, 200, "{rating}");
+    let id = rating["id"].as_str().unwrap().to_string();
+    assert_eq!(rating["remaining"], 12);
+    assert_eq!(rating["to_rate"], 12, "TABLE 1: up to 24 farms, all");
+    assert_eq!(rating["separated"], json!([]), "no producer has 40 %");
+    assert_eq!(rating["seed"], Value::Null);
+    assert!(rating.get("draw").is_none(), "{rating}");
+    assert_eq!(rating["announced"], json!([]));
+    let commitment = rating["commitment"].as_str().unwrap().to_string();
+    assert_eq!(commitment.len(), 64);
+    assert_eq!(rating["overrides"][0]["gate"], "appendix_n");
+    assert_eq!(rating["overrides"][0]["reason"], reason);
+    assert!(
+        rating["gates"].to_string().contains("L159-163"),
+        "the refusal is kept"
+    );
+    assert_eq!(ratings(&server), 1);
+
+    // the override served that rating: a second opening finds the gate shut again
+    refused(
+        &post_json(&url, &sam_t, "/api/ratings", &open),
+        409,
+        "gate_shut",
+    );
+    assert_eq!(ratings(&server), 1);
+
+    // others: a sanitarian does not see it; a supervisor does
+    refused(
+        &get_json(&url, &ann_t, &format!("/api/ratings/{id}")),
+        404,
+        "not_found",
+    );
+    assert_eq!(get_json(&url, &sue_t, &format!("/api/ratings/{id}")).0, 200);
+
+    // the seed is not revealed while farms are still to be announced
+    refused(
+        &post_json(
+            &url,
+            &sam_t,
+            &format!("/api/ratings/{id}/reveal"),
+            &json!({}),
+        ),
+        409,
+        "conflict",
+    );
+    // one day's work at a time: a second list on the same day is refused
+    let days = format!("/api/ratings/{id}/days");
+    refused(
+        &post_json(&url, &sue_t, &days, &json!({"farms": 4})),
+        403,
+        "forbidden",
+    );
+    let (s, after_day) = post_json(&url, &sam_t, &days, &json!({"farms": 4}));
+    assert_eq!(s, 200, "{after_day}");
+    assert_eq!(after_day["days"][0]["farms"].as_array().unwrap().len(), 4);
+    assert_eq!(after_day["left_to_announce"], 8);
+    let r = post_json(&url, &sam_t, &days, &json!({"farms": 4}));
+    refused(&r, 409, "conflict");
+    assert!(r.1["message"].as_str().unwrap().contains("L255-257"));
+    refused(
+        &post_json(&url, &sam_t, &days, &json!({"farms": "all"})),
+        400,
+        "bad_request",
+    );
+
+    // a replacement needs a reason; with every farm drawn there is no one left to take its place
+    let replace = format!("/api/ratings/{id}/replacements");
+    let first = after_day["days"][0]["farms"][0]["id"].as_str().unwrap();
+    let r = post_json(
+        &url,
+        &sam_t,
+        &replace,
+        &json!({"farm_id": first, "reason": " "}),
+    );
+    refused(&r, 409, "conflict");
+    let r = post_json(
+        &url,
+        &sam_t,
+        &replace,
+        &json!({"farm_id": first, "reason": "barn fire"}),
+    );
+    refused(&r, 409, "conflict");
+    assert!(r.1["message"]
+        .as_str()
+        .unwrap()
+        .contains("no producer is left"));
+
+    // no one can draw again: the database refuses to change what the opening fixed
+    {
+        let conn = server.db();
+        for stmt in [
+            "UPDATE ims_ratings SET seed = '1'",
+            "UPDATE ims_ratings SET draw = '{}'",
+            "UPDATE ims_ratings SET commitment = 'x'",
+            "DELETE FROM ims_ratings",
+            "UPDATE rating_days SET farms = '[]'",
+            "DELETE FROM rating_days",
+            "UPDATE rating_overrides SET reason = 'x'",
+            "DELETE FROM sro_certificates",
+        ] {
+            let r = conn.execute(stmt, []);
+            assert!(
+                r.as_ref().is_err_and(|e| e.is_constraint()),
+                "{stmt}: {r:?}"
+            );
+        }
+    }
+
+    // the draw is closed on the last day (here: the rest announced, then revealed)
+    let (seed_row, population_row, draw_row): (String, String, String) = server
+        .db()
+        .query_row(
+            "SELECT seed, population, draw FROM ims_ratings WHERE id = ?1",
+            [&id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    let population: Population = serde_json::from_str(&population_row).unwrap();
+    let fixed: Draw = serde_json::from_str(&draw_row).unwrap();
+    let shown: Vec<String> = after_day["days"][0]["farms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(shown, fixed.announce[..4], "announced in the fixed order");
+    {
+        // (a second day, as the next morning would announce it)
+        let conn = server.db();
+        let mut conn = conn;
+        let tx = conn.transaction().unwrap();
+        let next = draw::Day {
+            on: chrono::NaiveDate::from_ymd_opt(2099, 1, 1).unwrap(),
+            farms: fixed.announce[4..].to_vec(),
+        };
+        db::ims::add_day(&tx, &id, 2, &next, &sam_id).unwrap();
+        tx.commit().unwrap();
+    }
+    refused(
+        &post_json(
+            &url,
+            &ann_t,
+            &format!("/api/ratings/{id}/reveal"),
+            &json!({}),
+        ),
+        404,
+        "not_found",
+    );
+    let (s, closed) = post_json(
+        &url,
+        &sam_t,
+        &format!("/api/ratings/{id}/reveal"),
+        &json!({}),
+    );
+    assert_eq!(s, 200, "{closed}");
+    assert_eq!(closed["seed"], seed_row);
+    assert_eq!(closed["verified"], true);
+    assert_eq!(
+        closed["commitment"], commitment,
+        "the commitment never moved"
+    );
+    let seed: u64 = seed_row.parse().unwrap();
+    assert!(draw::verify(&id, seed, &commitment, &population, &fixed));
+    assert_eq!(
+        closed["announced"].as_array().unwrap().len(),
+        12,
+        "every farm announced"
+    );
+    // revealed once; asking again changes nothing
+    let (_, again) = post_json(
+        &url,
+        &sam_t,
+        &format!("/api/ratings/{id}/reveal"),
+        &json!({}),
+    );
+    assert_eq!(again["seed_revealed_at"], closed["seed_revealed_at"]);
+    refused(
+        &post_json(&url, &sam_t, &days, &json!({"farms": 1})),
+        409,
+        "conflict",
+    );
+}
