@@ -177,7 +177,8 @@ impl Certificate {
 pub struct LabUsed {
     pub lab_number: String,
     pub name: String,
-    /// Whether the register's classification is one official tests may come from.
+    /// The register's classification (F, C, N …) and whether official tests may come from it.
+    pub classification: String,
     pub usable: bool,
     pub approved_until: Option<NaiveDate>,
 }
@@ -186,12 +187,12 @@ pub struct LabUsed {
 /// usable, and approved through that day. The one rule the lab import and the rating gate use.
 pub fn laboratory_usable(lab: Option<&LabUsed>, on: NaiveDate) -> Result<(), String> {
     let Some(lab) = lab else {
-        return Err("is not in the agency's register of approved laboratories".into());
+        return Err("is not in this agency's register of approved laboratories".into());
     };
     if !lab.usable {
         return Err(format!(
-            "({}) is not classified for official tests",
-            lab.name
+            "({}) is classified {}: not usable for official tests",
+            lab.name, lab.classification
         ));
     }
     match lab.approved_until {
@@ -403,6 +404,7 @@ mod tests {
                 Some(LabUsed {
                     lab_number: "LAB-1".into(),
                     name: "State lab".into(),
+                    classification: "F".into(),
                     usable: true,
                     approved_until: Some(d("2027-01-01")),
                 }),
@@ -454,7 +456,7 @@ mod tests {
         f.labs[0].1 = None;
         assert!(check(&f)[0]
             .message
-            .contains("not in the agency's register"));
+            .contains("not in this agency's register"));
         f.labs.clear();
         assert_eq!(gates_of(&f), [Gate::ApprovedLaboratory]);
 

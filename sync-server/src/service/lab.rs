@@ -259,6 +259,7 @@ pub fn lab_used(
     gates::LabUsed {
         lab_number: lab.lab_number.clone(),
         name: lab.name.clone(),
+        classification: lab.classification.clone(),
         usable: edition.classification_usable(&lab.classification) == Some(true),
         approved_until: lab.approved_until.parse().ok(),
     }
