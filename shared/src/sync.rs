@@ -204,6 +204,28 @@ pub struct ReferenceDelta {
     pub records: Vec<ReferenceRecord>,
 }
 
+/// Several whole photos in one request (`POST /api/photos/batch`, CBOR): what a device sends
+/// for its photos smaller than an upload chunk, so a week's photos cost a few round trips and
+/// the server records each batch in one commit. A photo larger than a chunk goes through the
+/// resumable upload instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoBatch {
+    pub photos: Vec<BatchPhoto>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchPhoto {
+    /// SHA-256 of `bytes`, lower-case hex.
+    pub hash: String,
+    #[serde(with = "serde_bytes")]
+    pub bytes: Vec<u8>,
+}
+
+/// Most photos in one batch.
+pub const MAX_BATCH_PHOTOS: usize = 64;
+/// Most bytes of photos in one batch (the device fills batches up to this).
+pub const MAX_BATCH_BYTES: usize = 4 * 1024 * 1024;
+
 /// Encodes a message as CBOR.
 pub fn encode<T: Serialize>(msg: &T) -> Vec<u8> {
     let mut out = Vec::new();

@@ -506,6 +506,28 @@ impl Store {
     }
 
     /// Records the sync state of a document with a peer.
+    /// [`Store::set_sync_state`] of many documents in one commit (a sync's answer for a week of
+    /// inspections costs one write to the flash, not one per inspection).
+    pub fn set_sync_states(
+        &mut self,
+        peer: &str,
+        states: &[(InspectionId, Vec<u8>)],
+    ) -> Result<()> {
+        if states.is_empty() {
+            return Ok(());
+        }
+        let tx = self.conn.transaction()?;
+        for (doc, state) in states {
+            tx.execute(
+                "INSERT INTO sync_state (doc_id, peer, state) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(doc_id, peer) DO UPDATE SET state = excluded.state",
+                params![doc.to_string(), peer, state],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     pub fn set_sync_state(&mut self, doc: InspectionId, peer: &str, state: &[u8]) -> Result<()> {
         self.conn.execute(
             "INSERT INTO sync_state (doc_id, peer, state) VALUES (?1, ?2, ?3)
@@ -587,6 +609,19 @@ impl Store {
             )?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Marks photos uploaded (the server holds them), all in one commit.
+    pub fn mark_photos_uploaded(&mut self, hashes: &[String]) -> Result<()> {
+        if hashes.is_empty() {
+            return Ok(());
+        }
+        let tx = self.conn.transaction()?;
+        for hash in hashes {
+            tx.execute("UPDATE photos SET uploaded = 1 WHERE hash = ?1", [hash])?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Records that the server holds a photo.

@@ -269,10 +269,15 @@ pub fn sync_with_progress(
         let response: SyncResponse =
             sync::decode(&bytes).map_err(|err| SyncClientError::Malformed(err.to_string()))?;
         let mut again = false;
+        let known: std::collections::HashSet<InspectionId> =
+            store.inspection_ids()?.into_iter().collect();
+        // the acknowledged heads are written together after the documents: a crash in between
+        // only makes the next sync offer those changes again, which the server takes as no-ops
+        let mut acked = Vec::new();
         for reply in response.docs {
             match reply.outcome {
                 DocOutcome::Merged => {
-                    let known = store.inspection_ids()?.contains(&reply.id);
+                    let known = known.contains(&reply.id);
                     if known {
                         store.apply_remote(reply.id, &reply.changes, &now())?;
                     } else {
@@ -286,11 +291,11 @@ pub fn sync_with_progress(
                     if !reply.changes.is_empty() {
                         report.docs_received += 1;
                     }
-                    store.set_sync_state(reply.id, SERVER_PEER, &reply.heads)?;
                     let mine = store.heads(reply.id)?;
                     if !same_heads(&mine, &reply.heads) {
                         again = true;
                     }
+                    acked.push((reply.id, reply.heads));
                 }
                 DocOutcome::SendAll => {
                     send_all.push(reply.id);
@@ -299,6 +304,7 @@ pub fn sync_with_progress(
                 DocOutcome::Rejected(reason) => report.rejected.push((reply.id, reason)),
             }
         }
+        store.set_sync_states(SERVER_PEER, &acked)?;
         if let Some(delta) = response.reference {
             store.apply_reference(&delta, &now().to_rfc3339())?;
             reference_version = response.reference_version;
@@ -401,8 +407,10 @@ fn photo_status(
 /// How one photo's upload ended.
 enum Sent {
     Kept,
-    /// The inspection that refers to it has not reached the server yet: it waits.
-    Unreferenced,
+    /// Not kept this time, and nothing to report: the inspection that refers to it has not
+    /// reached the server yet, or the request that carried it failed (its error is reported
+    /// once, with another photo). It is sent again at the next sync.
+    Waits,
 }
 
 /// Sends one photo from `offset` (where the server stopped) to its end, chunk by chunk.
@@ -435,7 +443,7 @@ fn upload_photo(
         if status != 200 {
             let err = refused(status, &body);
             if err.code() == Some(ErrorCode::Unreferenced) {
-                return (Ok(Sent::Unreferenced), sent);
+                return (Ok(Sent::Waits), sent);
             }
             return (Err(err), sent);
         }
@@ -496,27 +504,55 @@ fn upload_photos(
             }
         }
     }
-    for group in to_send.chunks(PARALLEL_UPLOADS) {
-        let mut photos = Vec::with_capacity(group.len());
-        for (hash, offset) in group {
-            if let Some(bytes) = store.photo(hash)? {
-                let offset = (*offset).min(bytes.len());
-                photos.push((hash.as_str(), bytes, offset));
+    let mut queue = to_send.into_iter().peekable();
+    while queue.peek().is_some() {
+        // up to PARALLEL_UPLOADS requests at once: batches of small photos, or one large photo
+        let mut jobs: Vec<Job> = Vec::with_capacity(PARALLEL_UPLOADS);
+        while jobs.len() < PARALLEL_UPLOADS {
+            let Some((hash, offset)) = queue.next() else {
+                break;
+            };
+            let Some(bytes) = store.photo(&hash)? else {
+                continue;
+            };
+            if offset > 0 || bytes.len() > CHUNK_BYTES {
+                let offset = offset.min(bytes.len());
+                jobs.push(Job::Single(hash, bytes, offset));
+                continue;
             }
+            let mut batch = vec![(hash, bytes)];
+            let mut size = batch[0].1.len();
+            while batch.len() < sync::MAX_BATCH_PHOTOS {
+                let Some((next, 0)) = queue.peek().cloned() else {
+                    break;
+                };
+                let Some(bytes) = store.photo(&next)? else {
+                    queue.next();
+                    continue;
+                };
+                if bytes.len() > CHUNK_BYTES || size + bytes.len() > BATCH_BYTES {
+                    break;
+                }
+                queue.next();
+                size += bytes.len();
+                batch.push((next, bytes));
+            }
+            jobs.push(Job::Batch(batch));
         }
-        let results: Vec<_> = std::thread::scope(|scope| {
-            let running: Vec<_> = photos
+        let results: Vec<(Outcomes, u64)> = std::thread::scope(|scope| {
+            let running: Vec<_> = jobs
                 .iter()
-                .map(|(hash, bytes, offset)| {
-                    scope.spawn(move || upload_photo(e, agent, hash, bytes, *offset))
-                })
+                .map(|job| scope.spawn(move || job.run(e, agent)))
                 .collect();
             running
                 .into_iter()
                 .map(|t| {
                     t.join().unwrap_or_else(|_| {
                         (
-                            Err(SyncClientError::Network("an upload thread failed".into())),
+                            vec![(
+                                String::new(),
+                                Err(SyncClientError::Network("an upload thread failed".into())),
+                            )],
                             0,
                         )
                     })
@@ -524,26 +560,145 @@ fn upload_photos(
                 .collect()
         });
         let mut failed = None;
-        for ((hash, _, _), (result, sent)) in photos.iter().zip(results) {
+        let mut kept = Vec::new();
+        for (outcomes, sent) in results {
             report.bytes_up += sent;
             shown.photo_bytes_sent += sent;
-            match result {
-                Ok(Sent::Kept) => {
-                    store.mark_photo_uploaded(hash)?;
-                    uploaded += 1;
-                }
-                Ok(Sent::Unreferenced) => {}
-                Err(err) => {
-                    failed.get_or_insert(err);
+            for (hash, result) in outcomes {
+                match result {
+                    Ok(Sent::Kept) => kept.push(hash),
+                    Ok(Sent::Waits) => {}
+                    Err(err) => {
+                        failed.get_or_insert(err);
+                    }
                 }
             }
         }
+        // one commit for every photo this round kept
+        store.mark_photos_uploaded(&kept)?;
+        uploaded += kept.len();
         progress(shown);
         if let Some(err) = failed {
             return Err(err);
         }
     }
     Ok(uploaded)
+}
+
+/// Bytes of small photos put in one batch request (the server takes up to
+/// [`sync::MAX_BATCH_BYTES`]): a few batches are in flight at once.
+pub const BATCH_BYTES: usize = 2 * 1024 * 1024;
+
+/// One upload request's worth of work.
+enum Job {
+    /// Whole photos no larger than a chunk, in one `POST /api/photos/batch`.
+    Batch(Vec<(String, Vec<u8>)>),
+    /// One photo, resumed from an offset, chunk by chunk.
+    Single(String, Vec<u8>, usize),
+}
+
+type Outcomes = Vec<(String, Result<Sent, SyncClientError>)>;
+
+impl Job {
+    /// Runs the request(s); each photo's outcome, and the bytes that went up.
+    fn run(&self, e: &Enrollment, agent: &ureq::Agent) -> (Outcomes, u64) {
+        match self {
+            Job::Single(hash, bytes, offset) => {
+                let (r, sent) = upload_photo(e, agent, hash, bytes, *offset);
+                (vec![(hash.clone(), r)], sent)
+            }
+            Job::Batch(photos) => match upload_batch(e, agent, photos) {
+                Ok(Some(out)) => (out, photos.iter().map(|(_, b)| b.len() as u64).sum()),
+                // a server that predates batches: one photo at a time
+                Ok(None) => {
+                    let mut out = Vec::new();
+                    let mut sent = 0;
+                    for (hash, bytes) in photos {
+                        let (r, n) = upload_photo(e, agent, hash, bytes, 0);
+                        sent += n;
+                        out.push((hash.clone(), r));
+                    }
+                    (out, sent)
+                }
+                // the request failed as a whole: the first photo carries the error, the others
+                // simply wait for the next sync
+                Err(err) => {
+                    let mut out: Outcomes = vec![(photos[0].0.clone(), Err(err))];
+                    out.extend(
+                        photos[1..]
+                            .iter()
+                            .map(|(h, _)| (h.clone(), Ok(Sent::Waits))),
+                    );
+                    (out, 0)
+                }
+            },
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct BatchAnswer {
+    photos: std::collections::HashMap<String, BatchVerdict>,
+}
+
+#[derive(Deserialize)]
+struct BatchVerdict {
+    complete: bool,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+/// Sends whole photos in one request. `None`: the server has no batch upload.
+fn upload_batch(
+    e: &Enrollment,
+    agent: &ureq::Agent,
+    photos: &[(String, Vec<u8>)],
+) -> Result<Option<Outcomes>, SyncClientError> {
+    let batch = sync::PhotoBatch {
+        photos: photos
+            .iter()
+            .map(|(hash, bytes)| sync::BatchPhoto {
+                hash: hash.clone(),
+                bytes: bytes.clone(),
+            })
+            .collect(),
+    };
+    let resp = agent
+        .post(&format!("{}/api/photos/batch", e.server))
+        .header("authorization", &format!("Bearer {}", e.token))
+        .header("content-type", "application/cbor")
+        .send(&sync::encode(&batch)[..])
+        .map_err(|err| SyncClientError::Network(err.to_string()))?;
+    let (status, body) = read_body(resp)?;
+    if status == 404 || status == 405 {
+        return Ok(None);
+    }
+    if status != 200 {
+        return Err(refused(status, &body));
+    }
+    let answer: BatchAnswer =
+        serde_json::from_slice(&body).map_err(|err| SyncClientError::Malformed(err.to_string()))?;
+    let mut out = Vec::with_capacity(photos.len());
+    for (hash, _) in photos {
+        let r = match answer.photos.get(hash) {
+            Some(v) if v.complete => Ok(Sent::Kept),
+            Some(v) if v.error.as_deref() == Some(ErrorCode::Unreferenced.as_str()) => {
+                Ok(Sent::Waits)
+            }
+            Some(v) => Err(SyncClientError::Refused {
+                status: 422,
+                code: v.error.clone().unwrap_or_else(|| "unknown".into()),
+                message: v.message.clone().unwrap_or_default(),
+            }),
+            None => Err(SyncClientError::Malformed(format!(
+                "the server said nothing of photo {hash}"
+            ))),
+        };
+        out.push((hash.clone(), r));
+    }
+    Ok(Some(out))
 }
 
 /// What the status bar shows of sync: what waits, when the last sync went through, and why

@@ -169,6 +169,88 @@ pub fn upload(
     keep(db, blobs, agency, hash, &bytes)
 }
 
+/// `POST /api/photos/batch`: several whole photos, each checked as [`upload`] checks a whole
+/// photo, stored, and recorded together in one commit; the answer says of each whether it is
+/// kept or why not (a refused photo does not spoil the others).
+pub fn upload_batch(
+    db: &Db,
+    blobs: &dyn BlobStore,
+    device: &DeviceAuth,
+    batch: milkshed_shared::sync::PhotoBatch,
+) -> ServiceResult<Value> {
+    use milkshed_shared::sync::{MAX_BATCH_BYTES, MAX_BATCH_PHOTOS};
+    if batch.photos.len() > MAX_BATCH_PHOTOS {
+        return Err(ServiceError::new(
+            ErrorCode::TooLarge,
+            format!("a batch holds at most {MAX_BATCH_PHOTOS} photos"),
+        ));
+    }
+    let total: usize = batch.photos.iter().map(|p| p.bytes.len()).sum();
+    if total > MAX_BATCH_BYTES {
+        return Err(ServiceError::new(
+            ErrorCode::TooLarge,
+            format!("a batch holds at most {MAX_BATCH_BYTES} bytes of photos"),
+        ));
+    }
+    for p in &batch.photos {
+        check_hash(&p.hash)?;
+    }
+    let agency = &device.agency_id;
+    let mut out = serde_json::Map::new();
+    let refuse = |code: ErrorCode, message: &str| json!({"complete": false, "error": code.as_str(), "message": message});
+    let mut to_check = Vec::new();
+    {
+        let conn = db.read()?;
+        for p in &batch.photos {
+            if out.contains_key(&p.hash) {
+                continue;
+            }
+            if db::photo_stored(&conn, agency, &p.hash)? {
+                out.insert(p.hash.clone(), json!({"complete": true}));
+            } else if !db::photo_referenced(&conn, agency, &p.hash)? {
+                out.insert(
+                    p.hash.clone(),
+                    refuse(
+                        ErrorCode::Unreferenced,
+                        "no inspection of your agency refers to this photo: sync the inspection first",
+                    ),
+                );
+            } else {
+                out.insert(p.hash.clone(), Value::Null);
+                to_check.push(p);
+            }
+        }
+    }
+    // hashed, decoded and stored with no connection held
+    let mut kept = Vec::new();
+    for p in to_check {
+        let verdict = if sha256_hex(&p.bytes) != p.hash {
+            refuse(
+                ErrorCode::HashMismatch,
+                "the bytes received do not match the photo's hash; upload it again",
+            )
+        } else if let Err(e) = crate::service::photo::decode_stored(&p.bytes) {
+            refuse(ErrorCode::NotAnImage, &format!("not kept: {e}"))
+        } else {
+            blobs
+                .put(&p.hash, &p.bytes)
+                .map_err(ServiceError::internal)?;
+            kept.push((p.hash.as_str(), p.bytes.len() as u64));
+            json!({"complete": true})
+        };
+        out.insert(p.hash.clone(), verdict);
+    }
+    if !kept.is_empty() {
+        let mut conn = db.write()?;
+        let tx = conn.transaction()?;
+        for (hash, size) in &kept {
+            db::record_photo(&tx, agency, hash, *size)?;
+        }
+        tx.commit()?;
+    }
+    Ok(json!({ "photos": out }))
+}
+
 /// Checks a whole photo (hash, decodable image) and stores it.
 fn keep(
     db: &Db,

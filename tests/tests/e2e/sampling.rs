@@ -515,8 +515,11 @@ fn a_record_from_before_the_sampler_projections_is_projected_when_opened() {
     assert!(hal.sync().unwrap().rejected.is_empty());
     let conn = server.db();
     conn.execute_batch(&format!(
-        // schema 8 as it was: neither the sampler projections (9) nor the desk's tables (10)
-        "DROP TABLE haulers_identified; DROP TABLE evaluation_pickups;
+        // schema 8 as it was: neither the sampler projections (9), the desk's tables (10) nor
+        // the IMS rating record (12)
+        "DROP TABLE rating_replacements; DROP TABLE rating_days; DROP TABLE ims_ratings;
+         DROP TABLE rating_overrides; DROP TABLE sro_certificates;
+         DROP TABLE haulers_identified; DROP TABLE evaluation_pickups;
          DROP TABLE audit_log; DROP TABLE letter_approvals; DROP TABLE letters;
          DROP TABLE letter_templates; DROP TABLE outbox_attempts; DROP TABLE outbox;
          DROP TABLE assignments; ALTER TABLE users DROP COLUMN email;

@@ -128,8 +128,10 @@ fn a_connection_cut_mid_sync_loses_nothing_and_resumes() {
     let mut ids = Vec::new();
     for n in 0..4u32 {
         let id = d.inspect_farm("farm-2", &["3", "9"]);
-        // 1600 × 1200 noisy photos: several upload chunks each
+        // 1600 × 1200 noisy photos: several upload chunks each; and small ones, which go up
+        // in batches
         d.photograph_sized(id, "3", 1000 + n, 1600, 1200);
+        d.photograph_sized(id, "9", 2000 + n, 400, 300);
         ids.push(id);
     }
     let before = fingerprint(server.dir.path());
@@ -158,7 +160,7 @@ fn a_connection_cut_mid_sync_loses_nothing_and_resumes() {
     assert!(d.store.photos_to_upload().unwrap().is_empty());
     assert!(d.store.pending("server").unwrap().is_empty());
     let (_, photos) = server_counts(server.dir.path());
-    assert_eq!(photos, 4);
+    assert_eq!(photos, 8);
     for id in ids {
         let n: i64 = server
             .db()

@@ -55,6 +55,10 @@ pub(super) fn routes() -> Router<Arc<AppState>> {
                 .layer(DefaultBodyLimit::max(MAX_CHUNK_BYTES)),
         )
         .route("/photos/status", post(photo_statuses))
+        .route(
+            "/photos/batch",
+            post(photo_batch).layer(DefaultBodyLimit::max(sync::MAX_BATCH_BYTES + 64 * 1024)),
+        )
         .route("/photos/{hash}/data", get(photo_data))
         .route("/me", get(me))
         .route("/ratings", post(ims::open_rating))

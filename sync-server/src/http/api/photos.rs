@@ -33,6 +33,19 @@ pub(super) async fn photo_statuses(
         .map(Json)
 }
 
+/// `POST /api/photos/batch` (CBOR [`milkshed_shared::sync::PhotoBatch`]): several whole photos.
+pub(super) async fn photo_batch(
+    State(state): State<Arc<AppState>>,
+    Extension(device): Extension<DeviceAuth>,
+    body: Bytes,
+) -> ServiceResult<Json<serde_json::Value>> {
+    let batch: milkshed_shared::sync::PhotoBatch =
+        sync::decode(&body).map_err(|e| ServiceError::bad_request(format!("photo batch: {e}")))?;
+    blocking(move || photos::upload_batch(&state.db, state.blobs.as_ref(), &device, batch))
+        .await
+        .map(Json)
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct UploadQuery {
