@@ -163,14 +163,57 @@ pub struct LabPoint {
     pub over: bool,
 }
 
-/// A farm's lab ledger: the last five daily results of each standard.
+/// A farm's lab ledger: of each standard, the daily results a device needs at the farm gate and
+/// for a rating ([`LabLedgerRecord::kept`]), and when the farm's permit was issued.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LabLedgerRecord {
     pub farm: FacilityId,
     pub series: BTreeMap<String, Vec<LabPoint>>,
+    /// The farm's permit was issued on (a permit under six months is credited without the
+    /// required number of samples, MMSR L330–334).
+    #[serde(default)]
+    pub permit_issued: Option<NaiveDate>,
 }
 
+/// Results a device keeps of a standard besides those of the rating window: enough for "the
+/// last four" and the ledger's "3 of the last 5" whenever they reach back further.
+const KEPT_LAST: usize = 9;
+
 impl LabLedgerRecord {
+    /// Of a standard's daily results (oldest first), those a device keeps on `today`: every
+    /// result of the lab window of a rating made within [`crate::worksheet::RATING_SPAN_DAYS`]
+    /// (one month more than [`crate::rating::lab::window_start`]) and at least the last
+    /// [`KEPT_LAST`] — so the tablet credits a farm's lab columns exactly as the agency record,
+    /// which holds them all, does.
+    pub fn kept(history: &[(NaiveDate, bool)], today: NaiveDate) -> Vec<LabPoint> {
+        let from = crate::rating::lab::window_start(crate::calendar::minus_days(
+            today,
+            crate::worksheet::RATING_SPAN_DAYS,
+        ));
+        let tail = history.len().saturating_sub(KEPT_LAST);
+        history
+            .iter()
+            .enumerate()
+            .filter(|(i, (date, _))| *i >= tail || *date >= from)
+            .map(|(_, (date, over))| LabPoint {
+                date: *date,
+                over: *over,
+            })
+            .collect()
+    }
+
+    /// The ledger as a rating credits it ([`crate::worksheet::farm_lab_from_ledger`]).
+    pub fn ledger_lab(&self) -> crate::worksheet::LedgerLab {
+        crate::worksheet::LedgerLab {
+            series: self
+                .series
+                .iter()
+                .map(|(s, points)| (s.clone(), points.iter().map(|p| (p.date, p.over)).collect()))
+                .collect(),
+            permit_issued: self.permit_issued,
+        }
+    }
+
     /// What the ledger calls for on `today` ([`ledger::action_after`], the board's rule), the
     /// worst over every standard, as a line for the work list.
     pub fn warning(&self, today: NaiveDate) -> Option<String> {
@@ -257,6 +300,7 @@ mod tests {
                 ],
             )]
             .into(),
+            ..Default::default()
         };
         assert!(lab
             .warning(d("2026-11-05"))

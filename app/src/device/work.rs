@@ -56,6 +56,19 @@ pub fn lab_ledger(store: &Store, farm: &str) -> Option<LabLedgerRecord> {
     serde_json::from_value(v).ok()
 }
 
+/// The farms' lab ledgers from the briefcase as a rating credits them
+/// (`shared::worksheet::raw_milk_from_visits`): the tablet's live 2359k and the agency record's
+/// credit the same results by the same rule.
+pub fn lab_book<'a>(
+    store: &Store,
+    farms: impl IntoIterator<Item = &'a str>,
+) -> milkshed_shared::worksheet::LabBook {
+    farms
+        .into_iter()
+        .filter_map(|f| lab_ledger(store, f).map(|l| (f.to_string(), l.ledger_lab())))
+        .collect()
+}
+
 /// Today on the agency's calendar (its time zone, from the briefcase): the day the board's
 /// deadlines run on. Before the first sync, the device's own date.
 pub fn agency_today(store: &Store) -> NaiveDate {

@@ -90,8 +90,14 @@ pub fn RatingVisit() -> Element {
             })
             .collect();
     // the visits that make the rating and its date, chosen as the review pages choose them
+    // each farm's lab columns credited from the ledger in the briefcase, as the agency record
+    // credits them from the whole ledger
+    let ledger: worksheet::LabBook = ctx
+        .with(|s| crate::device::work::lab_book(s, in_btu.iter().map(|f| f.id.as_str())))
+        .unwrap_or_default();
     let rated = worksheet::rating_visits(&visits).map(|(chosen, on)| {
-        worksheet::raw_milk_from_visits(&btu(), on, &chosen).map(|w| worksheet::rate(&w).to_value())
+        worksheet::raw_milk_from_visits(&btu(), on, &chosen, &ledger)
+            .map(|w| worksheet::rate(&w).to_value())
     });
     rsx! {
         h1 { "Rating visit" }

@@ -22,7 +22,8 @@ use crate::rating::lab::LabResult;
 use crate::rating::Mark;
 
 pub use documents::{
-    plant_from_visit, plant_rating_visit, rating_visits, raw_milk_from_visits, RATING_SPAN_DAYS,
+    farm_lab_from_ledger, plant_from_visit, plant_rating_visit, rating_visits,
+    raw_milk_from_visits, LabBook, LedgerLab, MIN_LAB_FINDING_REASON, RATING_SPAN_DAYS,
 };
 pub use farm::{RawMilkResult, RawMilkWorksheet};
 pub use plant::PlantWorksheet;

@@ -169,7 +169,11 @@ fn rating_visits_yield_the_2359k() {
         visits.push(d.read().unwrap());
     }
     let date = NaiveDate::from_ymd_opt(2012, 8, 10).unwrap();
-    let sheet = worksheet::raw_milk_from_visits("Great Cows BTU", date, &visits).unwrap();
+    // the worked example's farms all meet the lab requirements
+    let ledger: worksheet::LabBook = (1..=4)
+        .map(|n| (format!("f-{n}"), compliant(date)))
+        .collect();
+    let sheet = worksheet::raw_milk_from_visits("Great Cows BTU", date, &visits, &ledger).unwrap();
     let out = worksheet::rate(&sheet).to_value();
     // Harris 9 × 17 + Henley 4 × 21 + Olson 7 × 15 = 342 over 53 cwt → 100 − 6.45 = 93.5 → 94
     assert_eq!(out["total_cwt"], 53);
@@ -192,8 +196,137 @@ fn rating_visits_yield_the_2359k() {
     )
     .unwrap();
     visits.push(d.read().unwrap());
-    let err = worksheet::raw_milk_from_visits("Great Cows BTU", date, &visits).unwrap_err();
+    let err =
+        worksheet::raw_milk_from_visits("Great Cows BTU", date, &visits, &ledger).unwrap_err();
     assert!(err.to_string().contains("farms[3]"), "{err}");
+}
+
+/// Monthly results of every farm standard within the limits, the last on the rating's eve.
+fn compliant(rating_date: NaiveDate) -> worksheet::LedgerLab {
+    let months: Vec<(NaiveDate, bool)> = (0..5)
+        .map(|m| {
+            (
+                rating_date - chrono::Months::new(m) - chrono::Days::new(1),
+                false,
+            )
+        })
+        .rev()
+        .collect();
+    worksheet::LedgerLab {
+        series: [
+            "bacteria",
+            "somatic_cells",
+            "cooling_temperature",
+            "drug_residue",
+        ]
+        .into_iter()
+        .map(|s| (s.to_string(), months.clone()))
+        .collect(),
+        permit_issued: None,
+    }
+}
+
+/// The lab columns of the visits' 2359k are the MMSR's crediting rule (L320–334) applied to
+/// the ledger, whatever was tapped: a farm with 2 of its last 4 somatic cell counts over and
+/// the last one over is debited LAB-SCC; a farm with no results is debited every lab column,
+/// unless its permit is under six months old; a LAB-SCC tap counts only with its reason.
+#[test]
+fn the_lab_columns_come_from_the_ledger_and_a_tap_needs_a_reason() {
+    let date = NaiveDate::from_ymd_opt(2012, 8, 10).unwrap();
+    let names = [
+        "Ledger Over",
+        "No Results",
+        "New Permit",
+        "Tapped",
+        "Reasoned",
+    ];
+    let mut visits = Vec::new();
+    for (n, name) in names.iter().enumerate() {
+        let mut d = InspectionDoc::create(
+            ActorId::from([7u8; 16]),
+            &header(n as u128 + 1, InspectionKind::RatingVisitFarm, name),
+        )
+        .unwrap();
+        d.set_pounds_sold_daily(1000, &t(1)).unwrap();
+        if n >= 3 {
+            let violated = ItemState::Violated {
+                points: None,
+                products: vec![],
+            };
+            d.set_finding("LAB-SCC", &violated, &t(2)).unwrap();
+        }
+        if n == 4 {
+            d.set_item_note("LAB-SCC", "the plant's own tests show 900,000", &t(3))
+                .unwrap();
+        }
+        visits.push(d.read().unwrap());
+    }
+    let mut over = compliant(date);
+    let scc = over.series.get_mut("somatic_cells").unwrap();
+    let k = scc.len();
+    scc[k - 3].1 = true;
+    scc[k - 1].1 = true;
+    // one result so far, within the limits
+    let mut new_permit = compliant(date);
+    for results in new_permit.series.values_mut() {
+        results.drain(..results.len() - 1);
+    }
+    new_permit.permit_issued = Some(date - chrono::Months::new(2));
+    let ledger: worksheet::LabBook = [
+        ("f-1".to_string(), over),
+        ("f-3".to_string(), new_permit),
+        ("f-4".to_string(), compliant(date)),
+        ("f-5".to_string(), compliant(date)),
+    ]
+    .into();
+    let sheet = worksheet::raw_milk_from_visits("BTU", date, &visits, &ledger).unwrap();
+    let out = worksheet::rate(&sheet).to_value();
+    let debits = |i: usize| out["farms"][i]["debits"].clone();
+    let lab = |i: usize, standard: &str| {
+        out["farms"][i]["lab"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["standard"] == standard)
+            .cloned()
+            .unwrap()
+    };
+    // 2 of the last 4 over and the last over: no credit (L322-324)
+    assert_eq!(debits(0)["LAB-SCC"], 5, "{}", out["farms"][0]);
+    assert_eq!(lab(0, "somatic_cells")["over_in_last_four"], 2);
+    assert_eq!(lab(0, "somatic_cells")["debited"], true);
+    assert_eq!(lab(0, "bacteria")["debited"], false);
+    // no results at all: fewer than the required number (L324-330)
+    for standard in [
+        "bacteria",
+        "somatic_cells",
+        "cooling_temperature",
+        "drug_residue",
+    ] {
+        assert_eq!(lab(1, standard)["required_number_met"], false);
+        assert_eq!(lab(1, standard)["debited"], true, "{standard}");
+    }
+    // a permit under six months is credited without the required number, the last result
+    // within the limits (L330-334)
+    assert_eq!(lab(2, "somatic_cells")["required_number_met"], false);
+    assert_eq!(
+        lab(2, "somatic_cells")["debited"],
+        false,
+        "{}",
+        out["farms"][2]
+    );
+    // a tap without a reason leaves the column to the ledger, and the remarks say so
+    assert_eq!(debits(3).get("LAB-SCC"), None, "{}", out["farms"][3]);
+    assert!(out["farms"][3]["remarks"]
+        .as_str()
+        .unwrap()
+        .contains("credited from the lab ledger"));
+    // a tap with its reason is a recorded finding: debited, the reason on the form
+    assert_eq!(debits(4)["LAB-SCC"], 5);
+    assert!(out["farms"][4]["remarks"]
+        .as_str()
+        .unwrap()
+        .contains("900,000"));
 }
 
 /// A plant rating visit with a partial debit yields the 2359L.

@@ -165,20 +165,36 @@ fn reference(conn: &mut Connection, admin: &str) -> Result<(), Box<dyn std::erro
             }
         };
 
+        // every farm standard a rating credits (MMSR L320-334), within the limits but for
+        // Davis & Nelson's bacteria
+        let scc = [180_000, 240_000, 310_000, 205_000];
+        let temperature = ["38", "40", "39", "41"];
         for k in 0..4usize {
             let date = today - Duration::days(30 * (4 - k as i64));
-            let bacteria = bacteria(k);
-            rows.push(db::LabRow {
-                lab_number: "55001".into(),
-                sample_date: date,
-                subject_id: id.clone(),
-                standard: "bacteria".into(),
-                value: bacteria.to_string(),
-                over: false,
-                line: 0,
-                lab_classification: Some("F".into()),
-                procedure: Some("2".into()),
-            });
+            // with the procedure each was examined by (seed 001 L237-274)
+            let results = [
+                ("bacteria", bacteria(k).to_string(), Some("2")),
+                ("somatic_cells", scc[(n + k) % 4].to_string(), Some("16")),
+                (
+                    "cooling_temperature",
+                    temperature[(n + k) % 4].to_string(),
+                    None,
+                ),
+                ("drug_residue", "negative".to_string(), Some("9-D1")),
+            ];
+            for (standard, value, procedure) in results {
+                rows.push(db::LabRow {
+                    lab_number: "55001".into(),
+                    sample_date: date,
+                    subject_id: id.clone(),
+                    standard: standard.into(),
+                    value,
+                    over: false,
+                    line: 0,
+                    lab_classification: Some("F".into()),
+                    procedure: procedure.map(String::from),
+                });
+            }
         }
     }
     // judged by the standard of each subject, as an import is

@@ -71,6 +71,40 @@ pub fn histories(
         .collect())
 }
 
+/// When a facility's permit was issued: the earliest `issued` event of its permits.
+pub fn permit_issued(
+    conn: &crate::db::Conn,
+    facility: &str,
+) -> Result<Option<chrono::NaiveDate>, crate::db::DbError> {
+    Ok(crate::db::registry::permits_of(conn, facility)?
+        .iter()
+        .flat_map(|p| &p.history)
+        .filter(|e| e.status == "issued")
+        .filter_map(|e| e.effective_on.parse().ok())
+        .min())
+}
+
+/// The agency's ledger of the given farms as a rating credits it: every series as
+/// [`histories`] counts it and each farm's permit date (`shared::worksheet::LabBook`).
+pub fn book(
+    conn: &crate::db::Conn,
+    agency: &str,
+    farms: &[String],
+) -> Result<milkshed_shared::worksheet::LabBook, crate::db::DbError> {
+    let mut book = milkshed_shared::worksheet::LabBook::new();
+    for farm in farms {
+        let mut ledger = milkshed_shared::worksheet::LedgerLab {
+            permit_issued: permit_issued(conn, farm)?,
+            ..Default::default()
+        };
+        for (_, standard, daily) in histories(conn, agency, Some(farm))? {
+            ledger.series.insert(standard, daily);
+        }
+        book.insert(farm.clone(), ledger);
+    }
+    Ok(book)
+}
+
 /// Judges each row against its subject's standard: dairy farms (as `is_farm` says) by the
 /// farm's, anything else (a plant's milk product) by the plant's.
 pub fn judge(rows: &mut [LabRow], is_farm: impl Fn(&str) -> bool) {

@@ -111,16 +111,19 @@ pub(crate) fn lab_standards() -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Publishes a farm's lab ledger to the devices: the last five daily results of each standard
-/// as `(date, over)`, which the work list judges with `shared::ledger::action_after`, the rule
-/// the board applies. Called after every lab import.
+/// Publishes a farm's lab ledger to the devices: of each standard the daily results as
+/// `(date, over)` a device needs (`LabLedgerRecord::kept`: the work list judges the last five
+/// with `shared::ledger::action_after`, the board's rule; a rating credits the lab window with
+/// the agency record's rule), and the permit's date. Called after every lab import.
 pub fn publish_lab_ledger(
     conn: &crate::db::Conn,
     agency: &str,
     subject: &str,
 ) -> ServiceResult<()> {
+    let today = reg::agency_today(conn, agency)?;
     let mut ledger = briefcase::LabLedgerRecord {
         farm: subject.to_string().into(),
+        permit_issued: crate::service::lab::permit_issued(conn, subject)?,
         ..Default::default()
     };
     for standard in lab_standards() {
@@ -128,15 +131,9 @@ pub fn publish_lab_ledger(
         if history.is_empty() {
             continue;
         }
-        let skip = history.len().saturating_sub(5);
-        let last = history[skip..]
-            .iter()
-            .map(|(date, over)| briefcase::LabPoint {
-                date: *date,
-                over: *over,
-            })
-            .collect();
-        ledger.series.insert(standard, last);
+        ledger
+            .series
+            .insert(standard, briefcase::LabLedgerRecord::kept(&history, today));
     }
     let data = serde_json::to_value(&ledger).map_err(ServiceError::internal)?;
     db::put_reference(conn, agency, briefcase::LAB_LEDGERS, subject, &data)?;

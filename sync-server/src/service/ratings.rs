@@ -21,9 +21,60 @@ pub struct Computed {
     /// The minimum number of farms TABLE 1 asks for the BTU's size (farms only).
     pub table1_minimum: Option<u32>,
     pub farms_in_listing: usize,
+    /// Each farm's lab columns and the ledger's results they rest on (2359k only).
+    pub lab: Vec<LabCredit>,
     /// The rated figures (the same JSON `milkshed-server rate` prints), or the problems that
     /// stop the visits from making a worksheet.
     pub result: Result<serde_json::Value, Vec<String>>,
+}
+
+/// One farm's lab standard on the 2359k: whether it was credited, and the ledger's last four
+/// results at the rating date it was judged on (MMSR L320-334).
+#[derive(Debug, Clone)]
+pub struct LabCredit {
+    pub farm: String,
+    pub standard: String,
+    /// The form's column (`LAB-SCC`).
+    pub column: String,
+    pub debited: bool,
+    pub required_number_met: bool,
+    /// `(date, over)`, oldest first.
+    pub last_four: Vec<(NaiveDate, bool)>,
+}
+
+fn lab_credits(
+    rated: &serde_json::Value,
+    farm_ids: &[String],
+    ledger: &worksheet::LabBook,
+    rating_date: NaiveDate,
+) -> Vec<LabCredit> {
+    let mut out = Vec::new();
+    let farms = rated["farms"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    for (farm, id) in farms.iter().zip(farm_ids) {
+        for l in farm["lab"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+            let standard = l["standard"].as_str().unwrap_or_default().to_string();
+            let mut results: Vec<(NaiveDate, bool)> = ledger
+                .get(id)
+                .and_then(|x| x.series.get(&standard))
+                .map(|s| {
+                    s.iter()
+                        .copied()
+                        .filter(|(d, _)| *d <= rating_date)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let last_four = results.split_off(results.len().saturating_sub(4));
+            out.push(LabCredit {
+                farm: farm["name"].as_str().unwrap_or_default().to_string(),
+                standard,
+                column: l["column"].as_str().unwrap_or_default().to_string(),
+                debited: l["debited"].as_bool().unwrap_or(false),
+                required_number_met: l["required_number_met"].as_bool().unwrap_or(false),
+                last_four,
+            });
+        }
+    }
+    out
 }
 
 fn visits(
@@ -84,7 +135,12 @@ pub fn btu_2359k(
     let Some((chosen, rating_date)) = worksheet::rating_visits(&all) else {
         return Ok(None);
     };
-    let result = worksheet::raw_milk_from_visits(&btu.name, rating_date, &chosen)
+    let rated: Vec<String> = chosen
+        .iter()
+        .map(|v| v.header.subject.id.as_str().to_string())
+        .collect();
+    let ledger = crate::service::lab::book(conn, agency, &rated)?;
+    let result = worksheet::raw_milk_from_visits(&btu.name, rating_date, &chosen, &ledger)
         .map(|w| worksheet::rate(&w).to_value())
         .map_err(problems);
     Ok(Some(Computed {
@@ -94,6 +150,10 @@ pub fn btu_2359k(
         visits: chosen.iter().map(|v| v.header.id).collect(),
         table1_minimum: table1::min_farms_to_rate(farms.len() as u32),
         farms_in_listing: farms.len(),
+        lab: result
+            .as_ref()
+            .map(|r| lab_credits(r, &rated, &ledger, rating_date))
+            .unwrap_or_default(),
         result,
     }))
 }
@@ -125,6 +185,7 @@ pub fn plant_2359l(
         visits: vec![visit.header.id],
         table1_minimum: None,
         farms_in_listing: 0,
+        lab: Vec::new(),
         result,
     }))
 }

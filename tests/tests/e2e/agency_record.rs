@@ -178,6 +178,9 @@ fn facility_registry_with_history_one_listing_and_the_forty_percent_warning() {
 fn permit_history_suspension_and_reinstatement_from_the_lab_ledger() {
     let server = TestServer::start();
     let url = server.url();
+    // dated after the demo's own results (the latest a month ago)
+    let today = chrono::Utc::now().date_naive();
+    let day = |n: i64| (today - chrono::Duration::days(n)).to_string();
     let sue = token(&server, "sue");
     let (_, farm) = get_json(&url, &sue, "/api/facilities/farm-3");
     let permit = farm["permits"][0]["id"].as_str().unwrap().to_string();
@@ -187,17 +190,17 @@ fn permit_history_suspension_and_reinstatement_from_the_lab_ledger() {
         &url,
         &sue,
         &path,
-        &json!({"status": "suspended", "effective_on": "2026-10-02", "reason": "3 of the last 5 somatic cell counts over"}),
+        &json!({"status": "suspended", "effective_on": day(12), "reason": "3 of the last 5 somatic cell counts over"}),
     );
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["grade_a_sale_allowed"], false);
-    let b = board(&server, &sue, "2026-10-03");
+    let b = board(&server, &sue, &day(11));
     assert!(b["suspended_permits"]
         .as_array()
         .unwrap()
         .iter()
         .any(|p| p["facility_id"] == "farm-3"));
-    let reinstate = json!({"status": "reinstated", "effective_on": "2026-10-09", "reason": "accelerated samples within the standard", "lab_standard": "somatic_cells"});
+    let reinstate = json!({"status": "reinstated", "effective_on": day(5), "reason": "accelerated samples within the standard", "lab_standard": "somatic_cells"});
     let (status, body) = post_json(&url, &sue, &path, &reinstate);
     assert_eq!(status, 409, "no accelerated samples yet: {body}");
     assert!(body["message"].as_str().unwrap().contains("no reinstating"));
@@ -215,7 +218,11 @@ fn permit_history_suspension_and_reinstatement_from_the_lab_ledger() {
     )
     .unwrap();
     let header = "lab_number,sample_date,subject_id,standard,value\n";
-    let csv = format!("{header}55150,2026-10-05,farm-3,somatic_cells,800000\n55150,2026-10-07,farm-3,somatic_cells,300000\n");
+    let csv = format!(
+        "{header}55150,{},farm-3,somatic_cells,800000\n55150,{},farm-3,somatic_cells,300000\n",
+        day(10),
+        day(8)
+    );
     let (status, body) = milkshed_tests::json_of(
         milkshed_tests::agent()
             .post(&format!("{url}/api/lab-results"))
@@ -240,21 +247,21 @@ fn permit_history_suspension_and_reinstatement_from_the_lab_ledger() {
         &url,
         &sue,
         &path,
-        &json!({"status": "revoked", "effective_on": "2026-10-01", "reason": "x"}),
+        &json!({"status": "revoked", "effective_on": day(13), "reason": "x"}),
     );
     assert_eq!(status, 400, "back-dated before the last change");
     let (status, _) = post_json(
         &url,
         &sue,
         &path,
-        &json!({"status": "revoked", "effective_on": "2026-11-01", "reason": "repeated suspensions"}),
+        &json!({"status": "revoked", "effective_on": day(2), "reason": "repeated suspensions"}),
     );
     assert_eq!(status, 200);
     let (status, _) = post_json(
         &url,
         &sue,
         &path,
-        &json!({"status": "issued", "effective_on": "2026-11-02", "reason": "x"}),
+        &json!({"status": "issued", "effective_on": day(1), "reason": "x"}),
     );
     assert_eq!(status, 409);
     assert!(conn

@@ -79,8 +79,13 @@ fn a_supervisor_returns_an_inspection_in_chromium_and_the_device_gets_the_commen
     let mut visits = visits;
     visits.sort_by_key(|v| v.header.started_at);
     let date = visits[0].header.started_at.date_naive();
+    let farms: Vec<String> = visits
+        .iter()
+        .map(|v| v.header.subject.id.as_str().to_string())
+        .collect();
+    let ledger = milkshed_app::device::work::lab_book(&sam.store, farms.iter().map(String::as_str));
     let expected =
-        milkshed_shared::worksheet::raw_milk_from_visits("Great Cows BTU", date, &visits)
+        milkshed_shared::worksheet::raw_milk_from_visits("Great Cows BTU", date, &visits, &ledger)
             .map(|w| milkshed_shared::worksheet::rate(&w).to_value())
             .unwrap();
     assert_eq!(seen["rating_2359k"], expected["rating"].to_string());

@@ -416,7 +416,8 @@ fn lab_results_uploaded_on_the_page_raise_the_two_of_four_warning() {
     let a = c.submit("/review/lab/import", &[("csv", &bad)]);
     assert_eq!(a.status, 422, "{}", a.body);
     assert!(a.body.contains("Nothing was imported"));
-    let results = "SELECT COUNT(*) FROM lab_results WHERE subject_id = 'farm-6'";
+    let results =
+        "SELECT COUNT(*) FROM lab_results WHERE subject_id = 'farm-6' AND standard = 'bacteria'";
     assert_eq!(count(&server, results), 4, "only the demo's four");
     let a = c.submit("/review/lab/import", &[("csv", &csv)]);
     assert_eq!(a.status, 200, "{}", a.body);
@@ -431,8 +432,8 @@ fn lab_results_uploaded_on_the_page_raise_the_two_of_four_warning() {
     );
     assert_eq!(
         ledger.body.matches("<circle").count(),
-        8,
-        "the year's eight samples on the chart"
+        8 + 3 * 4,
+        "the year's samples on the charts: eight bacterial counts, the demo's four of each other standard"
     );
     // one result by hand, checked as a CSV line is
     let a = c.submit(

@@ -652,9 +652,16 @@ fn lab_results_import_whole_or_not_at_all() {
         &format!("{header}55001,2026-06-05,farm-1,bacteria,90000\n"),
     );
     assert_eq!(status, 403, "a sanitarian does not import lab results");
+    // farm-2's counts after the demo's own (the latest a month ago)
+    let today = chrono::Utc::now().date_naive();
+    let day = |n: i64| (today - chrono::Duration::days(n)).to_string();
     let good = format!(
         "{header}55001,2026-06-05,farm-1,bacteria,90000\n55001,2026-07-05,farm-1,bacteria,150000\n55001,2026-08-05,farm-1,bacteria,80000\n55001,2026-09-05,farm-1,bacteria,210000\n\
-         55001,2026-06-05,farm-2,somatic_cells,800000\n55001,2026-07-05,farm-2,somatic_cells,900000\n55001,2026-08-05,farm-2,somatic_cells,100000\n55001,2026-09-05,farm-2,somatic_cells,850000\n"
+         55001,{},farm-2,somatic_cells,800000\n55001,{},farm-2,somatic_cells,900000\n55001,{},farm-2,somatic_cells,100000\n55001,{},farm-2,somatic_cells,850000\n",
+        day(25),
+        day(20),
+        day(15),
+        day(10)
     );
     let (status, body) = post_csv(&server, &sue.enrollment.token, &good);
     assert_eq!(status, 200, "{body}");
@@ -749,4 +756,161 @@ fn enforcement_actions_and_the_overdue_list() {
     assert!(conn
         .execute("DELETE FROM enforcement_actions WHERE id = ?1", [&id])
         .is_err());
+}
+
+fn post_batch(server: &TestServer, token: &str, body: &[u8]) -> (u16, Value) {
+    json_of(
+        agent()
+            .post(&format!("{}/api/photos/batch", server.url()))
+            .header("authorization", &format!("Bearer {token}"))
+            .header("content-type", "application/cbor")
+            .send(body)
+            .unwrap(),
+    )
+}
+
+/// A batch of whole photos: the good ones are kept in one commit, each bad one is named with
+/// its reason and spoils nothing else; a malformed or oversized batch is refused whole.
+#[test]
+fn a_photo_batch_keeps_the_good_and_names_each_refusal() {
+    use milkshed_shared::sync::{BatchPhoto, PhotoBatch, MAX_BATCH_PHOTOS};
+    let server = TestServer::start();
+    let mut d = TestDevice::enroll(&server.url(), "ann");
+    let id = d.inspect_farm("farm-1", &["3"]);
+    let good = milkshed_app::device::process_photo(&jpeg(91, 320, 240)).unwrap();
+    let other = milkshed_app::device::process_photo(&jpeg(92, 320, 240)).unwrap();
+    let not_image = b"not a photo at all".repeat(50);
+    let not_image_hash = sha256_hex(&not_image);
+    d.store
+        .edit(id, &now(), |doc| {
+            for (hash, item) in [
+                (&good.hash, "3"),
+                (&other.hash, "3"),
+                (&not_image_hash, "3"),
+            ] {
+                doc.add_photo(
+                    &PhotoRef {
+                        hash: hash.clone(),
+                        item: Some(item.into()),
+                        caption: String::new(),
+                        taken_at: None,
+                        width: 1,
+                        height: 1,
+                        gps: None,
+                    },
+                    &now(),
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    d.sync().unwrap();
+    let token = d.enrollment.token.clone();
+    let before = fingerprint(server.dir.path());
+    let photo = |hash: &str, bytes: &[u8]| BatchPhoto {
+        hash: hash.to_string(),
+        bytes: bytes.to_vec(),
+    };
+    // malformed, oversized, too many, a bad address: refused whole, nothing stored
+    refused(
+        &server,
+        &before,
+        post_batch(&server, &token, b"\xff\x00 not cbor"),
+        "bad_request",
+    );
+    let many = PhotoBatch {
+        photos: vec![photo(&good.hash, b"x"); MAX_BATCH_PHOTOS + 1],
+    };
+    refused(
+        &server,
+        &before,
+        post_batch(&server, &token, &sync::encode(&many)),
+        "too_large",
+    );
+    // photos over the byte limit in a body the server still reads: refused by name
+    let half = sync::MAX_BATCH_BYTES / 2 + 1024;
+    let heavy = PhotoBatch {
+        photos: vec![photo(&good.hash, &vec![0u8; half]); 2],
+    };
+    refused(
+        &server,
+        &before,
+        post_batch(&server, &token, &sync::encode(&heavy)),
+        "too_large",
+    );
+    // a body far over it: 413 before it is read (the server may close the connection while
+    // the client is still sending, which is a refusal too)
+    let huge = PhotoBatch {
+        photos: vec![photo(&good.hash, &vec![0u8; 3 * 1024 * 1024]); 2],
+    };
+    let sent = agent()
+        .post(&format!("{}/api/photos/batch", server.url()))
+        .header("authorization", &format!("Bearer {token}"))
+        .header("content-type", "application/cbor")
+        .send(&sync::encode(&huge)[..]);
+    if let Ok(resp) = sent {
+        assert_eq!(
+            resp.status().as_u16(),
+            413,
+            "a body over the limit is refused"
+        );
+    }
+    assert_eq!(fingerprint(server.dir.path()), before);
+    let bad_address = PhotoBatch {
+        photos: vec![photo("../../etc/passwd", b"x")],
+    };
+    refused(
+        &server,
+        &before,
+        post_batch(&server, &token, &sync::encode(&bad_address)),
+        "bad_request",
+    );
+    // one of each: kept, wrong bytes, not an image, not referenced
+    let stray = sha256_hex(b"stray");
+    let batch = PhotoBatch {
+        photos: vec![
+            photo(&good.hash, &good.jpeg),
+            photo(&other.hash, &good.jpeg),
+            photo(&not_image_hash, &not_image),
+            photo(&stray, b"stray"),
+        ],
+    };
+    let (status, body) = post_batch(&server, &token, &sync::encode(&batch));
+    assert_eq!(status, 200, "{body}");
+    let p = &body["photos"];
+    assert_eq!(p[&good.hash]["complete"], true, "{body}");
+    assert_eq!(p[&other.hash]["error"], "hash_mismatch", "{body}");
+    assert_eq!(p[&not_image_hash]["error"], "not_an_image", "{body}");
+    assert_eq!(p[&stray]["error"], "unreferenced", "{body}");
+    let kept = |hash: &str| -> i64 {
+        server
+            .db()
+            .query_row("SELECT count(*) FROM photos WHERE hash = ?1", [hash], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+    assert_eq!(kept(&good.hash), 1);
+    for hash in [&other.hash, &not_image_hash, &stray] {
+        assert_eq!(kept(hash), 0, "{hash} was refused");
+    }
+    let served = agent()
+        .get(&format!("{}/api/photos/{}/data", server.url(), good.hash))
+        .header("authorization", &format!("Bearer {token}"))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_vec()
+        .unwrap();
+    assert_eq!(served, good.jpeg);
+    // sent again: already kept, nothing doubles
+    let (_, again) = post_batch(
+        &server,
+        &token,
+        &sync::encode(&PhotoBatch {
+            photos: vec![photo(&good.hash, &good.jpeg)],
+        }),
+    );
+    assert_eq!(again["photos"][&good.hash]["complete"], true);
+    assert_eq!(kept(&good.hash), 1);
 }

@@ -227,8 +227,10 @@ fn the_2359k_page_rates_the_synced_rating_visits_as_the_engine_does() {
         .map(|id| sam.store.inspection(*id).unwrap())
         .collect();
     let date = visits[0].header.started_at.date_naive();
+    // the lab columns from the ledger as the tablet's briefcase holds it
+    let ledger = milkshed_app::device::work::lab_book(&sam.store, ["farm-1", "farm-2", "farm-3"]);
     let expected =
-        milkshed_shared::worksheet::raw_milk_from_visits("Great Cows BTU", date, &visits)
+        milkshed_shared::worksheet::raw_milk_from_visits("Great Cows BTU", date, &visits, &ledger)
             .map(|w| milkshed_shared::worksheet::rate(&w).to_value())
             .unwrap();
     let mut web = signed_in(&server, "sam");
@@ -252,6 +254,136 @@ fn the_2359k_page_rates_the_synced_rating_visits_as_the_engine_does() {
         404,
         "a farm is not a shipper"
     );
+}
+
+/// The 2359k's lab columns are the MMSR's crediting rule (L320-334) applied to the agency's
+/// lab ledger, on the review page and on the tablet alike, and shown with the results they
+/// rest on; a LAB-SCC tap without a reason does not override the ledger.
+#[test]
+fn the_2359k_lab_columns_are_the_crediting_rule_applied_to_the_ledger() {
+    use milkshed_shared::rating::lab::{self, LabHistory, LabResult};
+    let server = TestServer::start();
+    let sue = TestDevice::enroll(&server.url(), "sue");
+    let mut sam = TestDevice::enroll(&server.url(), "sam");
+    let today = chrono::Utc::now().date_naive();
+    let day = |n: i64| (today - chrono::Duration::days(n)).to_string();
+    // Roy Harris: two fresh somatic cell counts over 750,000, the last of them over
+    let csv = format!(
+        "lab_number,sample_date,subject_id,standard,value\n55001,{},farm-1,somatic_cells,800000\n55001,{},farm-1,somatic_cells,910000\n",
+        day(12),
+        day(3)
+    );
+    let resp = milkshed_tests::agent()
+        .post(&format!("{}/api/lab-results", server.url()))
+        .header("authorization", &format!("Bearer {}", sue.enrollment.token))
+        .header("content-type", "text/csv")
+        .send(csv.as_bytes())
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    sam.sync().unwrap();
+    let ids = [
+        sam.rating_visit("farm-1", "Roy Harris", 1700, &["3"]),
+        // tapped, but without a reason: the ledger decides
+        sam.rating_visit("farm-2", "James Henley", 2100, &["LAB-SCC"]),
+        sam.rating_visit("farm-3", "W. T. Miller", 500, &[]),
+    ];
+    sam.sync().unwrap();
+
+    // what the rule gives on the ledger as the agency record holds it
+    let conn = server.db();
+    let date = sam
+        .store
+        .inspection(ids[0])
+        .unwrap()
+        .header
+        .started_at
+        .date_naive();
+    let mut expected = Vec::new();
+    for farm in ["farm-1", "farm-2", "farm-3"] {
+        for standard in ["bacteria", "somatic_cells", "cooling_temperature"] {
+            let history =
+                milkshed_sync_server::service::lab::history(&conn, "demo", farm, standard).unwrap();
+            let finding = lab::farm(&LabHistory {
+                results: history
+                    .iter()
+                    .map(|(date, over)| LabResult {
+                        date: *date,
+                        over: *over,
+                    })
+                    .collect(),
+                rating_date: date,
+                exempt_from_sample_count: false,
+            });
+            expected.push((farm, standard, finding.debited));
+        }
+    }
+    assert!(
+        expected.contains(&("farm-1", "somatic_cells", true)),
+        "2 of the last 4 over and the last over is not credited: {expected:?}"
+    );
+    assert!(expected.contains(&("farm-2", "somatic_cells", false)));
+
+    let mut web = signed_in(&server, "sam");
+    let page = web.get("/review/ratings/btu-1");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let table = page
+        .body
+        .split("<table id=\"lab-credits\">")
+        .nth(1)
+        .and_then(|t| t.split("</table>").next())
+        .expect("the page shows the lab credits")
+        .to_string();
+    let rows: Vec<&str> = table.split("<tr>").skip(2).collect();
+    let names = [
+        ("farm-1", "Roy Harris"),
+        ("farm-2", "James Henley"),
+        ("farm-3", "W. T. Miller"),
+    ];
+    for (farm, standard, debited) in &expected {
+        let name = names.iter().find(|n| n.0 == *farm).unwrap().1;
+        let label = standard.replace('_', " ");
+        let row = rows
+            .iter()
+            .find(|r| r.contains(name) && r.contains(&format!("<td>{label}</td>")))
+            .unwrap_or_else(|| panic!("{name} {label} in {table}"));
+        assert_eq!(row.contains("debited"), *debited, "{name} {label}: {row}");
+    }
+    // the results it rests on: Roy Harris's last count, over
+    assert!(table.contains(&format!("{} over", day(3))), "{table}");
+
+    // the tablet's live 2359k credits the same from its briefcase, so the figures agree
+    let visits: Vec<_> = ids
+        .iter()
+        .map(|id| sam.store.inspection(*id).unwrap())
+        .collect();
+    let ledger = milkshed_app::device::work::lab_book(&sam.store, ["farm-1", "farm-2", "farm-3"]);
+    let tablet =
+        milkshed_shared::worksheet::raw_milk_from_visits("Great Cows BTU", date, &visits, &ledger)
+            .map(|w| milkshed_shared::worksheet::rate(&w).to_value())
+            .unwrap();
+    assert!(
+        page.body.contains(&format!(
+            "<strong id=\"rating\">{}</strong>",
+            tablet["rating"]
+        )),
+        "{}",
+        tablet
+    );
+    assert_eq!(
+        tablet["farms"][0]["debits"]["LAB-SCC"], 5,
+        "{}",
+        tablet["farms"][0]
+    );
+    assert_eq!(
+        tablet["farms"][1]["debits"].get("LAB-SCC"),
+        None,
+        "{}",
+        tablet["farms"][1]
+    );
+    assert!(tablet["farms"][1]["remarks"]
+        .as_str()
+        .unwrap()
+        .contains("credited from the lab ledger"));
 }
 
 /// A signed inspection altered at rest (its stored snapshot edited behind the server's back)

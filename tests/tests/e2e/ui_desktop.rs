@@ -604,10 +604,19 @@ fn a_sanitarians_day_through_the_real_window() {
             .collect()
     };
     assert_eq!(visits.len(), 3);
+    let ledger = {
+        let s = store(data.path());
+        let farms: Vec<String> = visits
+            .iter()
+            .map(|v| v.header.subject.id.as_str().to_string())
+            .collect();
+        milkshed_app::device::work::lab_book(&s, farms.iter().map(String::as_str))
+    };
     let sheet = milkshed_shared::worksheet::raw_milk_from_visits(
         "Great Cows BTU",
         chrono::Local::now().date_naive(),
         &visits,
+        &ledger,
     )
     .unwrap();
     let engine = milkshed_shared::worksheet::rate(&sheet).to_value();

@@ -121,6 +121,16 @@ pub async fn rating_sheet_pdf(
                     rows,
                     widths,
                 });
+                if !c.lab.is_empty() {
+                    blocks.push(Block::Heading(
+                        "Laboratory credits from the lab ledger".into(),
+                    ));
+                    blocks.push(Block::Table {
+                        headers: lab_headers().iter().map(|h| h.to_string()).collect(),
+                        rows: lab_rows(&c.lab),
+                        widths: vec![0.25, 0.17, 0.1, 0.38, 0.1],
+                    });
+                }
                 if let Some(min) = c.table1_minimum {
                     blocks.push(Block::Text(format!(
                         "TABLE 1: {min} of {} farms to rate; {} rated.",
@@ -142,6 +152,39 @@ pub async fn rating_sheet_pdf(
         Ok(pdf_response(&format!("{}-{}.pdf", c.form, f.id), bytes))
     })
     .await
+}
+
+fn lab_headers() -> [&'static str; 5] {
+    ["Farm", "Standard", "Column", "Last four results", "Credit"]
+}
+
+/// The lab credits as rows, the same for the page and the PDF.
+fn lab_rows(lab: &[crate::service::ratings::LabCredit]) -> Vec<Vec<String>> {
+    lab.iter()
+        .map(|l| {
+            let results = if l.last_four.is_empty() {
+                "none in the ledger".to_string()
+            } else {
+                l.last_four
+                    .iter()
+                    .map(|(d, over)| format!("{d}{}", if *over { " over" } else { "" }))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let credit = match (l.debited, l.required_number_met) {
+                (false, _) => "credited",
+                (true, false) => "debited: too few samples",
+                (true, true) => "debited",
+            };
+            vec![
+                l.farm.clone(),
+                l.standard.replace('_', " "),
+                l.column.clone(),
+                results,
+                credit.to_string(),
+            ]
+        })
+        .collect()
 }
 
 pub(super) fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
@@ -210,6 +253,14 @@ pub async fn rating_sheet(
                         }
                     }
                     @if let Some(w) = r["warnings"].as_array() { @for x in w { p.breach { (num(x)) } } }
+                    @if !c.lab.is_empty() {
+                        h2 { "Laboratory credits from the lab ledger" }
+                        table #lab-credits {
+                            thead { tr { @for h in lab_headers() { th { (h) } } } }
+                            tbody { @for row in lab_rows(&c.lab) { tr { @for x in row { td { (x) } } } } }
+                        }
+                        p.muted { "Credited when no more than 2 of the last 4 results exceed the standard, the last is within it and the required number was examined in the month of the rating and the six before (MMSR L320-334); a permit under six months is credited on its last result." }
+                    }
                     p.muted { "Computed by the same engine as milkshed-server rate and the field app (MMSR L284-394, L455-790). Print this page for the rating file." }
                 }
             }
