@@ -61,7 +61,7 @@ impl Role {
 
     /// The kinds of inspection this role makes: sanitarians (and their supervisors) routine
     /// inspections and reinspections of farms and plants; hauler/sampler evaluators the
-    /// evaluations (MMSR L281-287); rating officers the rating visits.
+    /// evaluations (MMSR L281-287); rating officers the rating visits and rating reports.
     pub fn makes(self, kind: InspectionKind) -> bool {
         use InspectionKind as K;
         match self {
@@ -69,7 +69,10 @@ impl Role {
                 matches!(kind, K::RoutineFarm | K::Plant | K::Reinspection)
             }
             Role::HaulerSamplerEvaluator => kind == K::HaulerSampler,
-            Role::RatingOfficer => matches!(kind, K::RatingVisitFarm | K::RatingVisitPlant),
+            Role::RatingOfficer => matches!(
+                kind,
+                K::RatingVisitFarm | K::RatingVisitPlant | K::RatingReport
+            ),
             Role::Admin => false,
         }
     }
@@ -167,6 +170,7 @@ fn content_changed(old: &Inspection, new: &Inspection) -> bool {
         || old.selection_seed != new.selection_seed
         || old.pickup != new.pickup
         || old.haulers_identified != new.haulers_identified
+        || old.report != new.report
 }
 
 /// Whether `by` may move an inspection of `inspector` from `from` (`None`: new) to `to`. The

@@ -18,6 +18,13 @@ use crate::workload::{self, RoutineDue};
 pub const FARMS: &str = "farm";
 /// The reference table of plants and stations.
 pub const PLANTS: &str = "plant";
+/// The reference table of BTUs (the shippers of raw milk for pasteurization a rating report
+/// is of).
+pub const BTUS: &str = "btu";
+/// The reference table of open IMS ratings, each sent to its own rating officer's devices only:
+/// the farms the agency record has announced so far, never the draw's order or seed before it
+/// is revealed.
+pub const RATINGS: &str = "ims_rating";
 /// The reference table of hauler/samplers.
 pub const HAULERS: &str = "hauler";
 /// The reference table of farms' lab ledgers.
@@ -153,6 +160,40 @@ impl FacilityRecord {
             .map(|c| (c, self.recategorized_on));
         workload::work_due(kind, from, category, self.reevaluate_by)
     }
+}
+
+/// An IMS rating as its officer's tablet holds it: what the agency record has announced of the
+/// draw (MMSR L255-257: one day's farms at a time), the commitment to the seed, and the seed
+/// once revealed. The tablet rates the farms announced here and draws none of its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RatingRecord {
+    pub id: String,
+    pub shipper_id: String,
+    pub officer_id: String,
+    #[serde(default)]
+    pub opened_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub method: String,
+    /// TABLE 1's number of farms to rate.
+    #[serde(default)]
+    pub to_rate: usize,
+    #[serde(default)]
+    pub commitment: String,
+    /// The farms announced so far, replacements applied, in the order announced.
+    #[serde(default)]
+    pub announced: Vec<AnnouncedFarm>,
+    #[serde(default)]
+    pub left_to_announce: usize,
+    #[serde(default)]
+    pub seed: Option<String>,
+}
+
+/// A farm the rating's draw announced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnnouncedFarm {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
 }
 
 /// One official result of a farm's ledger, as the rules read it.

@@ -252,7 +252,10 @@ fn main() {
         return;
     }
     let rows = [
-        ("Milkshed (`POST /api/sync`, resumable photo upload)", &ours),
+        (
+            "Milkshed (`POST /api/sync`, photo batches, resumable upload)",
+            &ours,
+        ),
         (
             "automerge-repo WebSocket sync server",
             &automerge_repo(fixture.path()),

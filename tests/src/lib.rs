@@ -508,6 +508,43 @@ impl TestDevice {
         id
     }
 
+    /// A rating report (FORM 2359j) of a shipper with these entries (`report` paths and JSON
+    /// values), signed and submitted.
+    pub fn rating_report(
+        &mut self,
+        shipper: (&str, &str, SubjectKind),
+        entries: &[(&str, serde_json::Value)],
+    ) -> InspectionId {
+        let (id, name, kind) = shipper;
+        let header = Header {
+            id: InspectionId::new_v7(),
+            kind: InspectionKind::RatingReport,
+            agency: self.enrollment.agency.clone(),
+            subject: Subject {
+                kind,
+                id: id.into(),
+                name: name.into(),
+                permit: None,
+                producer_number: None,
+            },
+            inspector: self.person(),
+            catalog: "pmo-2011".into(),
+            started_at: now(),
+            follows: None,
+        };
+        let id = self.store.create_inspection(&header).unwrap();
+        self.store
+            .edit(id, &now(), |d| {
+                for (path, value) in entries {
+                    d.set_report_entry(path, value, &now())?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        self.sign_and_submit(id);
+        id
+    }
+
     /// A farm rating visit, signed and submitted: pounds sold daily and the items violated
     /// (`8A` at 5 points, a major water violation).
     pub fn rating_visit(
@@ -962,6 +999,47 @@ pub fn post_json(
             .send(body.to_string().as_bytes())
             .unwrap(),
     )
+}
+
+/// Opens an IMS rating of the demo's BTU for Sam at the agency record and announces `farms` of
+/// its draw for today: Sue records Sam's SRO certificate and overrides the demo's open Appendix N
+/// matter with a reason (the gates the demo leaves shut). Returns the rating as the server shows
+/// it after the announcement.
+pub fn open_demo_rating(server: &str, farms: usize) -> serde_json::Value {
+    let sue = TestDevice::enroll(server, "sue");
+    let sam = TestDevice::enroll(server, "sam");
+    let sam_id = sam.enrollment.user_id.clone();
+    let (s, b) = post_json(
+        server,
+        &sue.enrollment.token,
+        "/api/ratings/certificates",
+        &serde_json::json!({"user_id": sam_id, "issued_on": "2025-03-01", "categories": ["dairy_farms"]}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let (s, b) = post_json(
+        server,
+        &sue.enrollment.token,
+        "/api/ratings/overrides",
+        &serde_json::json!({"shipper_id": "btu-1", "officer_id": sam_id, "gate": "appendix_n",
+                            "reason": "permit holder told by phone, written notice follows"}),
+    );
+    assert_eq!(s, 200, "{b}");
+    let (s, rating) = post_json(
+        server,
+        &sam.enrollment.token,
+        "/api/ratings",
+        &serde_json::json!({"shipper_id": "btu-1"}),
+    );
+    assert_eq!(s, 200, "{rating}");
+    let id = rating["id"].as_str().unwrap_or_default().to_string();
+    let (s, rating) = post_json(
+        server,
+        &sam.enrollment.token,
+        &format!("/api/ratings/{id}/days"),
+        &serde_json::json!({"farms": farms}),
+    );
+    assert_eq!(s, 200, "{rating}");
+    rating
 }
 
 /// `GET` an `/api/` path with a device token.

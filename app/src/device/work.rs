@@ -9,6 +9,7 @@ use milkshed_shared::document::Subject;
 use milkshed_shared::ids::FacilityId;
 use milkshed_shared::ids::InspectionId;
 use milkshed_shared::workload;
+use serde_json::Value;
 
 use super::store::{Store, StoreError};
 
@@ -236,4 +237,138 @@ pub fn sampler_by_permit(
             }
         }
     })
+}
+
+/// A shipper a rating report may be of, from the briefcase: a BTU or a plant or station.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shipper {
+    pub id: String,
+    pub name: String,
+    pub subject: milkshed_shared::document::SubjectKind,
+    pub permit: Option<String>,
+}
+
+/// The shippers in the briefcase, BTUs first, each by name
+/// (`shared::rating::report::report_subject`, the server's rule for what a report is of).
+pub fn shippers(store: &Store) -> Vec<Shipper> {
+    let mut out = Vec::new();
+    for table in [briefcase::BTUS, briefcase::PLANTS] {
+        let mut rows: Vec<Shipper> = facilities(store, table)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|f| {
+                let kind = milkshed_shared::registry::FacilityKind::parse(&f.kind)?;
+                Some(Shipper {
+                    subject: milkshed_shared::rating::report::report_subject(kind)?,
+                    id: f.id.to_string(),
+                    name: f.name,
+                    permit: f.permit,
+                })
+            })
+            .collect();
+        rows.sort_by(|a, b| a.name.cmp(&b.name));
+        out.extend(rows);
+    }
+    out
+}
+
+/// The latest rating report on this device of a shipper.
+pub fn rating_report_of(store: &Store, shipper: &str) -> Option<InspectionId> {
+    let kind = milkshed_shared::document::InspectionKind::RatingReport.as_str();
+    store
+        .inspections()
+        .ok()?
+        .into_iter()
+        .filter(|i| i.kind == kind && i.subject_id == shipper)
+        .max_by(|a, b| a.started_at.cmp(&b.started_at))
+        .map(|i| i.id)
+}
+
+/// The tablet's Section A summary of a shipper's rating: its farms' rating visits on this
+/// device rated into the 2359k (lab columns from the briefcase's ledger), or its plant visit
+/// into the 2359L, and Section B rated — by `shared::rating::report::summary`, as the review
+/// pages fill it.
+pub fn report_summary(
+    store: &mut Store,
+    shipper: &Shipper,
+    entries: &std::collections::BTreeMap<String, String>,
+    today: NaiveDate,
+) -> (milkshed_shared::rating::report::Summary, NaiveDate) {
+    use milkshed_shared::document::{InspectionKind, SubjectKind};
+    use milkshed_shared::rating::{enforcement::EnforcementForm, report};
+    use milkshed_shared::worksheet;
+    let of_kind = |store: &mut Store, kind: InspectionKind, subjects: &[String]| {
+        let ids: Vec<InspectionId> = store
+            .inspections()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|i| i.kind == kind.as_str() && subjects.contains(&i.subject_id))
+            .map(|i| i.id)
+            .collect();
+        ids.into_iter()
+            .filter_map(|id| store.inspection(id).ok())
+            .collect::<Vec<_>>()
+    };
+    let mut rating_date = today;
+    let rated: Option<(Value, usize, usize)> = if shipper.subject == SubjectKind::Btu {
+        let farms: Vec<String> = facilities(store, briefcase::FARMS)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|f| f.btu.as_deref() == Some(shipper.name.as_str()))
+            .map(|f| f.id.to_string())
+            .collect();
+        let visits = of_kind(store, InspectionKind::RatingVisitFarm, &farms);
+        worksheet::rating_visits(&visits).map(|(chosen, on)| {
+            rating_date = on;
+            let ledger = lab_book(store, farms.iter().map(String::as_str));
+            let r = worksheet::raw_milk_from_visits(&shipper.name, on, &chosen, &ledger)
+                .map(|w| worksheet::rate(&w).to_value())
+                .unwrap_or(Value::Null);
+            (r, farms.len(), chosen.len())
+        })
+    } else {
+        let visits = of_kind(
+            store,
+            InspectionKind::RatingVisitPlant,
+            std::slice::from_ref(&shipper.id),
+        );
+        worksheet::plant_rating_visit(&visits).map(|(v, on)| {
+            rating_date = on;
+            let r = worksheet::plant_from_visit(v, on)
+                .map(|w| worksheet::rate(&w).to_value())
+                .unwrap_or(Value::Null);
+            (r, 1, 1)
+        })
+    };
+    let enforcement = EnforcementForm::builtin()
+        .and_then(|form| report::rate_enforcement(form, entries, &rating_date.to_string()).ok());
+    let as_rated = rated
+        .as_ref()
+        .map(|(r, in_listing, visited)| report::Rated {
+            result: Some(r).filter(|r| !r.is_null()),
+            in_listing: *in_listing,
+            visited: *visited,
+        });
+    let (farms, plant) = if shipper.subject == SubjectKind::Btu {
+        (as_rated, None)
+    } else {
+        (None, as_rated)
+    };
+    (
+        report::summary(farms, plant, enforcement.as_ref(), None),
+        rating_date,
+    )
+}
+
+/// The IMS rating of a shipper open for this device's user, as the agency record published it
+/// (`briefcase::RatingRecord`: the farms announced so far); the latest opened when several.
+pub fn open_rating(store: &Store, shipper: &str) -> Option<briefcase::RatingRecord> {
+    let me = super::sync_client::enrollment(store).ok()?.user_id;
+    store
+        .references(briefcase::RATINGS)
+        .ok()?
+        .into_iter()
+        .filter_map(|v| serde_json::from_value::<briefcase::RatingRecord>(v).ok())
+        .filter(|r| r.shipper_id == shipper && r.officer_id == me)
+        .max_by(|a, b| a.opened_on.cmp(&b.opened_on).then_with(|| a.id.cmp(&b.id)))
 }

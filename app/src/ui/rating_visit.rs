@@ -1,10 +1,10 @@
-//! A rating officer's visit to a BTU: the TABLE 1 sample size, the random draw of farms (seed
-//! shown and stored in each visit), each farm recorded, and the FORM 2359k rating building up
-//! live from the visits on this device.
+//! A rating officer's visit to a BTU: the farms the agency record's draw has announced (the
+//! seed fixed by the server when the rating was opened, never chosen on the tablet), each farm
+//! recorded, and the FORM 2359k rating building up live from the visits on this device.
 
 use dioxus::prelude::*;
 use milkshed_shared::document::InspectionKind;
-use milkshed_shared::rating::table1::{self, Method};
+use milkshed_shared::rating::table1;
 use milkshed_shared::worksheet;
 
 use super::state::{use_app, Screen};
@@ -29,24 +29,28 @@ pub fn RatingVisit() -> Element {
     btus.sort();
     btus.dedup();
     let mut btu = use_signal(|| btus.first().cloned().unwrap_or_default());
-    // the draw's seed is made once per BTU and kept, so the same farms are drawn every time
-    let seed_key = format!("selection_seed:{}", btu());
-    let seed: u64 = ctx
-        .with(|s| {
-            s.setting(&seed_key)
-                .ok()
-                .flatten()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or_else(|| {
-                    let fresh = chrono::Local::now().timestamp().unsigned_abs() % 1_000_000;
-                    let _ = s.set_setting(&seed_key, &fresh.to_string());
-                    fresh
-                })
-        })
-        .unwrap_or(0);
     let in_btu: Vec<_> = farms.iter().filter(|f| f.btu == btu()).cloned().collect();
     let to_rate = table1::min_farms_to_rate(in_btu.len() as u32).unwrap_or(0) as usize;
-    let selection = table1::select(in_btu.len(), to_rate, Method::Shuffle, seed);
+    // the draw is the agency record's: fixed when the rating was opened there, its farms
+    // announced a day at a time (MMSR L255-257); the tablet draws none of its own
+    let rating = ctx
+        .with(|s| {
+            let id = crate::device::work::shippers(s)
+                .into_iter()
+                .find(|x| x.name == btu())
+                .map(|x| x.id)?;
+            crate::device::work::open_rating(s, &id)
+        })
+        .flatten();
+    let announced: Vec<super::work_list::DueFarm> = rating
+        .as_ref()
+        .map(|r| {
+            r.announced
+                .iter()
+                .filter_map(|a| in_btu.iter().find(|f| f.id == a.id).cloned())
+                .collect()
+        })
+        .unwrap_or_default();
     let visits: Vec<_> = ctx
         .with(|s| {
             s.inspections()
@@ -108,24 +112,17 @@ pub fn RatingVisit() -> Element {
                     option { value: "{b}", selected: *b == btu(), "{b}" }
                 }
             }
-            label { "Seed" }
-            input {
-                id: "seed",
-                r#type: "number",
-                value: "{seed}",
-                onchange: {
-                    let ctx = ctx.clone();
-                    let key = seed_key.clone();
-                    move |e: FormEvent| {
-                        if let Ok(v) = e.value().trim().parse::<u64>() {
-                            ctx.with(|s| s.set_setting(&key, &v.to_string()));
-                            ctx.changed();
-                        }
-                    }
-                }
-            }
         }
-        p { id: "sample-size", "{in_btu.len()} farms in the BTU → TABLE 1: rate {to_rate} (drawn with seed {seed}, recorded in each visit)." }
+        match &rating {
+            Some(r) => rsx! {
+                p { id: "sample-size", "{in_btu.len()} farms in the BTU → TABLE 1: rate {r.to_rate}. Rating opened {r.opened_on.map(|d| d.to_string()).unwrap_or_default()} ({r.method}); {r.announced.len()} farms announced, {r.left_to_announce} to announce." }
+                p { class: "muted", id: "commitment", "The agency record fixed the draw: seed committed as {r.commitment.get(..16).unwrap_or_default()}…, revealed when the draw closes." }
+            },
+            None => rsx! {
+                p { id: "sample-size", "{in_btu.len()} farms in the BTU → TABLE 1: rate {to_rate}." }
+                p { class: "comment", id: "no-rating", "No rating of this BTU is open for you. The agency record opens it (checking its gates) and fixes the draw; sync to bring the farms it announces." }
+            },
+        }
         match rated {
             None => rsx! { p { "No farm recorded yet." } },
             Some(Ok(v)) => {
@@ -143,20 +140,19 @@ pub fn RatingVisit() -> Element {
             }
             Some(Err(e)) => rsx! { div { class: "error", "{e}" } },
         }
-        h2 { "Farms drawn" }
+        h2 { "Farms announced" }
         ul { class: "list",
-            for idx in selection.selected.iter() {
+            for f in announced.iter() {
                 {
-                    let f = in_btu[*idx].clone();
+                    let f = f.clone();
                     let existing = visits.iter().find(|v| v.header.subject.id == f.id).map(|v| (v.header.id, v.violations().count()));
                     let ctx = ctx.clone();
-                    let s = seed;
                     rsx! {
                         li { key: "{f.id}",
                             button {
                                 class: "rate-farm",
                                 onclick: move |_| {
-                                    let id = existing.map(|e| e.0).or_else(|| start_inspection(&ctx, &f, InspectionKind::RatingVisitFarm, Some(s)));
+                                    let id = existing.map(|e| e.0).or_else(|| start_inspection(&ctx, &f, InspectionKind::RatingVisitFarm, None));
                                     ctx.open_started(id);
                                 },
                                 span { "{f.name} · {f.producer_number}" }

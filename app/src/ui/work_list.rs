@@ -60,7 +60,7 @@ pub fn reinspections_due_in(
 
 /// Creates an inspection by the signed-in inspector of this device (who, and for which agency,
 /// the enrollment says).
-fn create_by_me(
+pub(super) fn create_by_me(
     store: &mut crate::device::Store,
     kind: InspectionKind,
     subject: Subject,

@@ -300,3 +300,38 @@ fn the_reports_deliveries_are_the_inspectors_and_only_ever_added() {
     let mut draft = doc(InspectionKind::RoutineFarm);
     assert!(draft.record_delivery(&delivery, &t()).is_err());
 }
+
+/// A rating report is the rating officer's: a sanitarian makes none, and only its officer
+/// writes its FORM 2359j entries, while it is a draft.
+#[test]
+fn only_the_rating_officer_writes_the_rating_report() {
+    let officer = Acting {
+        role: Role::RatingOfficer,
+        ..ANN
+    };
+    let report = doc(InspectionKind::RatingReport).read().unwrap();
+    assert!(matches!(
+        authorize(None, &report, &ANN),
+        Err(Refusal::KindNotForRole { .. })
+    ));
+    assert_eq!(authorize(None, &report, &officer), Ok(()));
+    let mut edited = report.clone();
+    edited.report.insert("part_i/1/number".into(), "4".into());
+    let other = Acting {
+        role: Role::RatingOfficer,
+        ..BOB
+    };
+    assert_eq!(
+        authorize(Some(&report), &edited, &other),
+        Err(Refusal::ContentByOther)
+    );
+    assert_eq!(authorize(Some(&report), &edited, &officer), Ok(()));
+    let mut sent = report.clone();
+    sent.status = Status::Submitted;
+    let mut late = sent.clone();
+    late.report.insert("part_i/1/number".into(), "9".into());
+    assert_eq!(
+        authorize(Some(&sent), &late, &officer),
+        Err(Refusal::ContentLocked("submitted"))
+    );
+}

@@ -12,6 +12,12 @@ impl InspectionDoc {
         now: &DateTime<FixedOffset>,
     ) -> Result<()> {
         self.editable()?;
+        if self.str_at(&ROOT, keys::KIND).as_deref() == Some(InspectionKind::RatingReport.as_str())
+        {
+            return Err(DocumentError::Workflow(
+                "a rating report records no findings; they belong to the rating visits".into(),
+            ));
+        }
         let points = match state {
             ItemState::Violated { points, .. } => *points,
             _ => None,

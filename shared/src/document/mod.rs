@@ -17,6 +17,7 @@ mod evaluation;
 mod identified;
 mod model;
 mod read;
+mod report;
 mod sign;
 #[cfg(test)]
 mod tests;
@@ -89,6 +90,7 @@ pub mod keys {
     pub const EVALUATION: &str = "evaluation";
     /// A rating visit's hauler/samplers identified from the farm's records.
     pub const HAULERS_IDENTIFIED: &str = "haulers_identified";
+    pub const REPORT: &str = "report";
     pub const SIGNATURES: &str = "signatures";
     pub const SIGNER_ROLE: &str = "role";
     pub const SIGNER_NAME: &str = "name";
@@ -256,6 +258,9 @@ impl InspectionDoc {
         }
         if header.kind == InspectionKind::RatingVisitFarm {
             doc.put_object(ROOT, keys::HAULERS_IDENTIFIED, ObjType::Map)?;
+        }
+        if header.kind == InspectionKind::RatingReport {
+            doc.put_object(ROOT, keys::REPORT, ObjType::Map)?;
         }
         doc.put_object(ROOT, keys::NOTES, ObjType::Text)?;
         doc.put_object(ROOT, keys::SIGNATURES, ObjType::List)?;

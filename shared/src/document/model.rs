@@ -19,16 +19,21 @@ pub enum InspectionKind {
     RatingVisitPlant,
     /// A reinspection following up an earlier inspection (of the same subject's items).
     Reinspection,
+    /// A rating officer's rating report of a shipper: FORM 2359j Section A (the report of the
+    /// milk sanitation rating) and Section B (the enforcement methods, Parts I-III), with no
+    /// findings of its own (MMSR L797-1067).
+    RatingReport,
 }
 
 impl InspectionKind {
-    pub const ALL: [InspectionKind; 6] = [
+    pub const ALL: [InspectionKind; 7] = [
         InspectionKind::RoutineFarm,
         InspectionKind::Plant,
         InspectionKind::HaulerSampler,
         InspectionKind::RatingVisitFarm,
         InspectionKind::RatingVisitPlant,
         InspectionKind::Reinspection,
+        InspectionKind::RatingReport,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,11 +44,19 @@ impl InspectionKind {
             InspectionKind::RatingVisitFarm => "rating_visit_farm",
             InspectionKind::RatingVisitPlant => "rating_visit_plant",
             InspectionKind::Reinspection => "reinspection",
+            InspectionKind::RatingReport => "rating_report",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Whether the document records a visit to its subject (every kind but the rating report,
+    /// which reports on a shipper's rating): only visits count as the subject's last
+    /// inspection.
+    pub fn is_visit(self) -> bool {
+        self != InspectionKind::RatingReport
     }
 }
 
@@ -55,15 +68,18 @@ pub enum SubjectKind {
     ReceivingStation,
     TransferStation,
     Hauler,
+    /// A bulk tank unit: the shipper a rating report of raw milk for pasteurization is of.
+    Btu,
 }
 
 impl SubjectKind {
-    pub const ALL: [SubjectKind; 5] = [
+    pub const ALL: [SubjectKind; 6] = [
         SubjectKind::Farm,
         SubjectKind::Plant,
         SubjectKind::ReceivingStation,
         SubjectKind::TransferStation,
         SubjectKind::Hauler,
+        SubjectKind::Btu,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +89,7 @@ impl SubjectKind {
             SubjectKind::ReceivingStation => "receiving_station",
             SubjectKind::TransferStation => "transfer_station",
             SubjectKind::Hauler => "hauler",
+            SubjectKind::Btu => "btu",
         }
     }
 
@@ -83,7 +100,8 @@ impl SubjectKind {
     /// Which item catalog a subject is inspected against.
     pub fn items(self) -> ItemSet {
         match self {
-            SubjectKind::Farm => ItemSet::Farm,
+            // a BTU's farms are inspected on the farm items (its rating report has none)
+            SubjectKind::Farm | SubjectKind::Btu => ItemSet::Farm,
             SubjectKind::Plant | SubjectKind::ReceivingStation | SubjectKind::TransferStation => {
                 ItemSet::Plant
             }
@@ -397,6 +415,9 @@ pub struct Inspection {
     pub pickup: Option<super::evaluation::Pickup>,
     /// A rating visit's hauler/samplers identified from at least 30 days of the farm's records.
     pub haulers_identified: Vec<crate::sampling::records::IdentifiedSampler>,
+    /// A rating report's entries: FORM 2359j Section A's fields and Section B's items, by
+    /// path (`crate::rating::report`), each value JSON text.
+    pub report: std::collections::BTreeMap<String, String>,
     pub signatures: Vec<Signature>,
     /// How the report reached the producer, in the order it did.
     pub deliveries: Vec<ReportDelivery>,

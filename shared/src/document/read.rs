@@ -196,6 +196,7 @@ impl InspectionDoc {
             selection_seed: self.u64_at(&ROOT, keys::SELECTION_SEED),
             pickup: self.pickup(),
             haulers_identified: self.haulers_identified(),
+            report: self.report_entries(),
             signatures: self.signatures(),
             deliveries: self.deliveries(),
             reviews: self.reviews(),
@@ -207,6 +208,31 @@ impl InspectionDoc {
     /// every debit carries points the item allows.
     pub fn validate(&self) -> Result<()> {
         let inspection = self.read()?;
+        let report = inspection.header.kind == InspectionKind::RatingReport;
+        if report && (!inspection.findings.is_empty() || !inspection.photos.is_empty()) {
+            return Err(DocumentError::Malformed(
+                "a rating report records no findings or photos; they belong to the rating visits"
+                    .into(),
+            ));
+        }
+        if !report && !inspection.report.is_empty() {
+            return Err(DocumentError::Malformed(
+                "FORM 2359j entries belong to a rating report".into(),
+            ));
+        }
+        if report
+            && !matches!(
+                inspection.header.subject.kind,
+                SubjectKind::Btu
+                    | SubjectKind::Plant
+                    | SubjectKind::ReceivingStation
+                    | SubjectKind::TransferStation
+            )
+        {
+            return Err(DocumentError::Malformed(
+                "a rating report is of a shipper: a BTU, plant or station".into(),
+            ));
+        }
         for f in &inspection.findings {
             let points = match &f.state {
                 ItemState::Violated { points, .. } => *points,

@@ -40,6 +40,7 @@ impl InspectionDoc {
             keys::PRODUCTS,
             keys::EVALUATION,
             keys::HAULERS_IDENTIFIED,
+            keys::REPORT,
         ] {
             if let Ok(id) = self.obj(&ROOT, obj) {
                 self.flatten(&id, obj, &mut out);

@@ -30,12 +30,15 @@ fn mark(form: &Form, item: &str, points: Option<u32>) -> Option<Mark> {
     })
 }
 
-/// The debits of an inspection's findings; `None` for an evaluation (no debit form) or an
-/// unknown catalog.
+/// The debits of an inspection's findings; `None` for an evaluation or a rating report (no
+/// debit form) or an unknown catalog.
 pub fn inspection_debits(i: &Inspection) -> Option<InspectionDebits> {
     let catalog = Catalog::builtin(&i.header.catalog).ok()?;
+    if !i.header.kind.is_visit() {
+        return None;
+    }
     match i.header.subject.kind {
-        SubjectKind::Hauler => None,
+        SubjectKind::Hauler | SubjectKind::Btu => None,
         SubjectKind::Farm => {
             let form = &catalog.farm;
             let marks: Vec<Mark> = i

@@ -12,6 +12,7 @@ pub mod inspection;
 pub mod lab;
 pub mod plant;
 pub mod raw_milk;
+pub mod report;
 pub mod table1;
 
 /// A mark in a debit column of a rating form: the column (index into the form's columns) and

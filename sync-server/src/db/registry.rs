@@ -798,6 +798,7 @@ pub fn last_inspections(
     let mut stmt = conn.prepare_cached(
         "SELECT subject_id, max(started_at) FROM inspections
          WHERE agency_id = ?1 AND (?2 IS NULL OR subject_id = ?2) AND status IN ('submitted', 'accepted', 'returned')
+           AND kind <> 'rating_report'
          GROUP BY subject_id",
     )?;
     let rows: Vec<(String, String)> = stmt
@@ -816,6 +817,7 @@ pub fn last_violations(conn: &Conn, agency: &str, subject: &str) -> Result<Vec<(
          WHERE f.state = 'violated' AND f.inspection_id = (
            SELECT id FROM inspections
            WHERE agency_id = ?1 AND subject_id = ?2 AND status IN ('submitted', 'accepted', 'returned')
+             AND kind <> 'rating_report'
            ORDER BY started_at DESC, id DESC LIMIT 1)
          ORDER BY f.item",
     )?;

@@ -363,9 +363,17 @@ pub fn open(db: &Db, caller: &Caller, o: OpenIn) -> ServiceResult<Value> {
             }
         ),
     )?;
+    let v = view_of(&tx, &row)?;
+    publish(&tx, &caller.agency_id, &id, &v)?;
     tx.commit()?;
-    drop(conn);
-    view(db, caller, &id)
+    Ok(v)
+}
+
+/// The rating as its officer's devices get it (`briefcase::RatingRecord`): the same view the
+/// officer is shown, published in the transaction that changed it.
+fn publish(conn: &Conn, agency: &str, id: &str, view: &Value) -> ServiceResult<()> {
+    db::put_reference(conn, agency, milkshed_shared::briefcase::RATINGS, id, view)?;
+    Ok(())
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> String {
@@ -497,6 +505,7 @@ pub fn announce_day(db: &Db, caller: &Caller, id: &str, d: DayIn) -> ServiceResu
         ),
     )?;
     let v = view_of(&tx, &r)?;
+    publish(&tx, &caller.agency_id, id, &v)?;
     tx.commit()?;
     Ok(v)
 }
@@ -536,6 +545,7 @@ pub fn replace(db: &Db, caller: &Caller, id: &str, p: ReplaceIn) -> ServiceResul
         format!("{} replaced by {}: {}", rep.replaced, rep.by, rep.reason),
     )?;
     let v = view_of(&tx, &r)?;
+    publish(&tx, &caller.agency_id, id, &v)?;
     tx.commit()?;
     Ok(v)
 }
@@ -571,6 +581,7 @@ pub fn reveal(db: &Db, caller: &Caller, id: &str) -> ServiceResult<Value> {
     }
     let r = load(&tx, caller, id)?;
     let v = view_of(&tx, &r)?;
+    publish(&tx, &caller.agency_id, id, &v)?;
     tx.commit()?;
     Ok(v)
 }

@@ -39,7 +39,8 @@ pub fn publish_reference(conn: &crate::db::Conn, agency: &str, id: &str) -> Serv
     let table = match FacilityKind::parse(&f.kind) {
         Some(FacilityKind::DairyFarm) => briefcase::FARMS,
         Some(FacilityKind::Hauler) => briefcase::HAULERS,
-        Some(FacilityKind::Btu) | None => return Ok(()),
+        Some(FacilityKind::Btu) => briefcase::BTUS,
+        None => return Ok(()),
         Some(_) => briefcase::PLANTS,
     };
     let assignment = db::desk::assignment_history(conn, agency, &f.id)?

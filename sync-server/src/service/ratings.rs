@@ -189,3 +189,72 @@ pub fn plant_2359l(
         result,
     }))
 }
+
+/// A shipper's rating report (FORM 2359j) as the agency record holds it: the latest report
+/// signed or sent in, Section B rated by the enforcement engine, and Section A's summary
+/// filled from the rating's computed worksheets (`shared::rating::report::summary`, the
+/// tablet's function too).
+pub struct Report {
+    pub id: milkshed_shared::ids::InspectionId,
+    pub status: milkshed_shared::document::Status,
+    pub officer: String,
+    pub entries: std::collections::BTreeMap<String, String>,
+    /// The rating date Section B is rated at: the sanitation worksheet's, or the report's own
+    /// day without one.
+    pub rating_date: NaiveDate,
+    /// The engine's 2359j result, or what is still to fill in.
+    pub enforcement: Result<serde_json::Value, Vec<String>>,
+    pub summary: milkshed_shared::rating::report::Summary,
+}
+
+/// The shipper's latest rating report and the summary of its rating; `None` without one.
+pub fn rating_report(
+    conn: &Connection,
+    server_actor: &milkshed_shared::document::automerge::ActorId,
+    agency: &str,
+    shipper: &reg::Facility,
+    sheet: Option<&Computed>,
+) -> Result<Option<Report>, DbError> {
+    use milkshed_shared::rating::{enforcement::EnforcementForm, report};
+    let reports = visits(
+        conn,
+        server_actor,
+        agency,
+        InspectionKind::RatingReport,
+        std::slice::from_ref(&shipper.id),
+    )?;
+    let Some(latest) = reports.into_iter().next() else {
+        return Ok(None);
+    };
+    let rating_date = sheet
+        .map(|c| c.rating_date)
+        .unwrap_or_else(|| latest.header.started_at.date_naive());
+    let enforcement = match EnforcementForm::builtin() {
+        Some(form) => report::rate_enforcement(form, &latest.report, &rating_date.to_string()),
+        None => Err(vec!["the FORM 2359j catalog could not be loaded".into()]),
+    };
+    let rated = sheet.map(|c| report::Rated {
+        result: c.result.as_ref().ok(),
+        in_listing: if c.form == "2359k" {
+            c.farms_in_listing
+        } else {
+            1
+        },
+        visited: c.visits.len(),
+    });
+    let (farms, plant) = match sheet.map(|c| c.form) {
+        Some("2359k") => (rated, None),
+        Some(_) => (None, rated),
+        None => (None, None),
+    };
+    let summary = report::summary(farms, plant, enforcement.as_ref().ok(), None);
+    Ok(Some(Report {
+        id: latest.header.id,
+        status: latest.status,
+        officer: latest.header.inspector.name.clone(),
+        entries: latest.report.clone(),
+        rating_date,
+        enforcement,
+        summary,
+    }))
+}

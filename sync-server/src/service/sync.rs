@@ -113,7 +113,9 @@ pub fn sync(
                 // who may write which part: the one rule, in shared (the device applies it too)
                 let authorized = match authority::authorize(old.as_ref(), &view, &acting(device)) {
                     Err(r) => Err(r.to_string()),
-                    Ok(()) => match evaluator_may(&tx, device, &view)? {
+                    Ok(()) => match evaluator_may(&tx, device, &view)?
+                        .and(report_of_a_shipper(&tx, device, &view)?)
+                    {
                         Ok(()) => {
                             crate::service::samplers::register_typed_sampler(&tx, device, &view)?
                         }
@@ -203,6 +205,15 @@ pub fn sync(
     } else {
         None
     };
+    // an IMS rating's announced farms reach its own officer's devices only: an inspector who
+    // knew them could prepare those farms before the rating officer came
+    let reference = reference.map(|mut delta| {
+        delta.records.retain(|r| {
+            r.kind != milkshed_shared::briefcase::RATINGS
+                || rating_officer(&r.data).as_deref() == Some(device.user_id.as_str())
+        });
+        delta
+    });
     tx.commit()?;
     Ok(SyncResponse {
         protocol: sync::PROTOCOL_VERSION,
@@ -229,6 +240,43 @@ fn evaluator_may(
     }
     let on = view.header.started_at.date_naive();
     Ok(crate::service::sampling::check_evaluator(tx, device.user_id.as_str(), on)?.map(|_| ()))
+}
+
+/// A rating report is of a shipper of the agency's registry — a BTU as a BTU, a plant or
+/// station as itself — so its figures can reach that shipper's listing and no other.
+fn report_of_a_shipper(
+    tx: &crate::db::Tx<'_>,
+    device: &DeviceAuth,
+    view: &milkshed_shared::document::Inspection,
+) -> ServiceResult<Result<(), String>> {
+    use milkshed_shared::document::InspectionKind;
+    use milkshed_shared::registry::FacilityKind;
+    if view.header.kind != InspectionKind::RatingReport {
+        return Ok(Ok(()));
+    }
+    let subject = &view.header.subject;
+    let facility = db::registry::facility(tx, &device.agency_id, subject.id.as_str())?;
+    let fits = facility
+        .as_ref()
+        .and_then(|f| FacilityKind::parse(&f.kind))
+        .and_then(milkshed_shared::rating::report::report_subject)
+        == Some(subject.kind);
+    Ok(if fits {
+        Ok(())
+    } else {
+        Err(format!(
+            "a rating report is of a shipper in your agency's registry; {} ({}) is not one",
+            subject.id,
+            subject.kind.as_str()
+        ))
+    })
+}
+
+/// The officer a published rating is for (a record that does not read goes to no one).
+fn rating_officer(data: &str) -> Option<String> {
+    serde_json::from_str::<milkshed_shared::briefcase::RatingRecord>(data)
+        .ok()
+        .map(|r| r.officer_id)
 }
 
 /// A refused offer: the server's copy is unchanged.

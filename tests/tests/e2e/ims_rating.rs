@@ -332,3 +332,175 @@ fn a_rating_opens_behind_its_gates_and_its_draw_is_fixed_by_the_server() {
         "conflict",
     );
 }
+
+/// Section B of MMSR Section H #9 (United Dairy, a BTU), entered as the tablet stores it: 76.
+fn united_dairy_part_i() -> Vec<(&'static str, Value)> {
+    vec![
+        ("part_i/1/number", json!(1)),
+        ("part_i/1/complying", json!(1)),
+        ("part_i/2/number", json!(4)),
+        ("part_i/2/complying", json!(3)),
+        ("part_i/3/number", json!(1)),
+        ("part_i/3/complying", json!(1)),
+        ("part_i/4/points_off", json!("1, 3, 5")),
+        ("part_i/5/complies", json!(true)),
+        ("part_i/6/number", json!(5)),
+        ("part_i/6/complying", json!(4)),
+        ("part_i/7/complies", json!(true)),
+        ("part_i/8/number", json!(1)),
+        ("part_i/8/complying", json!(0)),
+        ("part_i/9/percent", json!(100)),
+        ("part_i/10/percent", json!(60)),
+        ("part_i/11/percent", json!(75)),
+        (
+            "a/recommendations",
+            json!("Sample every producer in each of four months."),
+        ),
+        ("a/ordinance", json!("Wisconsin ATCP 65")),
+    ]
+}
+
+/// The 2359j is a document synced from the tablet: the agency record rates its Section B as
+/// the engine does, fills Section A's summary from the synced visits (the tablet's figures,
+/// by the same function), and the listing register takes both ratings from it — a retyped
+/// figure that differs is refused, and a report of a farm is not accepted at all.
+#[test]
+fn the_2359j_synced_from_the_tablet_gives_the_listing_its_ratings() {
+    use milkshed_shared::document::SubjectKind;
+    let server = TestServer::start();
+    let url = server.url();
+    let mut sam = TestDevice::enroll(&url, "sam");
+    sam.sync().unwrap();
+    sam.rating_visit("farm-1", "Roy Harris", 1700, &["3", "12"]);
+    sam.rating_visit("farm-2", "James Henley", 2100, &["8A"]);
+    sam.rating_visit("farm-3", "W. T. Miller", 500, &["2A", "5C"]);
+    let report = sam.rating_report(
+        ("btu-1", "Great Cows BTU", SubjectKind::Btu),
+        &united_dairy_part_i(),
+    );
+    // a report of a farm is no shipper's
+    let stray = sam.rating_report(("farm-4", "A farm", SubjectKind::Btu), &[]);
+    let r = sam.sync().unwrap();
+    assert!(
+        r.rejected
+            .iter()
+            .any(|(id, why)| *id == stray && why.contains("shipper")),
+        "{:?}",
+        r.rejected
+    );
+    assert!(
+        !r.rejected.iter().any(|(id, _)| *id == report),
+        "{:?}",
+        r.rejected
+    );
+
+    // the tablet's summary, by the shared function
+    let shipper = milkshed_app::device::work::shippers(&sam.store)
+        .into_iter()
+        .find(|s| s.id == "btu-1")
+        .expect("the BTU reaches the briefcase");
+    let entries = sam.store.inspection(report).unwrap().report;
+    let today = milkshed_app::device::work::agency_today(&sam.store);
+    let (tablet, _) =
+        milkshed_app::device::work::report_summary(&mut sam.store, &shipper, &entries, today);
+    assert_eq!(tablet.enforcement_rating, Some(76));
+    assert_eq!(tablet.dairy_farms_inspected, Some(3));
+    let scr = tablet.raw_milk_rating.expect("the 2359k rates");
+
+    // the review page shows the same report, Section A and Section B
+    let mut web = milkshed_tests::WebClient::new(&url);
+    assert_eq!(web.login("demo", "sam", "milkshed-demo").status, 303);
+    let page = web.get("/review/ratings/btu-1");
+    assert!(
+        page.body
+            .contains("<strong id=\"enforcement-rating\">76</strong>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Wisconsin ATCP 65"));
+    assert!(page
+        .body
+        .contains(&format!("<strong id=\"rating\">{scr}</strong>")));
+    let pdf = web.get("/review/ratings/btu-1/pdf");
+    assert_eq!(pdf.status, 200);
+
+    // the listing takes its figures from the record
+    let token = sam.enrollment.token.clone();
+    let listing =
+        json!({"shipper_id": "btu-1", "rating_report": report.to_string(), "product_codes": [1]});
+    let retyped = json!({"shipper_id": "btu-1", "rating_report": report.to_string(), "product_codes": [1],
+                         "enforcement_rating": 90});
+    refused(
+        &post_json(&url, &token, "/api/listings", &retyped),
+        409,
+        "conflict",
+    );
+    let (status, body) = post_json(&url, &token, "/api/listings", &listing);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["enforcement_rating"], 76);
+    assert_eq!(body["sanitation_rating"], scr);
+    let (_, all) = get_json(&url, &token, "/api/listings");
+    let row = all["listings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == body["id"])
+        .cloned()
+        .unwrap();
+    assert_eq!(row["enforcement_rating"], 76, "{row}");
+    assert_eq!(row["sanitation_rating"], scr, "{row}");
+    // only the shipper's latest report, sent in, lists
+    let other =
+        json!({"shipper_id": "plant-1", "rating_report": report.to_string(), "product_codes": [2]});
+    refused(
+        &post_json(&url, &token, "/api/listings", &other),
+        409,
+        "conflict",
+    );
+    let none = json!({"shipper_id": "btu-1", "product_codes": [1], "rating_dates": ["2026-06-15"]});
+    refused(
+        &post_json(&url, &token, "/api/listings", &none),
+        400,
+        "bad_request",
+    );
+}
+
+/// The tablet draws nothing: the farms the agency record announces reach the rating officer's
+/// own devices at the next sync, with the commitment and never the seed — and no other user's
+/// device, where an inspector could prepare those farms before the officer came.
+#[test]
+fn the_announced_farms_reach_only_the_officers_tablet() {
+    use milkshed_shared::briefcase::{RatingRecord, RATINGS};
+    let server = TestServer::start();
+    let url = server.url();
+    let rating = milkshed_tests::open_demo_rating(&url, 3);
+    let mut sam = TestDevice::enroll(&url, "sam");
+    let mut ann = TestDevice::enroll(&url, "ann");
+    sam.sync().unwrap();
+    ann.sync().unwrap();
+    let id = rating["id"].as_str().unwrap();
+    let on_tablet: RatingRecord =
+        serde_json::from_value(sam.store.reference(RATINGS, id).unwrap().unwrap()).unwrap();
+    assert_eq!(on_tablet.announced.len(), 3);
+    assert_eq!(on_tablet.commitment, rating["commitment"].as_str().unwrap());
+    assert_eq!(on_tablet.seed, None, "the seed stays at the agency record");
+    assert_eq!(
+        milkshed_app::device::work::open_rating(&sam.store, "btu-1").map(|r| r.id),
+        Some(id.to_string())
+    );
+    assert_eq!(ann.store.reference(RATINGS, id).unwrap(), None);
+    assert_eq!(ann.store.reference_count(RATINGS).unwrap(), 0);
+    // the next day's announcement follows on the next sync
+    let announced: Vec<String> = on_tablet.announced.iter().map(|f| f.id.clone()).collect();
+    let names = server
+        .db()
+        .query_row(
+            "SELECT farms FROM rating_days WHERE rating_id = ?1 AND day_no = 1",
+            [id],
+            |r| r.get::<_, String>(0),
+        )
+        .unwrap();
+    for farm in &announced {
+        assert!(names.contains(farm.as_str()), "{farm} in {names}");
+    }
+}

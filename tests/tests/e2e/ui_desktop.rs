@@ -532,11 +532,30 @@ fn a_sanitarians_day_through_the_real_window() {
     app.wait_for_selector(".worklist:not(.has-detail)", SECS);
     drop(app);
 
-    // a rating visit is the rating officer's to make: Sam's own device, enrolled the same way
+    // a rating visit is the rating officer's to make: the agency record opens the rating of the
+    // demo's BTU behind its gates and announces today's three farms; Sam's own device, enrolled
+    // the same way, brings them down
+    let rating = milkshed_tests::open_demo_rating(&server.url(), 3);
     let data = tempfile::tempdir().unwrap();
     let app = App::launch(&display, data.path(), &[]);
     enroll_and_sync(&app, &server.url(), "sam", data.path());
     app.tap("#nav-rating");
+    app.wait_for_selector("#commitment", SECS);
+    let commitment = rating["commitment"].as_str().unwrap();
+    assert!(
+        app.text("#commitment").contains(&commitment[..16]),
+        "{}",
+        app.text("#commitment")
+    );
+    assert_eq!(
+        app.eval("return document.querySelectorAll('button.rate-farm').length;"),
+        serde_json::json!(3),
+        "the three farms the agency record announced, and no draw of the tablet's own"
+    );
+    assert_eq!(
+        app.eval("return document.querySelector('#seed') === null;"),
+        serde_json::json!(true)
+    );
     app.screenshot("phone-10-rating-visit");
     app.assert_tap_targets("the rating visit");
     for n in 0..3usize {
@@ -586,6 +605,22 @@ fn a_sanitarians_day_through_the_real_window() {
                 .count()
                 == n + 1
         });
+        // signed with a finger and sent in: the agency record rates the visits it was sent
+        let visit = {
+            let mut s = store(data.path());
+            s.inspections()
+                .unwrap()
+                .into_iter()
+                .filter(|i| i.kind == "rating_visit_farm")
+                .max_by(|a, b| a.started_at.cmp(&b.started_at))
+                .map(|i| i.id)
+                .unwrap()
+        };
+        sign_with_a_stroke(&app, data.path(), visit);
+        app.tap("#submit");
+        wait_for("the visit sent in", SECS, || {
+            inspection(data.path(), visit).status == Status::Submitted
+        });
         app.tap("#nav-rating");
         wait_for("the live rating", SECS, || {
             app.eval("const e = document.querySelector('#live-rating'); return e ? e.dataset.farms : null;")
@@ -627,17 +662,112 @@ fn a_sanitarians_day_through_the_real_window() {
     );
     assert!(engine["rating"].as_u64().unwrap() < 100, "{engine}");
 
-    // the enforcement worksheet, filled in the app and kept as it is typed
+    // the rating report: FORM 2359j started for the BTU, Section A written, Section B filled
+    // item by item, each entry kept in the report's document as it is typed; rated live; signed
+    // with a finger, submitted and synced; the listing takes its ratings from it
     app.tap("#open-2359j");
-    app.tap("#part_i-5-complies");
-    wait_for("the 2359j entry", SECS, || {
-        store(data.path())
-            .setting("enforcement_draft")
+    app.tap("#start-2359j");
+    let report = || {
+        let mut s = store(data.path());
+        let id = s
+            .inspections()
             .unwrap()
-            .is_some_and(|d| d.contains("\"complies\":true"))
+            .into_iter()
+            .find(|i| i.kind == "rating_report")
+            .map(|i| i.id)?;
+        s.inspection(id).ok()
+    };
+    wait_for("the rating report", SECS, || report().is_some());
+    app.fill("#a-ordinance", "Wisconsin ATCP 65");
+    let counts = [
+        (1, "1", "1"),
+        (2, "4", "3"),
+        (3, "1", "1"),
+        (4, "3", "2"),
+        (6, "5", "4"),
+        (8, "1", "0"),
+    ];
+    for (item, number, complying) in counts {
+        app.fill(&format!("#part_i-{item}-number"), number);
+        app.fill(&format!("#part_i-{item}-complying"), complying);
+    }
+    app.tap("#part_i-5-complies");
+    app.tap("#part_i-7-does-not");
+    for (item, percent) in [(9, "100"), (10, "60"), (11, "75")] {
+        app.fill(&format!("#part_i-{item}-percent"), percent);
+    }
+    wait_for("every 2359j entry", SECS, || {
+        report().is_some_and(|r| r.report.len() == 2 * counts.len() + 2 + 3 + 1)
+    });
+    let entries = report().unwrap().report;
+    let form = milkshed_shared::rating::enforcement::EnforcementForm::builtin().unwrap();
+    let rating_date = chrono::Local::now().date_naive().to_string();
+    let engine = milkshed_shared::rating::report::rate_enforcement(form, &entries, &rating_date)
+        .expect("every Part I item is entered");
+    let er = engine["enforcement_rating"].to_string();
+    wait_for("the live enforcement rating", SECS, || {
+        app.eval("return document.querySelector('#enforcement-result').dataset.rating;")
+            == serde_json::json!(er)
     });
     app.screenshot("phone-12-enforcement");
     app.assert_tap_targets("the enforcement worksheet");
+    app.draw("#report-signature-pad", &STROKE);
+    app.tap("#report-signature-pad-done");
+    wait_for("the signed report", SECS, || {
+        report().is_some_and(|r| r.status == Status::Signed)
+    });
+    app.tap("#submit-2359j");
+    wait_for("the submitted report", SECS, || {
+        report().is_some_and(|r| r.status == Status::Submitted)
+    });
+    app.screenshot("phone-12b-report-submitted");
+    let report_id = report().unwrap().header.id;
+    app.tap("#nav-sync");
+    app.tap("#sync-now");
+    let token = store(data.path())
+        .setting("enrollment")
+        .unwrap()
+        .and_then(|e| serde_json::from_str::<serde_json::Value>(&e).ok())
+        .and_then(|e| e["token"].as_str().map(String::from))
+        .unwrap();
+    let listing = serde_json::json!({"shipper_id": "btu-1", "rating_report": report_id.to_string(), "product_codes": [1]});
+    let mut listed = (0, serde_json::Value::Null);
+    wait_for("the synced report to list", Duration::from_secs(60), || {
+        listed = milkshed_tests::post_json(&server.url(), &token, "/api/listings", &listing);
+        listed.0 == 200
+    });
+    assert_eq!(
+        listed.1["enforcement_rating"].to_string(),
+        er,
+        "{}",
+        listed.1
+    );
+    assert_eq!(
+        listed.1["sanitation_rating"].to_string(),
+        shown.as_str().unwrap(),
+        "the tablet's 2359k"
+    );
+    let mut web = milkshed_tests::WebClient::new(&server.url());
+    assert_eq!(web.login("demo", "sam", "milkshed-demo").status, 303);
+    let page = web.get("/review/ratings/btu-1");
+    assert!(
+        page.body
+            .contains(&format!("<strong id=\"enforcement-rating\">{er}</strong>")),
+        "{}",
+        page.body
+    );
+    // the listing on the review page, with the figures the report gave it
+    let listings = web.get("/review/listings");
+    let id = listed.1["id"].as_str().unwrap();
+    let row = listings
+        .body
+        .split("<tr>")
+        .find(|r| r.contains(&format!("/review/listings/{id}/2359i")))
+        .unwrap_or_else(|| panic!("the new listing on {}", listings.body));
+    assert!(
+        row.contains(&format!("<td>{er}</td>")) || row.contains(&format!(">{er}</span>")),
+        "{row}"
+    );
 
     // a plant rating visit: its volume, a product, and a partial debit against that product
     app.tap("#nav-rating");

@@ -20,7 +20,7 @@ use sign::SignaturePad;
 mod haulers;
 mod photos;
 mod pickup;
-mod sign;
+pub(super) mod sign;
 use milkshed_shared::rating::inspection::inspection_debits;
 
 /// What the next tap records: unrecorded → violated (minor, then major where the item varies)
@@ -47,9 +47,12 @@ pub fn next_state(current: Option<&ItemState>, allowed_points: &[u32]) -> Option
 
 fn form_of(i: &Inspection) -> Option<&'static Form> {
     let c = Catalog::builtin(&i.header.catalog).ok()?;
+    if i.header.kind == milkshed_shared::document::InspectionKind::RatingReport {
+        return None;
+    }
     match i.header.subject.kind {
         SubjectKind::Farm => Some(&c.farm),
-        SubjectKind::Hauler => None,
+        SubjectKind::Hauler | SubjectKind::Btu => None,
         _ => Some(&c.plant),
     }
 }
@@ -122,6 +125,10 @@ pub fn Inspect(id: InspectionId) -> Element {
     let Some(Ok(i)) = ctx.with(|s| s.inspection(id)) else {
         return rsx! { div { class: "error", "This inspection could not be read from the device." } };
     };
+    // a rating report has no items: it is filled in on the 2359j screen
+    if i.header.kind == milkshed_shared::document::InspectionKind::RatingReport {
+        return rsx! { super::enforcement_view::EnforcementView {} };
+    }
     let conflicts = ctx
         .with(|s| s.document(id).map(|d| d.conflicts()).unwrap_or_default())
         .unwrap_or_default();

@@ -13,7 +13,7 @@ pub(super) async fn add_listing(
     bytes: Bytes,
 ) -> ServiceResult<Json<Value>> {
     let l: svc::ListingIn = body(&bytes, "listing")?;
-    blocking(move || svc::add_listing(&state.db, &device.caller(), l))
+    blocking(move || svc::add_listing(&state.db, &state.server_actor, &device.caller(), l))
         .await
         .map(Json)
 }

@@ -27,11 +27,18 @@ pub fn de_dates<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<NaiveDate>
 #[serde(deny_unknown_fields)]
 pub struct ListingIn {
     shipper_id: String,
-    #[serde(deserialize_with = "de_dates")]
+    /// The rating report (FORM 2359j document) the figures come from: its sanitation
+    /// compliance rating and enforcement rating are taken from the agency record, never
+    /// retyped; typed figures, if given, must be the same.
+    #[serde(default)]
+    rating_report: Option<String>,
+    #[serde(default, deserialize_with = "de_dates")]
     rating_dates: Vec<NaiveDate>,
     #[serde(default)]
     sanitation_rating: Option<u32>,
-    enforcement_rating: u32,
+    /// Required without a rating report (a rating made on paper).
+    #[serde(default)]
+    enforcement_rating: Option<u32>,
     product_codes: Vec<u32>,
     #[serde(default)]
     sources: Vec<SourceIn>,
@@ -45,11 +52,16 @@ pub struct ListingIn {
 /// (eligibility, earliest rating date, expiry, withdrawal triggers) is `shared::listing`'s;
 /// product codes are checked against the agency's reference edition, and the edition is kept
 /// with the rating.
-pub fn add_listing(db: &Db, device: &Caller, l: ListingIn) -> ServiceResult<Value> {
+pub fn add_listing(
+    db: &Db,
+    server_actor: &milkshed_shared::document::automerge::ActorId,
+    device: &Caller,
+    mut l: ListingIn,
+) -> ServiceResult<Value> {
     allow(device, RATING, "record ratings in the listing register")?;
     for (field, r) in [
         ("sanitation_rating", l.sanitation_rating),
-        ("enforcement_rating", Some(l.enforcement_rating)),
+        ("enforcement_rating", l.enforcement_rating),
     ] {
         if r.is_some_and(|r| r > 100) {
             return Err(ServiceError::bad_request(format!(
@@ -70,6 +82,22 @@ pub fn add_listing(db: &Db, device: &Caller, l: ListingIn) -> ServiceResult<Valu
             shipper.name, shipper.kind
         ))
     })?;
+    let from_report = match l.rating_report.clone() {
+        Some(report) => Some(figures_of_report(
+            &conn,
+            server_actor,
+            &agency,
+            &shipper,
+            &report,
+            &mut l,
+        )?),
+        None => None,
+    };
+    let Some(enforcement_rating) = l.enforcement_rating else {
+        return Err(ServiceError::bad_request(
+            "enforcement_rating: give it, or the rating_report it comes from",
+        ));
+    };
     let edition_name = reg::agency_settings(&conn, &agency)?.reference_edition;
     let edition = Edition::builtin(&edition_name).map_err(ServiceError::internal)?;
     let problems = edition.check_product_codes(&l.product_codes, kind == ShipperKind::Btu);
@@ -87,7 +115,7 @@ pub fn add_listing(db: &Db, device: &Caller, l: ListingIn) -> ServiceResult<Valu
         kind,
         rating_dates: l.rating_dates.clone(),
         sanitation_rating: l.sanitation_rating,
-        enforcement_rating: l.enforcement_rating,
+        enforcement_rating,
         sources: l
             .sources
             .iter()
@@ -124,7 +152,7 @@ pub fn add_listing(db: &Db, device: &Caller, l: ListingIn) -> ServiceResult<Valu
             shipper_id: &l.shipper_id,
             rating_dates: &l.rating_dates,
             sanitation_rating: l.sanitation_rating,
-            enforcement_rating: l.enforcement_rating,
+            enforcement_rating,
             earliest_rating_date: decision.earliest_rating_date,
             expiry: decision.expiry,
             product_codes: &l.product_codes,
@@ -139,13 +167,16 @@ pub fn add_listing(db: &Db, device: &Caller, l: ListingIn) -> ServiceResult<Valu
         "listing.rating",
         &l.shipper_id,
         format!(
-            "{}: sanitation {}, enforcement {}, rated {}",
+            "{}: sanitation {}, enforcement {}, rated {}{}",
             shipper.name,
             l.sanitation_rating
                 .map(|r| r.to_string())
                 .unwrap_or_else(|| "—".into()),
-            l.enforcement_rating,
-            decision.earliest_rating_date
+            enforcement_rating,
+            decision.earliest_rating_date,
+            from_report
+                .map(|r| format!(" (from rating report {r})"))
+                .unwrap_or_default()
         ),
     )?;
     conn.commit()?;
@@ -154,11 +185,93 @@ pub fn add_listing(db: &Db, device: &Caller, l: ListingIn) -> ServiceResult<Valu
         "eligible": decision.eligible,
         "earliest_rating_date": decision.earliest_rating_date.to_string(),
         "expiry": decision.expiry.to_string(),
-        "rerating_due": register::rerating_due(decision.earliest_rating_date, l.enforcement_rating).map(|d| d.to_string()),
-        "rerating_letter_by": (l.enforcement_rating < 90 || l.sanitation_rating.is_some_and(|r| r < 90))
+        "sanitation_rating": l.sanitation_rating,
+        "enforcement_rating": enforcement_rating,
+        "rating_report": from_report.map(|r| r.to_string()),
+        "rerating_due": register::rerating_due(decision.earliest_rating_date, enforcement_rating).map(|d| d.to_string()),
+        "rerating_letter_by": (enforcement_rating < 90 || l.sanitation_rating.is_some_and(|r| r < 90))
             .then(|| register::rerating_letter_due(decision.earliest_rating_date).to_string()),
         "withdrawal_tasks": tasks,
     }))
+}
+
+/// The figures of a shipper's rating report, put into the listing `l` (issue #18: the listing
+/// register takes its ratings from the rating record, never retyped): the report must be the
+/// shipper's latest, signed and sent in, with Section B complete; a typed figure that differs
+/// is refused.
+fn figures_of_report(
+    conn: &crate::db::Conn,
+    server_actor: &milkshed_shared::document::automerge::ActorId,
+    agency: &str,
+    shipper: &reg::Facility,
+    report: &str,
+    l: &mut ListingIn,
+) -> ServiceResult<milkshed_shared::ids::InspectionId> {
+    use milkshed_shared::document::Status;
+    let sheet = if FacilityKind::parse(&shipper.kind) == Some(FacilityKind::Btu) {
+        crate::service::ratings::btu_2359k(conn, server_actor, agency, shipper)?
+    } else {
+        crate::service::ratings::plant_2359l(conn, server_actor, agency, shipper)?
+    };
+    let r = crate::service::ratings::rating_report(
+        conn,
+        server_actor,
+        agency,
+        shipper,
+        sheet.as_ref(),
+    )?
+    .filter(|r| r.id.to_string() == report)
+    .ok_or_else(|| {
+        ServiceError::conflict(format!(
+            "rating_report: {report} is not the latest rating report of {}",
+            shipper.name
+        ))
+    })?;
+    if !matches!(r.status, Status::Submitted | Status::Accepted) {
+        return Err(ServiceError::conflict(format!(
+            "rating_report: the report is {}; it is listed once signed and sent in",
+            r.status.as_str()
+        )));
+    }
+    let Some(figures) = r.summary.figures() else {
+        return Err(ServiceError::conflict(
+            "rating_report: Section B is not complete, so it has no enforcement rating",
+        ));
+    };
+    if figures.sanitation_rating.is_none() {
+        return Err(ServiceError::conflict(format!(
+            "rating_report: no sanitation compliance rating of {} yet — its rating visits are signed and sent in first",
+            shipper.name
+        )));
+    }
+    for (field, typed, recorded) in [
+        (
+            "sanitation_rating",
+            l.sanitation_rating,
+            figures.sanitation_rating,
+        ),
+        (
+            "enforcement_rating",
+            l.enforcement_rating,
+            Some(figures.enforcement_rating),
+        ),
+    ] {
+        if typed.is_some() && typed != recorded {
+            return Err(ServiceError::conflict(format!(
+                "{field}: the rating record says {}, not {}; the listing takes it from the record",
+                recorded
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "none".into()),
+                typed.map(|v| v.to_string()).unwrap_or_default()
+            )));
+        }
+    }
+    l.sanitation_rating = figures.sanitation_rating;
+    l.enforcement_rating = Some(figures.enforcement_rating);
+    if l.rating_dates.is_empty() {
+        l.rating_dates = vec![r.rating_date];
+    }
+    Ok(r.id)
 }
 
 pub fn list_listings(db: &Db, device: &Caller) -> ServiceResult<Value> {

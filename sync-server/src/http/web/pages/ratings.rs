@@ -92,6 +92,13 @@ pub async fn rating_sheet_pdf(
 ) -> PageResult<Response> {
     run(move || {
         let (f, computed) = compute_sheet(&state, &s, &id)?;
+        let report = crate::service::ratings::rating_report(
+            &reader(&state)?,
+            &state.server_actor,
+            &s.agency_id,
+            &f,
+            computed.as_ref(),
+        )?;
         let c = computed.ok_or_else(|| PageError::not_found("rating of this shipper"))?;
         use crate::service::pdf::Block;
         let mut blocks = vec![
@@ -148,10 +155,81 @@ pub async fn rating_sheet_pdf(
                 }
             }
         }
+        if let Some(r) = &report {
+            blocks.extend(report_blocks(r));
+        }
         let bytes = crate::service::pdf::render(&format!("FORM {} {}", c.form, f.name), &blocks);
         Ok(pdf_response(&format!("{}-{}.pdf", c.form, f.id), bytes))
     })
     .await
+}
+
+/// Section A's lines of a rating report: the fields the rating officer wrote, then the summary
+/// of rating results computed from the rating (never typed).
+fn section_a_lines(r: &crate::service::ratings::Report) -> Vec<(String, String)> {
+    use milkshed_shared::rating::report;
+    let mut out: Vec<(String, String)> = vec![
+        ("Rated by".into(), r.officer.clone()),
+        ("As of".into(), r.rating_date.to_string()),
+    ];
+    out.extend(
+        report::SECTION_A
+            .iter()
+            .map(|(key, label)| (label.to_string(), report::section_a_field(&r.entries, key))),
+    );
+    out.extend(
+        r.summary
+            .lines()
+            .into_iter()
+            .map(|(label, v)| (label.to_string(), v)),
+    );
+    out
+}
+
+/// FORM 2359j of the rating, as the tablet signed it: Section A and Section B's rating.
+fn report_section(r: &crate::service::ratings::Report) -> Markup {
+    html! {
+        h2 { "FORM FDA 2359j — milk sanitation rating report" }
+        p.muted { "Report " a href={"/review/inspections/" (r.id)} { (r.id) } " · " (r.status.as_str()) }
+        h3 { "Section A. Report of the milk sanitation rating" }
+        table #section-a { tbody { @for (label, v) in section_a_lines(r) { tr { th { (label) } td { (v) } } } } }
+        h3 { "Section B. Report of enforcement methods" }
+        @match &r.enforcement {
+            Ok(v) => { p { "Enforcement rating: " strong #enforcement-rating { (num(&v["enforcement_rating"])) } " (" (num(&v["enforcement_rating_unrounded"])) ")" } }
+            Err(problems) => {
+                p.breach { "Section B is not complete:" }
+                ul { @for p in problems { li { (p) } } }
+            }
+        }
+    }
+}
+
+fn report_blocks(r: &crate::service::ratings::Report) -> Vec<crate::service::pdf::Block> {
+    use crate::service::pdf::Block;
+    let mut blocks = vec![
+        Block::Heading("FORM FDA 2359j - Section A. Report of the milk sanitation rating".into()),
+        Block::Table {
+            headers: vec!["".into(), "".into()],
+            rows: section_a_lines(r)
+                .into_iter()
+                .map(|(l, v)| vec![l, v])
+                .collect(),
+            widths: vec![0.45, 0.55],
+        },
+        Block::Heading("Section B. Report of enforcement methods".into()),
+    ];
+    match &r.enforcement {
+        Ok(v) => blocks.push(Block::Text(format!(
+            "Enforcement rating: {} ({})",
+            num(&v["enforcement_rating"]),
+            num(&v["enforcement_rating_unrounded"])
+        ))),
+        Err(problems) => {
+            blocks.push(Block::Text("Section B is not complete:".into()));
+            blocks.extend(problems.iter().map(|p| Block::Text(p.clone())));
+        }
+    }
+    blocks
 }
 
 fn lab_headers() -> [&'static str; 5] {
@@ -211,8 +289,18 @@ pub async fn rating_sheet(
 ) -> PageResult<Html<String>> {
     run(move || {
         let (f, computed) = compute_sheet(&state, &s, &id)?;
+        let report = crate::service::ratings::rating_report(
+            &reader(&state)?,
+            &state.server_actor,
+            &s.agency_id,
+            &f,
+            computed.as_ref(),
+        )?;
         let Some(c) = computed else {
-            let body = html! { p.muted { "No rating visits of " (f.name) " have been synced yet." } };
+            let body = html! {
+                p.muted { "No rating visits of " (f.name) " have been synced yet." }
+                @if let Some(r) = &report { (report_section(r)) }
+            };
             return Ok(page(&s, &format!("{} — no rating yet", f.name), body));
         };
         let table = c.result.as_ref().ok().map(sheet_table);
@@ -267,6 +355,9 @@ pub async fn rating_sheet(
             h2 { "Rating visits" }
             ul { @for v in &c.visits { li { a href={"/review/inspections/" (v)} { (v) } } } }
             @if let Some(r) = &section_c { (super::samplers::section_c(r)) }
+            @if let Some(r) = &report { (report_section(r)) } @else {
+                p.muted { "No FORM 2359j of this rating has been signed on a tablet yet." }
+            }
         };
         Ok(page(&s, &format!("FORM {} — {}", c.form, c.shipper), body))
     })
