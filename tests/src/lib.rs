@@ -1042,6 +1042,18 @@ pub fn open_demo_rating(server: &str, farms: usize) -> serde_json::Value {
     rating
 }
 
+/// `POST /api/lab-results`: a laboratory's CSV, with a device token.
+pub fn post_lab_csv(server: &str, token: &str, csv: &str) -> (u16, serde_json::Value) {
+    json_of(
+        agent()
+            .post(&format!("{server}/api/lab-results"))
+            .header("authorization", &format!("Bearer {token}"))
+            .header("content-type", "text/csv")
+            .send(csv.as_bytes())
+            .unwrap(),
+    )
+}
+
 /// `GET` an `/api/` path with a device token.
 pub fn get_json(server: &str, token: &str, path: &str) -> (u16, serde_json::Value) {
     json_of(

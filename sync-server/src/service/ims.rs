@@ -468,6 +468,26 @@ fn officer_only(caller: &Caller, r: &ims::RatingRow, what: &str) -> ServiceResul
     }
 }
 
+/// The rating whose draw its officer is changing, under the draw's lock: refused to anyone
+/// else, and once the seed is revealed (the draw is closed).
+fn open_draw(
+    tx: &crate::db::Tx<'_>,
+    caller: &Caller,
+    id: &str,
+    what: &str,
+) -> ServiceResult<ims::RatingRow> {
+    tx.lock(&format!("ims rating draw {id}"))?;
+    let r = load(tx, caller, id)?;
+    officer_only(caller, &r, what)?;
+    if r.seed_revealed_at.is_some() {
+        return Err(ServiceError::new(
+            ErrorCode::Conflict,
+            "the draw is closed: its seed was revealed",
+        ));
+    }
+    Ok(r)
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DayIn {
@@ -478,15 +498,7 @@ pub struct DayIn {
 pub fn announce_day(db: &Db, caller: &Caller, id: &str, d: DayIn) -> ServiceResult<Value> {
     let mut conn = db.write()?;
     let tx = conn.transaction()?;
-    tx.lock(&format!("ims rating draw {id}"))?;
-    let r = load(&tx, caller, id)?;
-    officer_only(caller, &r, "announces its farms")?;
-    if r.seed_revealed_at.is_some() {
-        return Err(ServiceError::new(
-            ErrorCode::Conflict,
-            "the draw is closed: its seed was revealed",
-        ));
-    }
+    let r = open_draw(&tx, caller, id, "announces its farms")?;
     let the_draw: draw::Draw = parse_json("draw", &r.draw)?;
     let days = ims::days(&tx, id)?;
     let on = reg::agency_today(&tx, &caller.agency_id)?;
@@ -521,15 +533,7 @@ pub struct ReplaceIn {
 pub fn replace(db: &Db, caller: &Caller, id: &str, p: ReplaceIn) -> ServiceResult<Value> {
     let mut conn = db.write()?;
     let tx = conn.transaction()?;
-    tx.lock(&format!("ims rating draw {id}"))?;
-    let r = load(&tx, caller, id)?;
-    officer_only(caller, &r, "replaces its farms")?;
-    if r.seed_revealed_at.is_some() {
-        return Err(ServiceError::new(
-            ErrorCode::Conflict,
-            "the draw is closed: its seed was revealed",
-        ));
-    }
+    let r = open_draw(&tx, caller, id, "replaces its farms")?;
     let the_draw: draw::Draw = parse_json("draw", &r.draw)?;
     let days = ims::days(&tx, id)?;
     let replacements = ims::replacements(&tx, id)?;

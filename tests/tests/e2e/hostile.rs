@@ -618,14 +618,7 @@ fn an_invalid_document_is_refused_and_the_stored_copy_is_unchanged() {
 }
 
 fn post_csv(server: &TestServer, token: &str, body: &str) -> (u16, Value) {
-    json_of(
-        agent()
-            .post(&format!("{}/api/lab-results", server.url()))
-            .header("authorization", &format!("Bearer {token}"))
-            .header("content-type", "text/csv")
-            .send(body.as_bytes())
-            .unwrap(),
-    )
+    milkshed_tests::post_lab_csv(&server.url(), token, body)
 }
 
 /// A malformed lab CSV is refused whole, naming the line and field; a good one is imported and

@@ -312,13 +312,8 @@ fn a_lab_import_that_makes_two_of_four_over_warns_on_the_tablet_after_sync() {
         day(9),
         day(2)
     );
-    let resp = milkshed_tests::agent()
-        .post(&format!("{}/api/lab-results", server.url()))
-        .header("authorization", &format!("Bearer {}", sue.enrollment.token))
-        .header("content-type", "text/csv")
-        .send(csv.as_bytes())
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
+    let (status, body) = milkshed_tests::post_lab_csv(&server.url(), &sue.enrollment.token, &csv);
+    assert_eq!(status, 200, "{body}");
     assert!(ann.sync().unwrap().reference_updated);
     let w = warning(&ann).expect("the tablet shows the ledger's warning");
     // (the demo's own earlier count over makes it 3 of the last 5: the ledger's worse verdict)

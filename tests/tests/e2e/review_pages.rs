@@ -273,13 +273,8 @@ fn the_2359k_lab_columns_are_the_crediting_rule_applied_to_the_ledger() {
         day(12),
         day(3)
     );
-    let resp = milkshed_tests::agent()
-        .post(&format!("{}/api/lab-results", server.url()))
-        .header("authorization", &format!("Bearer {}", sue.enrollment.token))
-        .header("content-type", "text/csv")
-        .send(csv.as_bytes())
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
+    let (status, body) = milkshed_tests::post_lab_csv(&server.url(), &sue.enrollment.token, &csv);
+    assert_eq!(status, 200, "{body}");
     sam.sync().unwrap();
     let ids = [
         sam.rating_visit("farm-1", "Roy Harris", 1700, &["3"]),

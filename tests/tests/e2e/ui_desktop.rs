@@ -607,7 +607,7 @@ fn a_sanitarians_day_through_the_real_window() {
         });
         // signed with a finger and sent in: the agency record rates the visits it was sent
         let visit = {
-            let mut s = store(data.path());
+            let s = store(data.path());
             s.inspections()
                 .unwrap()
                 .into_iter()
