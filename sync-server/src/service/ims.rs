@@ -468,6 +468,24 @@ fn officer_only(caller: &Caller, r: &ims::RatingRow, what: &str) -> ServiceResul
     }
 }
 
+/// The shipper's latest IMS rating as `caller` may see it ([`view`]'s answer), if any: the review
+/// page shows its draw beside the worksheets.
+pub fn latest_of_shipper(
+    conn: &Conn,
+    caller: &Caller,
+    shipper: &str,
+) -> ServiceResult<Option<Value>> {
+    for id in ims::ratings_of(conn, &caller.agency_id, Some(shipper))? {
+        let Some(r) = ims::rating(conn, &caller.agency_id, &id)? else {
+            continue;
+        };
+        if may_see(caller, &r) {
+            return Ok(Some(view_of(conn, &r)?));
+        }
+    }
+    Ok(None)
+}
+
 /// The rating whose draw its officer is changing, under the draw's lock: refused to anyone
 /// else, and once the seed is revealed (the draw is closed).
 fn open_draw(

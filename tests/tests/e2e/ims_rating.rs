@@ -449,6 +449,14 @@ fn the_2359j_synced_from_the_tablet_gives_the_listing_its_ratings() {
         .unwrap();
     assert_eq!(row["enforcement_rating"], 76, "{row}");
     assert_eq!(row["sanitation_rating"], scr, "{row}");
+    // the rating as one page: the worksheets, the 2359j and the listing it gave
+    let page = web.get("/review/ratings/btu-1");
+    let listing_table = page
+        .body
+        .split("<table id=\"listing\">")
+        .nth(1)
+        .expect("the listing on the rating's page");
+    assert!(listing_table.contains("<td>76</td>"), "{listing_table}");
     // only the shipper's latest report, sent in, lists
     let other =
         json!({"shipper_id": "plant-1", "rating_report": report.to_string(), "product_codes": [2]});
@@ -489,6 +497,24 @@ fn the_announced_farms_reach_only_the_officers_tablet() {
         Some(id.to_string())
     );
     assert_eq!(ann.store.reference(RATINGS, id).unwrap(), None);
+    // the review page shows the draw beside the worksheets: the commitment and the farms
+    // announced, never the seed while the draw is open
+    let mut web = milkshed_tests::WebClient::new(&url);
+    assert_eq!(web.login("demo", "sam", "milkshed-demo").status, 303);
+    let page = web.get("/review/ratings/btu-1");
+    let draw = page
+        .body
+        .split("<table id=\"draw\">")
+        .nth(1)
+        .expect("the draw on the rating's page");
+    assert!(
+        draw.contains(rating["commitment"].as_str().unwrap()),
+        "{draw}"
+    );
+    for f in &on_tablet.announced {
+        assert!(draw.contains(&f.name), "{} in {draw}", f.name);
+    }
+    assert!(draw.contains("kept by the agency record"), "{draw}");
     assert_eq!(ann.store.reference_count(RATINGS).unwrap(), 0);
     // the next day's announcement follows on the next sync
     let announced: Vec<String> = on_tablet.announced.iter().map(|f| f.id.clone()).collect();

@@ -158,10 +158,100 @@ pub async fn rating_sheet_pdf(
         if let Some(r) = &report {
             blocks.extend(report_blocks(r));
         }
+        let (draw, listing) = draw_and_listing(&state, &s, &f.id)?;
+        if let Some(d) = &draw {
+            blocks.push(Block::Heading("The draw".into()));
+            blocks.push(Block::Table {
+                headers: vec!["".into(), "".into()],
+                rows: draw_lines(d).into_iter().map(|(l, v)| vec![l, v]).collect(),
+                widths: vec![0.35, 0.65],
+            });
+        }
+        if let Some(l) = &listing {
+            blocks.push(Block::Heading("Listing".into()));
+            blocks.push(Block::Text(format!(
+                "Sanitation compliance rating {}, enforcement rating {}, rated {}, expires {}.",
+                l.sanitation_rating
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                l.enforcement_rating,
+                l.rating_dates.join(", "),
+                l.expiry
+            )));
+        }
         let bytes = crate::service::pdf::render(&format!("FORM {} {}", c.form, f.name), &blocks);
         Ok(pdf_response(&format!("{}-{}.pdf", c.form, f.id), bytes))
     })
     .await
+}
+
+/// The shipper's latest IMS rating (as the session's user may see it) and its current listing.
+fn draw_and_listing(
+    state: &AppState,
+    s: &WebSession,
+    shipper: &str,
+) -> PageResult<(Option<serde_json::Value>, Option<reg::ListingRating>)> {
+    let conn = reader(state)?;
+    let draw = crate::service::ims::latest_of_shipper(&conn, &s.caller(), shipper)?;
+    let listing = reg::listing_ratings(&conn, &s.agency_id, None)?
+        .into_iter()
+        .find(|l| l.shipper_id == shipper);
+    Ok((draw, listing))
+}
+
+/// The draw's lines: how it was made, what was announced, and the seed once revealed.
+fn draw_lines(d: &serde_json::Value) -> Vec<(String, String)> {
+    let farms = |v: &serde_json::Value| {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|f| num(&f["name"]))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    };
+    let mut out = vec![
+        (
+            "Opened".into(),
+            format!("{} ({})", num(&d["opened_on"]), num(&d["method_described"])),
+        ),
+        ("Producer list dated".into(), num(&d["producers_listed_on"])),
+        ("Separated by the 40 % rule".into(), farms(&d["separated"])),
+        (
+            "TABLE 1: farms to rate".into(),
+            format!("{} of {}", num(&d["to_rate"]), num(&d["remaining"])),
+        ),
+        ("Farms announced".into(), farms(&d["announced"])),
+        ("Left to announce".into(), num(&d["left_to_announce"])),
+        ("Seed's commitment (SHA-256)".into(), num(&d["commitment"])),
+    ];
+    match &d["seed"] {
+        serde_json::Value::Null => out.push((
+            "Seed".into(),
+            "kept by the agency record until every farm is announced".into(),
+        )),
+        seed => out.push((
+            "Seed".into(),
+            format!(
+                "{} — {}",
+                num(seed),
+                if d["verified"].as_bool() == Some(true) {
+                    "the draw recomputes from it"
+                } else {
+                    "DOES NOT recompute the draw"
+                }
+            ),
+        )),
+    }
+    out
+}
+
+fn draw_section(d: &serde_json::Value) -> Markup {
+    html! {
+        h2 { "The draw" }
+        table #draw { tbody { @for (label, v) in draw_lines(d) { tr { th { (label) } td { (v) } } } } }
+    }
 }
 
 /// Section A's lines of a rating report: the fields the rating officer wrote, then the summary
@@ -297,13 +387,16 @@ pub async fn rating_sheet(
             computed.as_ref(),
         )?;
         let Some(c) = computed else {
+            let (draw, _) = draw_and_listing(&state, &s, &f.id)?;
             let body = html! {
                 p.muted { "No rating visits of " (f.name) " have been synced yet." }
+                @if let Some(d) = &draw { (draw_section(d)) }
                 @if let Some(r) = &report { (report_section(r)) }
             };
             return Ok(page(&s, &format!("{} — no rating yet", f.name), body));
         };
         let table = c.result.as_ref().ok().map(sheet_table);
+        let (draw, listing) = draw_and_listing(&state, &s, &f.id)?;
         let section_c = if c.form == "2359k" {
             let visits: Vec<String> = c.visits.iter().map(|v| v.to_string()).collect();
             Some(crate::service::samplers::section_c(
@@ -357,6 +450,20 @@ pub async fn rating_sheet(
             @if let Some(r) = &section_c { (super::samplers::section_c(r)) }
             @if let Some(r) = &report { (report_section(r)) } @else {
                 p.muted { "No FORM 2359j of this rating has been signed on a tablet yet." }
+            }
+            @if let Some(d) = &draw { (draw_section(d)) }
+            h2 { "Listing" }
+            @match &listing {
+                Some(l) => {
+                    table #listing { tbody {
+                        tr { th { "Sanitation compliance rating" } td { (l.sanitation_rating.map(|v| v.to_string()).unwrap_or_default()) } }
+                        tr { th { "Enforcement rating" } td { (l.enforcement_rating) } }
+                        tr { th { "Rating date(s)" } td { (l.rating_dates.join(", ")) } }
+                        tr { th { "Expires" } td { (l.expiry) } }
+                    } }
+                    p { a href={"/review/listings/" (l.id) "/2359i"} { "FORM 2359i" } }
+                }
+                None => { p.muted { "Not in the listing register yet." } }
             }
         };
         Ok(page(&s, &format!("FORM {} — {}", c.form, c.shipper), body))
