@@ -215,6 +215,16 @@ impl InspectionDoc {
                     .into(),
             ));
         }
+        if inspection.report.len() > super::report::MAX_REPORT_ENTRIES
+            || inspection.report.iter().any(|(path, value)| {
+                !super::report::well_formed_path(path)
+                    || value.len() > super::report::MAX_REPORT_VALUE
+            })
+        {
+            return Err(DocumentError::Malformed(
+                "a FORM 2359j entry is malformed or too long".into(),
+            ));
+        }
         if !report && !inspection.report.is_empty() {
             return Err(DocumentError::Malformed(
                 "FORM 2359j entries belong to a rating report".into(),

@@ -9,6 +9,17 @@ use super::*;
 pub const MAX_REPORT_PATH: usize = 64;
 /// The longest entry value: the recommendations of the rating officer, as JSON text.
 pub const MAX_REPORT_VALUE: usize = 8000;
+/// The most entries a report holds (Sections A and B have well under two hundred).
+pub const MAX_REPORT_ENTRIES: usize = 500;
+
+/// Whether `path` is an entry path: `a/recommendations`, `part_i/3/number`.
+pub fn well_formed_path(path: &str) -> bool {
+    !path.is_empty()
+        && path.len() <= MAX_REPORT_PATH
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '/'))
+}
 
 impl InspectionDoc {
     fn report_map(&mut self) -> Result<ObjId> {
@@ -32,12 +43,7 @@ impl InspectionDoc {
         value: &serde_json::Value,
         now: &DateTime<FixedOffset>,
     ) -> Result<()> {
-        let well_formed = !path.is_empty()
-            && path.len() <= MAX_REPORT_PATH
-            && path
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '/'));
-        if !well_formed {
+        if !well_formed_path(path) {
             return Err(DocumentError::Workflow(format!(
                 "\"{path}\" is not a FORM 2359j entry"
             )));

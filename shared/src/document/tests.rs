@@ -534,6 +534,22 @@ fn a_rating_report_merges_entry_by_entry_and_round_trips() {
     a.validate().unwrap();
     let loaded = InspectionDoc::load(&a.save(), actor(3)).unwrap();
     assert_eq!(loaded.read().unwrap().report, a.read().unwrap().report);
+    // an entry a hostile client wrote past the editing API is refused by validation
+    let mut forged = InspectionDoc::load(&a.save(), actor(4)).unwrap();
+    let m = forged.obj(&ROOT, keys::REPORT).unwrap();
+    forged
+        .doc
+        .put(
+            &m,
+            "a/recommendations",
+            "x".repeat(super::report::MAX_REPORT_VALUE + 1),
+        )
+        .unwrap();
+    assert!(forged.validate().is_err());
+    let mut forged = InspectionDoc::load(&a.save(), actor(5)).unwrap();
+    let m = forged.obj(&ROOT, keys::REPORT).unwrap();
+    forged.doc.put(&m, "a/<script>", "\"x\"").unwrap();
+    assert!(forged.validate().is_err());
     // a report is of a shipper, never of a farm
     let farm_report = InspectionDoc::create(
         actor(1),
