@@ -530,3 +530,80 @@ fn the_announced_farms_reach_only_the_officers_tablet() {
         assert!(names.contains(farm.as_str()), "{farm} in {names}");
     }
 }
+
+/// The rating officer opens the rating, announces the day's farms and closes the draw from the
+/// rating's page, through the same services as the API: a shut gate is shown with its line and
+/// records nothing; the page's controls are the officer's only.
+#[test]
+fn the_rating_officer_runs_the_draw_from_the_rating_page() {
+    let server = TestServer::start();
+    let url = server.url();
+    let sue = TestDevice::enroll(&url, "sue");
+    let sam = TestDevice::enroll(&url, "sam");
+    let mut web = milkshed_tests::WebClient::new(&url);
+    assert_eq!(web.login("demo", "sam", "milkshed-demo").status, 303);
+    let page = web.get("/review/ratings/btu-1");
+    assert!(page.body.contains("id=\"open-rating\""), "{}", page.body);
+    let shut = web.submit("/review/ratings/btu-1/open", &[("method", "shuffle")]);
+    assert_eq!(shut.status, 409, "{}", shut.body);
+    assert!(shut.body.contains("MMSR L159-163"), "{}", shut.body);
+    assert_eq!(ratings(&server), 0);
+    // a supervisor's page shows no controls of the draw
+    let mut sue_web = milkshed_tests::WebClient::new(&url);
+    assert_eq!(sue_web.login("demo", "sue", "milkshed-demo").status, 303);
+    assert!(!sue_web
+        .get("/review/ratings/btu-1")
+        .body
+        .contains("open-rating"));
+    let sue_try = sue_web.submit("/review/ratings/btu-1/open", &[("method", "shuffle")]);
+    assert_eq!(sue_try.status, 403, "{}", sue_try.body);
+
+    let sam_id = sam.enrollment.user_id.clone();
+    for (path, body) in [
+        (
+            "/api/ratings/certificates",
+            json!({"user_id": sam_id, "issued_on": "2025-03-01", "categories": ["dairy_farms"]}),
+        ),
+        (
+            "/api/ratings/overrides",
+            json!({"shipper_id": "btu-1", "officer_id": sam_id, "gate": "appendix_n", "reason": "permit holder told by phone, notice follows"}),
+        ),
+    ] {
+        let (s, b) = post_json(&url, &sue.enrollment.token, path, &body);
+        assert_eq!(s, 200, "{b}");
+    }
+    assert_eq!(
+        web.submit("/review/ratings/btu-1/open", &[("method", "shuffle")])
+            .status,
+        303
+    );
+    assert_eq!(ratings(&server), 1);
+    let page = web.get("/review/ratings/btu-1");
+    assert!(page.body.contains("id=\"draw\""), "{}", page.body);
+    let id: String = server
+        .db()
+        .query_row("SELECT id FROM ims_ratings", [], |r| r.get(0))
+        .unwrap();
+    let announce = |web: &mut milkshed_tests::WebClient, n: &str| {
+        web.submit(
+            "/review/ratings/btu-1/announce",
+            &[("rating", id.as_str()), ("farms", n)],
+        )
+    };
+    assert_eq!(announce(&mut web, "12").status, 303);
+    // one day's work at a time, and nothing left: the seed is revealed from the page
+    assert_eq!(announce(&mut web, "1").status, 409);
+    let page = web.get("/review/ratings/btu-1");
+    assert!(page.body.contains("id=\"reveal-seed\""), "{}", page.body);
+    assert_eq!(
+        web.submit("/review/ratings/btu-1/reveal", &[("rating", id.as_str())])
+            .status,
+        303
+    );
+    let page = web.get("/review/ratings/btu-1");
+    assert!(
+        page.body.contains("the draw recomputes from it"),
+        "{}",
+        page.body
+    );
+}

@@ -111,6 +111,7 @@ pub fn router(state: Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/listings", get(pages::listings))
         .route("/ratings/{id}", get(pages::rating_sheet))
         .route("/ratings/{id}/pdf", get(pages::rating_sheet_pdf))
+        .route("/ratings/{id}/{action}", post(pages::rating_draw_action))
         .route("/listings/{id}/2359i", get(pages::form_2359i_page))
         .route("/listings/{id}/2359i/pdf", get(pages::form_2359i_pdf))
         .route("/samplers", get(pages::samplers_notice))

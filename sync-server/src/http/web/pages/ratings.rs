@@ -2,6 +2,7 @@
 //! listing register.
 
 use super::*;
+use crate::http::web::WebForm;
 
 /// `GET /review/ratings/{shipper}`: the shipper's FORM 2359k (a BTU, from its farms' synced
 /// rating visits) or FORM 2359L (a plant or station, from its latest rating visit), computed
@@ -254,6 +255,91 @@ fn draw_section(d: &serde_json::Value) -> Markup {
     }
 }
 
+/// The rating officer's controls of the draw: open a rating (behind its gates), announce
+/// today's farms, reveal the seed when every farm is announced. The services decide; a refusal
+/// is shown with the lines it names.
+fn draw_forms(s: &WebSession, shipper: &str, draw: Option<&serde_json::Value>) -> Markup {
+    let officer = s.role == milkshed_shared::authority::Role::RatingOfficer;
+    let open = draw.filter(|d| d["seed"].is_null());
+    html! {
+        @if officer {
+            @match open {
+                None => {
+                    form method="post" action={"/review/ratings/" (shipper) "/open"} #open-rating .filters {
+                        (csrf_field(s))
+                        label { "Draw by" select name="method" {
+                            option value="shuffle" selected { "random selection" }
+                            option value="interval" { "interval from a random start" }
+                        } }
+                        button type="submit" { "Open an IMS rating" }
+                    }
+                }
+                Some(d) => {
+                    @let left = d["left_to_announce"].as_u64().unwrap_or(0);
+                    @if left > 0 {
+                        form method="post" action={"/review/ratings/" (shipper) "/announce"} #announce-day .filters {
+                            (csrf_field(s))
+                            input type="hidden" name="rating" value=(num(&d["id"]));
+                            label { "Farms for today" input type="number" name="farms" min="1" max=(left) value=(left.min(4)) required; }
+                            button type="submit" { "Announce today's farms" }
+                        }
+                    } @else {
+                        form method="post" action={"/review/ratings/" (shipper) "/reveal"} #reveal-seed .filters {
+                            (csrf_field(s))
+                            input type="hidden" name="rating" value=(num(&d["id"]));
+                            button type="submit" { "Close the draw and reveal its seed" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `POST /review/ratings/{shipper}/open`, `/announce`, `/reveal`: the draw's controls, through
+/// the same services as `POST /api/ratings`, `/days` and `/reveal`.
+pub async fn rating_draw_action(
+    State(state): State<Arc<AppState>>,
+    Extension(s): Extension<WebSession>,
+    Path((shipper, action)): Path<(String, String)>,
+    form: WebForm,
+) -> PageResult<Response> {
+    check_csrf(&s, form.csrf())?;
+    let rating = form.text("rating").unwrap_or_default();
+    let farms = form
+        .text("farms")
+        .and_then(|f| f.trim().parse::<usize>().ok());
+    let method = form.text("method");
+    run(move || {
+        use crate::service::ims;
+        let caller = s.caller();
+        match action.as_str() {
+            "open" => {
+                ims::open(
+                    &state.db,
+                    &caller,
+                    ims::OpenIn {
+                        shipper_id: shipper.clone(),
+                        method,
+                    },
+                )?;
+            }
+            "announce" => {
+                let farms = farms.ok_or_else(|| {
+                    PageError::new(StatusCode::BAD_REQUEST, "Farms for today: a number.")
+                })?;
+                ims::announce_day(&state.db, &caller, &rating, ims::DayIn { farms })?;
+            }
+            "reveal" => {
+                ims::reveal(&state.db, &caller, &rating)?;
+            }
+            _ => return Err(PageError::not_found("action")),
+        }
+        Ok(Redirect::to(&format!("/review/ratings/{shipper}")).into_response())
+    })
+    .await
+}
+
 /// Section A's lines of a rating report: the fields the rating officer wrote, then the summary
 /// of rating results computed from the rating (never typed).
 fn section_a_lines(r: &crate::service::ratings::Report) -> Vec<(String, String)> {
@@ -391,6 +477,7 @@ pub async fn rating_sheet(
             let body = html! {
                 p.muted { "No rating visits of " (f.name) " have been synced yet." }
                 @if let Some(d) = &draw { (draw_section(d)) }
+                (draw_forms(&s, &f.id, draw.as_ref()))
                 @if let Some(r) = &report { (report_section(r)) }
             };
             return Ok(page(&s, &format!("{} — no rating yet", f.name), body));
@@ -452,6 +539,7 @@ pub async fn rating_sheet(
                 p.muted { "No FORM 2359j of this rating has been signed on a tablet yet." }
             }
             @if let Some(d) = &draw { (draw_section(d)) }
+            (draw_forms(&s, &f.id, draw.as_ref()))
             h2 { "Listing" }
             @match &listing {
                 Some(l) => {
