@@ -256,11 +256,23 @@ impl<'d> App<'d> {
             )
         };
         let (sx, sy) = at(points[0]);
-        let mut args: Vec<String> =
-            vec!["mousemove".into(), sx, sy, "mousedown".into(), "1".into()];
-        for p in &points[1..] {
-            let (px, py) = at(*p);
-            args.extend(["mousemove".into(), px, py, "sleep".into(), "0.05".into()]);
+        // a pause after the press, so the pad has its pointerdown before the first move, and a
+        // move halfway between each two points: a webview busy drawing may coalesce a move
+        let mut args: Vec<String> = vec![
+            "mousemove".into(),
+            sx,
+            sy,
+            "mousedown".into(),
+            "1".into(),
+            "sleep".into(),
+            "0.1".into(),
+        ];
+        for pair in points.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            for p in [((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0), b] {
+                let (px, py) = at(p);
+                args.extend(["mousemove".into(), px, py, "sleep".into(), "0.05".into()]);
+            }
         }
         args.extend(["mouseup".into(), "1".into()]);
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
