@@ -69,9 +69,28 @@ pub fn add_listing(
             )));
         }
     }
+    let agency = device.agency_id.clone();
+    // the report's figures from the synced documents, read before the write transaction: its
+    // worksheets are computed without holding the record's write lock (a submitted report is
+    // locked, so what was read is what is listed)
+    let from_report = match l.rating_report.clone() {
+        Some(report) => {
+            let read = db.read()?;
+            let shipper = reg::facility(&read, &agency, &l.shipper_id)?
+                .ok_or_else(|| not_found("shipper"))?;
+            Some(figures_of_report(
+                &read,
+                server_actor,
+                &agency,
+                &shipper,
+                &report,
+                &mut l,
+            )?)
+        }
+        None => None,
+    };
     let mut conn = db.write()?;
     let conn = conn.transaction()?;
-    let agency = device.agency_id.clone();
     let shipper =
         reg::facility(&conn, &agency, &l.shipper_id)?.ok_or_else(|| not_found("shipper"))?;
     let fk =
@@ -82,17 +101,6 @@ pub fn add_listing(
             shipper.name, shipper.kind
         ))
     })?;
-    let from_report = match l.rating_report.clone() {
-        Some(report) => Some(figures_of_report(
-            &conn,
-            server_actor,
-            &agency,
-            &shipper,
-            &report,
-            &mut l,
-        )?),
-        None => None,
-    };
     let Some(enforcement_rating) = l.enforcement_rating else {
         return Err(ServiceError::bad_request(
             "enforcement_rating: give it, or the rating_report it comes from",

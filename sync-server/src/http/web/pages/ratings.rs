@@ -27,6 +27,22 @@ pub(super) fn compute_sheet(
     Ok((f, computed))
 }
 
+/// The shipper's rating report beside its computed worksheet (the page's and the PDF's).
+fn report_of(
+    state: &AppState,
+    s: &WebSession,
+    f: &reg::Facility,
+    sheet: Option<&crate::service::ratings::Computed>,
+) -> PageResult<Option<crate::service::ratings::Report>> {
+    Ok(crate::service::ratings::rating_report(
+        &reader(state)?,
+        &state.server_actor,
+        &s.agency_id,
+        f,
+        sheet,
+    )?)
+}
+
 pub(super) fn num(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(t) => t.clone(),
@@ -93,13 +109,7 @@ pub async fn rating_sheet_pdf(
 ) -> PageResult<Response> {
     run(move || {
         let (f, computed) = compute_sheet(&state, &s, &id)?;
-        let report = crate::service::ratings::rating_report(
-            &reader(&state)?,
-            &state.server_actor,
-            &s.agency_id,
-            &f,
-            computed.as_ref(),
-        )?;
+        let report = report_of(&state, &s, &f, computed.as_ref())?;
         let c = computed.ok_or_else(|| PageError::not_found("rating of this shipper"))?;
         use crate::service::pdf::Block;
         let mut blocks = vec![
@@ -465,13 +475,7 @@ pub async fn rating_sheet(
 ) -> PageResult<Html<String>> {
     run(move || {
         let (f, computed) = compute_sheet(&state, &s, &id)?;
-        let report = crate::service::ratings::rating_report(
-            &reader(&state)?,
-            &state.server_actor,
-            &s.agency_id,
-            &f,
-            computed.as_ref(),
-        )?;
+        let report = report_of(&state, &s, &f, computed.as_ref())?;
         let Some(c) = computed else {
             let (draw, _) = draw_and_listing(&state, &s, &f.id)?;
             let body = html! {
